@@ -1,0 +1,69 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/reqlog"
+)
+
+// presentError is the one place where an error becomes what a client sees.
+// An *apperr.Error shows its code, safe message, field and extensions. The
+// parser's and validator's own errors keep their codes (GRAPHQL_PARSE_FAILED,
+// GRAPHQL_VALIDATION_FAILED), and the cost limits become TOO_LARGE. Anything
+// else is INTERNAL: logged with its cause, shown only as "internal error" and
+// the request ID, never with SQL, driver text or a stack trace.
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+		// Produced by gqlgen itself: parse, validation, limits.
+		out := *gqlErr
+		out.Extensions = copyExtensions(gqlErr.Extensions)
+		switch code, _ := out.Extensions["code"].(string); code {
+		case "COMPLEXITY_LIMIT_EXCEEDED", codeDepthLimit:
+			out.Extensions["code"] = string(apperr.TooLarge)
+		case "":
+			out.Extensions["code"] = string(apperr.BadUserInput)
+		}
+		return &out
+	}
+	out := graphql.DefaultErrorPresenter(ctx, err)
+	ae, ok := apperr.As(err)
+	if !ok || ae.Code == apperr.Internal {
+		reqlog.Logger(ctx).ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
+		out.Message = "internal error; quote request " + reqlog.ID(ctx) + " when you report it"
+		out.Extensions = map[string]any{"code": string(apperr.Internal), "requestId": reqlog.ID(ctx)}
+		return out
+	}
+	if ae.Code == apperr.Unavailable {
+		reqlog.Logger(ctx).WarnContext(ctx, "unavailable", "path", out.Path.String(), "err", err)
+	}
+	out.Message = ae.Message
+	out.Extensions = copyExtensions(ae.Extensions)
+	out.Extensions["code"] = string(ae.Code)
+	if ae.Field != "" {
+		out.Extensions["field"] = ae.Field
+	}
+	return out
+}
+
+func copyExtensions(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in)+2)
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+// recoverPanic turns a resolver's panic into an INTERNAL error and logs the
+// stack; the server keeps serving.
+func recoverPanic(ctx context.Context, p any) error {
+	reqlog.Logger(ctx).ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return &apperr.Error{Code: apperr.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", p)}
+}

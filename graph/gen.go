@@ -1,0 +1,5 @@
+// Package graph is kimhub's GraphQL transport: resolvers unpack arguments,
+// call one internal/ service or loader, and return domain types.
+package graph
+
+//go:generate sh -c "cd .. && go tool gqlgen generate"

@@ -1,0 +1,115 @@
+// Package loader batches the database reads of one GraphQL request.
+//
+// Every relation field (Region.parent, Region.children, and those of later
+// types) loads through a per-request loader instead of querying on its own:
+// the loader collects the keys that sibling fields ask for in the same tick
+// and fetches them in one statement (`= ANY($1)`). A dashboard query costs a
+// number of SQL statements that grows with its depth, not with its rows.
+package loader
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/region"
+	"github.com/kimhub/kimhub/internal/relay"
+)
+
+// wait is how long a loader collects keys before it fetches. gqlgen starts
+// sibling resolvers at once, so a short wait catches them all.
+const wait = 2 * time.Millisecond
+
+// Stores are what the loaders read from.
+type Stores struct {
+	Regions *region.Store
+}
+
+// Loaders are one request's batched readers.
+type Loaders struct {
+	Region         *dataloadgen.Loader[string, *region.Region]
+	RegionChildren *dataloadgen.Loader[PageKey[string], relay.Connection[*region.Region]]
+}
+
+// New makes a fresh set of loaders; each request gets its own, so nothing
+// cached outlives the request or crosses between callers.
+func New(s Stores) *Loaders {
+	return &Loaders{
+		Region:         dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(wait)),
+		RegionChildren: newPageLoader(region.CursorKind, s.Regions.Children),
+	}
+}
+
+type ctxKey struct{}
+
+// Middleware gives each request its own loaders.
+func Middleware(s Stores, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(s))))
+	})
+}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the request's loaders.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loader: no loaders in the context; is loader.Middleware installed?")
+	}
+	return l
+}
+
+// Get loads one object by key through l, mapping a missing key to NOT_FOUND
+// with the message notFound.
+func Get[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K, notFound string) (V, error) {
+	v, err := l.Load(ctx, key)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return v, apperr.NotFoundf("%s", notFound)
+	}
+	return v, err
+}
+
+// PageKey asks for one page of the children of a parent.
+type PageKey[P comparable] struct {
+	Parent P
+	Args   relay.ArgsKey
+}
+
+// newPageLoader batches "one page of children per parent": keys with the same
+// page arguments go to one fetch, so a list of N parents, each asking
+// children(first: 5), costs one statement.
+func newPageLoader[P comparable, T any](kind string,
+	fetch func(ctx context.Context, parents []P, p relay.Page) (map[P]relay.Connection[T], error),
+) *dataloadgen.Loader[PageKey[P], relay.Connection[T]] {
+	return dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
+		out := make([]relay.Connection[T], len(keys))
+		errs := make([]error, len(keys))
+		groups := map[relay.ArgsKey][]int{}
+		for i, k := range keys {
+			groups[k.Args] = append(groups[k.Args], i)
+		}
+		for args, idx := range groups {
+			page, err := relay.NewPage(kind, args.Args())
+			var conns map[P]relay.Connection[T]
+			if err == nil {
+				parents := make([]P, len(idx))
+				for j, i := range idx {
+					parents[j] = keys[i].Parent
+				}
+				conns, err = fetch(ctx, parents, page)
+			}
+			for _, i := range idx {
+				out[i], errs[i] = conns[keys[i].Parent], err
+			}
+		}
+		return out, errs
+	}, dataloadgen.WithWait(wait))
+}

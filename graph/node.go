@@ -1,0 +1,63 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/relay"
+)
+
+// The type names inside global IDs.
+const (
+	typeRegion = "Region"
+)
+
+// maxNodes bounds nodes(ids:).
+const maxNodes = 100
+
+// node fetches any object by global ID through the same loaders (and, for
+// later types, the same permission checks) as every other path to it.
+func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+	typ, key, err := relay.ParseID(id)
+	if err != nil {
+		return nil, err
+	}
+	l := loader.For(ctx)
+	switch typ {
+	case typeRegion:
+		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
+	}
+	return nil, apperr.NotFoundf("nothing has the ID %q", id)
+}
+
+// nodes fetches each ID as node does; an ID that fails gives null in its
+// place and an error whose path names its index.
+func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if len(ids) > maxNodes {
+		return nil, apperr.Invalid("ids", "ask for at most %d IDs at once", maxNodes)
+	}
+	out := make([]model.Node, len(ids))
+	errs := make([]error, len(ids))
+	done := make(chan int, len(ids))
+	for i, id := range ids {
+		go func() {
+			out[i], errs[i] = r.node(ctx, id)
+			done <- i
+		}()
+	}
+	for range ids {
+		<-done
+	}
+	for i, err := range errs {
+		if err != nil {
+			out[i] = nil
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,229 @@
+// Package config reads kimhub's settings from environment variables.
+//
+// Every variable has a default that suits a developer's machine (the services
+// that `make run` starts). A value that does not parse stops start-up with an
+// error naming the variable.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole of kimhub's configuration.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	DBMaxOpenConns  int
+	MigrateOnStart  bool
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+	LogFormat       string // "text" or "json"
+	GraphiQL        bool
+
+	S3 S3
+
+	Limits Limits
+}
+
+// S3 locates the media bucket.
+type S3 struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	Region    string
+	UseSSL    bool
+}
+
+// Limits bound what one request may cost.
+type Limits struct {
+	MaxBodyBytes   int64
+	MaxDepth       int
+	MaxComplexity  int
+	MaxTokens      int
+	QueryCacheSize int
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Vars lists every variable kimhub reads, with its default; the README's
+// configuration table is held against it by a test.
+var Vars = []Var{
+	{"KIMHUB_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"DATABASE_URL", "postgres://kimhub:kimhub@127.0.0.1:5432/kimhub?sslmode=disable", "PostgreSQL connection URL"},
+	{"KIMHUB_DB_MAX_OPEN_CONNS", "20", "most open connections to PostgreSQL"},
+	{"KIMHUB_MIGRATE_ON_START", "true", "apply pending migrations when `serve` starts"},
+	{"KIMHUB_SHUTDOWN_TIMEOUT", "15s", "how long SIGINT/SIGTERM waits for in-flight requests"},
+	{"KIMHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"KIMHUB_LOG_FORMAT", "text", "text or json"},
+	{"KIMHUB_GRAPHIQL", "true", "serve GraphiQL at /"},
+	{"S3_ENDPOINT", "127.0.0.1:9000", "host:port of the S3-compatible storage"},
+	{"S3_ACCESS_KEY", "kimhub", "S3 access key"},
+	{"S3_SECRET_KEY", "kimhub-secret", "S3 secret key"},
+	{"S3_BUCKET", "kimhub-media", "bucket for media; created at start-up if absent"},
+	{"S3_REGION", "us-east-1", "S3 region"},
+	{"S3_USE_SSL", "false", "use HTTPS to reach S3"},
+	{"KIMHUB_MAX_BODY_BYTES", "1048576", "largest GraphQL request body, in bytes"},
+	{"KIMHUB_MAX_QUERY_DEPTH", "12", "deepest selection nesting a query may have"},
+	{"KIMHUB_MAX_QUERY_COMPLEXITY", "20000", "highest complexity score a query may have (lists count by their page size)"},
+	{"KIMHUB_MAX_QUERY_TOKENS", "15000", "most lexical tokens a query document may have"},
+	{"KIMHUB_QUERY_CACHE_SIZE", "1000", "parsed query documents kept in the LRU cache"},
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		Addr:            p.addr("KIMHUB_ADDR"),
+		DatabaseURL:     p.dbURL("DATABASE_URL"),
+		DBMaxOpenConns:  p.intRange("KIMHUB_DB_MAX_OPEN_CONNS", 1, 1000),
+		MigrateOnStart:  p.bool("KIMHUB_MIGRATE_ON_START"),
+		ShutdownTimeout: p.duration("KIMHUB_SHUTDOWN_TIMEOUT"),
+		LogLevel:        p.level("KIMHUB_LOG_LEVEL"),
+		LogFormat:       p.oneOf("KIMHUB_LOG_FORMAT", "text", "json"),
+		GraphiQL:        p.bool("KIMHUB_GRAPHIQL"),
+		S3: S3{
+			Endpoint:  p.addr("S3_ENDPOINT"),
+			AccessKey: p.nonEmpty("S3_ACCESS_KEY"),
+			SecretKey: p.nonEmpty("S3_SECRET_KEY"),
+			Bucket:    p.bucket("S3_BUCKET"),
+			Region:    p.nonEmpty("S3_REGION"),
+			UseSSL:    p.bool("S3_USE_SSL"),
+		},
+		Limits: Limits{
+			MaxBodyBytes:   int64(p.intRange("KIMHUB_MAX_BODY_BYTES", 1024, 1<<30)),
+			MaxDepth:       p.intRange("KIMHUB_MAX_QUERY_DEPTH", 2, 100),
+			MaxComplexity:  p.intRange("KIMHUB_MAX_QUERY_COMPLEXITY", 10, 10_000_000),
+			MaxTokens:      p.intRange("KIMHUB_MAX_QUERY_TOKENS", 100, 1_000_000),
+			QueryCacheSize: p.intRange("KIMHUB_QUERY_CACHE_SIZE", 1, 1_000_000),
+		},
+	}
+	return c, p.err
+}
+
+type parser struct {
+	getenv func(string) string
+	err    error
+}
+
+// get returns the variable's value, or its documented default.
+func (p *parser) get(name string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	panic("config: undocumented variable " + name)
+}
+
+func (p *parser) fail(name, value, why string) {
+	if p.err == nil {
+		p.err = fmt.Errorf("invalid %s=%q: %s", name, value, why)
+	}
+}
+
+func (p *parser) nonEmpty(name string) string { return p.get(name) }
+
+func (p *parser) addr(name string) string {
+	v := p.get(name)
+	if _, port, err := net.SplitHostPort(v); err != nil {
+		p.fail(name, v, "want host:port, e.g. 127.0.0.1:8080")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.fail(name, v, "the port must be a number from 0 to 65535")
+	}
+	return v
+}
+
+func (p *parser) dbURL(name string) string {
+	v := p.get(name)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		p.fail(name, redact(v), "want a URL such as postgres://user:password@host:5432/db?sslmode=disable")
+	}
+	return v
+}
+
+func (p *parser) intRange(name string, lo, hi int) int {
+	v := p.get(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+	}
+	return n
+}
+
+func (p *parser) bool(name string) bool {
+	v := p.get(name)
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, v, "want true or false")
+	}
+	return b
+}
+
+func (p *parser) duration(name string) time.Duration {
+	v := p.get(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, v, "want a positive duration such as 15s or 1m")
+	}
+	return d
+}
+
+func (p *parser) level(name string) slog.Level {
+	v := p.get(name)
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.fail(name, v, "want debug, info, warn or error")
+	}
+	return l
+}
+
+func (p *parser) oneOf(name string, allowed ...string) string {
+	v := p.get(name)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, v, "want one of "+strings.Join(allowed, ", "))
+	return v
+}
+
+func (p *parser) bucket(name string) string {
+	v := p.get(name)
+	ok := len(v) >= 3 && len(v) <= 63
+	for i, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (r == '-' || r == '.') && i > 0 && i < len(v)-1) {
+			ok = false
+		}
+	}
+	if !ok {
+		p.fail(name, v, "want a bucket name of 3-63 lowercase letters, digits, dots or hyphens")
+	}
+	return v
+}
+
+// redact hides the password of a connection URL, for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return "(unparseable URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

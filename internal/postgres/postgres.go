@@ -1,0 +1,149 @@
+// Package postgres opens kimhub's PostgreSQL database, migrates it, runs
+// transactions and maps driver errors to apperr codes at the storage boundary.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/migrations"
+)
+
+// Open connects to PostgreSQL and checks that it answers.
+func Open(ctx context.Context, url string, maxOpen int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reach database: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies every pending migration. A PostgreSQL advisory lock held for
+// the whole run keeps two instances starting together from migrating at once:
+// the second waits, then finds nothing left to do.
+func Migrate(ctx context.Context, db *sqlx.DB, log *slog.Logger) error {
+	locker, err := lock.NewPostgresSessionLocker(
+		// Wait up to 5 minutes (60 × 5 s) for another instance's migration.
+		lock.WithLockTimeout(5, 60),
+	)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS,
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.Round(time.Millisecond))
+	}
+	return nil
+}
+
+// MigrationStatus lists each migration and whether it has been applied.
+func MigrationStatus(ctx context.Context, db *sqlx.DB) ([]*goose.MigrationStatus, error) {
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, err
+	}
+	return p.Status(ctx)
+}
+
+// Transact runs fn in a transaction, committing if fn returns nil and rolling
+// back otherwise. A serialization failure or deadlock (possible under the
+// isolation levels later stores ask for) is retried a few times.
+func Transact(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = transactOnce(ctx, db, opts, fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func transactOnce(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		if cerr := tx.Commit(); cerr != nil {
+			err = fmt.Errorf("commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+func retryable(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// MapError turns a driver error into an apperr one: no rows → NOT_FOUND (with
+// notFound as the message), a unique violation → CONFLICT, anything else →
+// INTERNAL with the driver text kept only for the logs.
+func MapError(err error, op, notFound string) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf("%s", notFound)
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &apperr.Error{Code: apperr.Conflict, Message: "already exists", Err: err}
+		case "57014": // query_canceled: the client went away or the deadline passed
+			return &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled", Err: err}
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}
+	}
+	return apperr.Wrap(err, op)
+}
