@@ -2,6 +2,7 @@
 #
 #   make run        bring up PostgreSQL + MinIO, migrate, load demo data, serve
 #   make test       bring up the same services, run the whole test suite
+#   make bench      the benchmarks behind the README figures
 #   make lint       gofmt + go vet
 #   make generate   go generate ./...
 #   make services   bring up PostgreSQL + MinIO only
@@ -25,7 +26,7 @@ SERVICES  := bash scripts/services.sh
 # (a bare eval "$(...)" would hide its exit status).
 SERVICES_ENV = services_env="$$($(SERVICES) up)"; eval "$$services_env"
 
-.PHONY: help run build test generate lint check-generate services stop env clean
+.PHONY: help run build test bench generate lint check-generate services stop env clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -43,6 +44,11 @@ run:
 test:
 	$(SERVICES_ENV); \
 	$(GO) test $(TESTFLAGS) $(PKG)
+
+# Benchmarks behind the README's figures (national import, start-up).
+bench:
+	$(SERVICES_ENV); \
+	$(GO) test -run XXX -bench . -benchtime 3x ./internal/region ./internal/app
 
 generate:
 	$(GO) generate ./...

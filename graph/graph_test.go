@@ -1,0 +1,80 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/kimhub/kimhub/graph"
+	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/demo"
+	"github.com/kimhub/kimhub/internal/region"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+var limits = config.Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 1_000_000, MaxTokens: 15000, QueryCacheSize: 100}
+
+// TestStatementsGrowWithDepthNotRows proves the loaders batch: the same
+// nested query over 2 or 10 regencies, each with 2 or 10 districts and their
+// parents, sends about the same number of SQL statements.
+func TestStatementsGrowWithDepthNotRows(t *testing.T) {
+	testenv.DB(t)
+	db, count := testenv.CountingDB(t)
+	regions := region.NewStore(db)
+	if err := demo.Load(context.Background(), demo.Deps{Regions: regions}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := loader.Middleware(loader.Stores{Regions: regions}, graph.NewHandler(&graph.Resolver{Svc: graph.Services{Regions: regions}}, limits))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	statements := func(n int) (int64, int) {
+		doc := `query($n: Int) { regions(parentCode: "64", first: $n) { nodes {
+			code parent { name } ancestors { code }
+			children(first: $n) { nodes { code parent { code } children(first: 2) { nodes { name } } } }
+		} } }`
+		body, _ := json.Marshal(map[string]any{"query": doc, "variables": map[string]any{"n": n}})
+		before := count.Load()
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data struct {
+				Regions struct {
+					Nodes []struct {
+						Children struct {
+							Nodes []struct{ Code string }
+						}
+					}
+				}
+			}
+			Errors []any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("%v %v", err, out.Errors)
+		}
+		rows := 0
+		for _, r := range out.Data.Regions.Nodes {
+			rows += 1 + len(r.Children.Nodes)
+		}
+		return count.Load() - before, rows
+	}
+	small, smallRows := statements(2)
+	large, largeRows := statements(10)
+	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
+	if largeRows < 4*smallRows {
+		t.Fatalf("the larger query returned too few rows to tell (%d vs %d)", largeRows, smallRows)
+	}
+	// Unbatched, the large query would send one statement per row (88+).
+	// Batching collects keys for a couple of milliseconds, so on a loaded
+	// machine a level may split into two batches: allow that, no more.
+	if large > 2*small || large > 12 {
+		t.Fatalf("statements: %d for %d rows, %d for %d rows; want about the same small number", small, smallRows, large, largeRows)
+	}
+}

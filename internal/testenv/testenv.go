@@ -1,0 +1,258 @@
+// Package testenv gives tests the real services: a PostgreSQL database of
+// their own (one per test binary, created fresh and migrated once, emptied
+// before each test that asks for it) and a MinIO bucket of their own.
+//
+// `make test` starts PostgreSQL and MinIO and exports
+// KIMHUB_TEST_DATABASE_URL and S3_*. Without them a test skips, saying so;
+// under CI (CI set) it fails instead, since there the services must be up.
+package testenv
+
+import (
+	"context"
+	"crypto/sha1"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/minio/minio-go/v7"
+
+	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/storage"
+)
+
+var (
+	setupOnce sync.Once
+	setupErr  error
+	dbURL     string
+	sharedDB  *sqlx.DB
+)
+
+// need stops the test when a service's settings are absent.
+func need(t testing.TB, vars ...string) {
+	t.Helper()
+	for _, v := range vars {
+		if os.Getenv(v) == "" {
+			msg := v + " is not set: run the tests with `make test`, which starts PostgreSQL and MinIO"
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// name is this test binary's own suffix for databases and buckets: the
+// package directory's base name and a hash of its path, so that packages
+// testing in parallel never share one.
+func name() string {
+	wd, _ := os.Getwd()
+	sum := sha1.Sum([]byte(wd))
+	base := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(filepath.Base(wd), ""))
+	if len(base) > 20 {
+		base = base[:20]
+	}
+	return base + "_" + hex.EncodeToString(sum[:4])
+}
+
+// DatabaseURL returns the URL of this test binary's database, creating and
+// migrating it on first use. The database is not emptied: call DB for that.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	need(t, "KIMHUB_TEST_DATABASE_URL")
+	setupOnce.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("test database: %v", setupErr)
+	}
+	return dbURL
+}
+
+func setup() error {
+	ctx := context.Background()
+	admin, err := postgres.Open(ctx, os.Getenv("KIMHUB_TEST_DATABASE_URL"), 2)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	dbName := "kimhub_test_" + name()
+	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+pq.QuoteIdentifier(dbName)+` WITH (FORCE)`); err != nil {
+		return err
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(dbName)); err != nil {
+		return err
+	}
+	u, err := url.Parse(os.Getenv("KIMHUB_TEST_DATABASE_URL"))
+	if err != nil {
+		return err
+	}
+	u.Path = "/" + dbName
+	dbURL = u.String()
+	sharedDB, err = postgres.Open(ctx, dbURL, 10)
+	if err != nil {
+		return err
+	}
+	return postgres.Migrate(ctx, sharedDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// DB returns this test binary's database, emptied of all rows: each test
+// that calls it starts from a freshly migrated, empty schema. Tests that use
+// it must not run in parallel with each other.
+func DB(t testing.TB) *sqlx.DB {
+	t.Helper()
+	DatabaseURL(t)
+	Reset(t, sharedDB)
+	return sharedDB
+}
+
+// Reset empties every table of db except the migration bookkeeping.
+func Reset(t testing.TB, db *sqlx.DB) {
+	t.Helper()
+	var tables []string
+	err := db.Select(&tables, `SELECT quote_ident(tablename) FROM pg_tables
+		WHERE schemaname = 'public' AND tablename <> 'goose_db_version'`)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	if len(tables) == 0 {
+		return
+	}
+	if _, err := db.Exec(`TRUNCATE ` + strings.Join(tables, ", ") + ` RESTART IDENTITY CASCADE`); err != nil {
+		t.Fatalf("empty tables: %v", err)
+	}
+}
+
+// S3 returns settings for this test binary's own bucket on the test MinIO;
+// the bucket exists and is empty.
+func S3(t testing.TB) config.S3 {
+	t.Helper()
+	need(t, "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY")
+	cfg := config.S3{
+		Endpoint:  os.Getenv("S3_ENDPOINT"),
+		AccessKey: os.Getenv("S3_ACCESS_KEY"),
+		SecretKey: os.Getenv("S3_SECRET_KEY"),
+		Bucket:    "kimhub-test-" + strings.ReplaceAll(name(), "_", "-"),
+		Region:    "us-east-1",
+		UseSSL:    os.Getenv("S3_USE_SSL") == "true",
+	}
+	st, err := storage.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.EnsureBucket(ctx); err != nil {
+		t.Fatalf("test bucket: %v", err)
+	}
+	for obj := range st.Client.ListObjects(ctx, cfg.Bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err != nil {
+			t.Fatalf("list test bucket: %v", obj.Err)
+		}
+		if err := st.Client.RemoveObject(ctx, cfg.Bucket, obj.Key, minio.RemoveObjectOptions{}); err != nil {
+			t.Fatalf("empty test bucket: %v", err)
+		}
+	}
+	return cfg
+}
+
+// Getenv returns a getenv for app.Run that points at the test services,
+// with overrides on top.
+func Getenv(t testing.TB, overrides map[string]string) func(string) string {
+	t.Helper()
+	s3 := S3(t)
+	env := map[string]string{
+		"DATABASE_URL":      DatabaseURL(t),
+		"KIMHUB_ADDR":       "127.0.0.1:0",
+		"S3_ENDPOINT":       s3.Endpoint,
+		"S3_ACCESS_KEY":     s3.AccessKey,
+		"S3_SECRET_KEY":     s3.SecretKey,
+		"S3_BUCKET":         s3.Bucket,
+		"S3_USE_SSL":        fmt.Sprint(s3.UseSSL),
+		"KIMHUB_LOG_FORMAT": "json",
+	}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }
+}
+
+// RepoFile returns the path of a file relative to the repository root (the
+// directory holding go.mod), found by walking up from the test's directory.
+func RepoFile(t testing.TB, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, rel)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// CountingDB opens this test binary's database through a driver that
+// counts the statements sent, for tests that prove batching.
+func CountingDB(t testing.TB) (*sqlx.DB, *atomic.Int64) {
+	t.Helper()
+	u := DatabaseURL(t)
+	connector, err := pq.NewConnector(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := new(atomic.Int64)
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, n}), "postgres")
+	t.Cleanup(func() { db.Close() })
+	return db, n
+}
+
+type countingConnector struct {
+	driver.Connector
+	n *atomic.Int64
+}
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{conn.(pqConn), c.n}, nil
+}
+
+// pqConn is what lib/pq's connection offers beyond driver.Conn.
+type pqConn interface {
+	driver.Conn
+	driver.QueryerContext
+	driver.ExecerContext
+}
+
+type countingConn struct {
+	pqConn
+	n *atomic.Int64
+}
+
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	c.n.Add(1)
+	return c.pqConn.QueryContext(ctx, q, args)
+}
+
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	c.n.Add(1)
+	return c.pqConn.ExecContext(ctx, q, args)
+}
