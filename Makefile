@@ -48,7 +48,7 @@ test:
 # Benchmarks behind the README's figures (national import, start-up).
 bench:
 	$(SERVICES_ENV); \
-	$(GO) test -run XXX -bench . -benchtime 3x ./internal/region ./internal/app
+	$(GO) test -run XXX -bench . -benchtime 3x ./internal/region ./internal/app ./internal/session
 
 generate:
 	$(GO) generate ./...

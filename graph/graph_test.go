@@ -4,19 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/kimhub/kimhub/graph"
-	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/internal/app"
 	"github.com/kimhub/kimhub/internal/config"
-	"github.com/kimhub/kimhub/internal/demo"
-	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/testenv"
 )
 
-var limits = config.Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 1_000_000, MaxTokens: 15000, QueryCacheSize: 100}
+// kaltim is the demo's region file.
+func kaltim(t *testing.T) string {
+	b, err := os.ReadFile(testenv.RepoFile(t, "internal/demo/data/regions-64.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // TestStatementsGrowWithDepthNotRows proves the loaders batch: the same
 // nested query over 2 or 10 regencies, each with 2 or 10 districts and their
@@ -24,12 +32,16 @@ var limits = config.Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 1
 func TestStatementsGrowWithDepthNotRows(t *testing.T) {
 	testenv.DB(t)
 	db, count := testenv.CountingDB(t)
-	regions := region.NewStore(db)
-	if err := demo.Load(context.Background(), demo.Deps{Regions: regions}, nil); err != nil {
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
 		t.Fatal(err)
 	}
-	h := loader.Middleware(loader.Stores{Regions: regions}, graph.NewHandler(&graph.Resolver{Svc: graph.Services{Regions: regions}}, limits))
-	srv := httptest.NewServer(h)
+	cfg.Limits.MaxComplexity = 1_000_000
+	svc := app.NewServices(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := svc.Regions.Import(context.Background(), strings.NewReader(kaltim(t)), nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.GraphQLHandler(svc, cfg))
 	defer srv.Close()
 
 	statements := func(n int) (int64, int) {

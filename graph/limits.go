@@ -83,6 +83,12 @@ func pageCost(child int, first, last *int) int {
 	if n < 1 {
 		n = 1
 	}
+	// A page larger than the maximum is refused by the resolver with a
+	// message about the argument; price it at the maximum so that the
+	// complexity limit does not answer first with a vaguer one.
+	if n > relay.MaxPageSize {
+		n = relay.MaxPageSize
+	}
 	return 1 + n*child
 }
 

@@ -6,15 +6,22 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"strconv"
+	"strings"
+
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/relay"
 )
 
 // The type names inside global IDs.
 const (
-	typeRegion = "Region"
+	typeRegion     = "Region"
+	typeAccount    = "Account"
+	typeGrant      = "Grant"
+	typeAuditEntry = "AuditEntry"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -31,8 +38,40 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
+	case typeAccount, typeGrant, typeAuditEntry:
+		n, err := strconv.ParseInt(key, 10, 64)
+		if err != nil {
+			break
+		}
+		switch typ {
+		case typeAccount:
+			return loader.Get(ctx, l.Account, n, "no such account")
+		case typeGrant:
+			return r.Svc.Grants.Get(ctx, access.ActorFrom(ctx), n)
+		case typeAuditEntry:
+			return r.Svc.Audit.Get(ctx, access.ActorFrom(ctx), n)
+		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)
+}
+
+// int64ID decodes the global ID of an object of type typ with a numeric
+// key, given in the input field field.
+func int64ID(id, typ, field string) (int64, error) {
+	t, key, err := relay.ParseID(id)
+	if err == nil && t == typ {
+		if n, err := strconv.ParseInt(key, 10, 64); err == nil && n > 0 {
+			return n, nil
+		}
+	}
+	return 0, apperr.Invalid(field, "%s is not the ID of a%s %s", field, article(typ), typ)
+}
+
+func article(typ string) string {
+	if strings.ContainsRune("AEIOU", rune(typ[0])) {
+		return "n"
+	}
+	return ""
 }
 
 // nodes fetches each ID as node does; an ID that fails gives null in its

@@ -8,12 +8,225 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
+
+// ID is the resolver for the id field.
+func (r *accountResolver) ID(ctx context.Context, obj *account.Account) (string, error) {
+	return relay.ID(typeAccount, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Email is the resolver for the email field.
+func (r *accountResolver) Email(ctx context.Context, obj *account.Account) (*string, error) {
+	if !access.Allowed(access.ActorFrom(ctx), access.ViewAccountPrivate, access.Resource{OwnerID: obj.ID}) {
+		return nil, nil
+	}
+	return obj.Email, nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *accountResolver) Phone(ctx context.Context, obj *account.Account) (*string, error) {
+	if !access.Allowed(access.ActorFrom(ctx), access.ViewAccountPrivate, access.Resource{OwnerID: obj.ID}) {
+		return nil, nil
+	}
+	return obj.Phone, nil
+}
+
+// IsSuperadmin is the resolver for the isSuperadmin field.
+func (r *accountResolver) IsSuperadmin(ctx context.Context, obj *account.Account) (bool, error) {
+	return obj.Superadmin, nil
+}
+
+// Grants is the resolver for the grants field.
+func (r *accountResolver) Grants(ctx context.Context, obj *account.Account) ([]*access.Grant, error) {
+	actor := access.ActorFrom(ctx)
+	if !actor.SignedIn() {
+		return []*access.Grant{}, nil
+	}
+	all, err := loader.For(ctx).ActiveGrants.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*access.Grant{}
+	for i := range all {
+		if access.MaySeeGrant(actor, all[i]) {
+			out = append(out, &all[i])
+		}
+	}
+	return out, nil
+}
+
+// ID is the resolver for the id field.
+func (r *auditEntryResolver) ID(ctx context.Context, obj *audit.Entry) (string, error) {
+	return relay.ID(typeAuditEntry, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Actor is the resolver for the actor field.
+func (r *auditEntryResolver) Actor(ctx context.Context, obj *audit.Entry) (*account.Account, error) {
+	if obj.ActorID == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Account, *obj.ActorID, "the acting account is missing")
+}
+
+// Region is the resolver for the region field.
+func (r *auditEntryResolver) Region(ctx context.Context, obj *audit.Entry) (*region.Region, error) {
+	if obj.RegionCode == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Region, *obj.RegionCode, "the region is missing")
+}
+
+// Details is the resolver for the details field.
+func (r *auditEntryResolver) Details(ctx context.Context, obj *audit.Entry) (string, error) {
+	return string(obj.Details), nil
+}
+
+// ID is the resolver for the id field.
+func (r *grantResolver) ID(ctx context.Context, obj *access.Grant) (string, error) {
+	return relay.ID(typeGrant, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Region is the resolver for the region field.
+func (r *grantResolver) Region(ctx context.Context, obj *access.Grant) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.RegionCode, "the region is missing")
+}
+
+// Account is the resolver for the account field.
+func (r *grantResolver) Account(ctx context.Context, obj *access.Grant) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AccountID, "the account is missing")
+}
+
+// GrantedBy is the resolver for the grantedBy field.
+func (r *grantResolver) GrantedBy(ctx context.Context, obj *access.Grant) (*account.Account, error) {
+	if obj.GrantedBy == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Account, *obj.GrantedBy, "the granting account is missing")
+}
+
+// SignUp is the resolver for the signUp field.
+func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
+	a, err := r.Svc.Accounts.SignUp(ctx, account.SignUpInput{Name: input.Name, Email: deref(input.Email), Phone: deref(input.Phone), Password: input.Password})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignUpPayload{Account: a}, nil
+}
+
+// LogIn is the resolver for the logIn field.
+func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*model.LogInPayload, error) {
+	t, a, err := r.Svc.Sessions.LogIn(ctx, input.Login, input.Password)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LogInPayload{Account: a, Tokens: t}, nil
+}
+
+// RefreshSession is the resolver for the refreshSession field.
+func (r *mutationResolver) RefreshSession(ctx context.Context, input model.RefreshSessionInput) (*model.RefreshSessionPayload, error) {
+	t, a, err := r.Svc.Sessions.Refresh(ctx, input.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RefreshSessionPayload{Account: a, Tokens: t}, nil
+}
+
+// LogOut is the resolver for the logOut field.
+func (r *mutationResolver) LogOut(ctx context.Context, input *model.LogOutInput) (*model.LogOutPayload, error) {
+	if err := r.Svc.Sessions.LogOut(ctx, access.ActorFrom(ctx)); err != nil {
+		return nil, err
+	}
+	return &model.LogOutPayload{Ok: true}, nil
+}
+
+// LogOutEverywhere is the resolver for the logOutEverywhere field.
+func (r *mutationResolver) LogOutEverywhere(ctx context.Context, input *model.LogOutEverywhereInput) (*model.LogOutEverywherePayload, error) {
+	n, err := r.Svc.Sessions.LogOutEverywhere(ctx, access.ActorFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &model.LogOutEverywherePayload{EndedSessions: n}, nil
+}
+
+// GrantGovernmentRole is the resolver for the grantGovernmentRole field.
+func (r *mutationResolver) GrantGovernmentRole(ctx context.Context, input model.GrantGovernmentRoleInput) (*model.GrantGovernmentRolePayload, error) {
+	id, err := int64ID(input.AccountID, typeAccount, "accountId")
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Grants.Grant(ctx, access.ActorFrom(ctx), id, input.Role, input.RegionCode, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.GrantGovernmentRolePayload{Grant: g}, nil
+}
+
+// RevokeGovernmentRole is the resolver for the revokeGovernmentRole field.
+func (r *mutationResolver) RevokeGovernmentRole(ctx context.Context, input model.RevokeGovernmentRoleInput) (*model.RevokeGovernmentRolePayload, error) {
+	id, err := int64ID(input.GrantID, typeGrant, "grantId")
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Grants.Revoke(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevokeGovernmentRolePayload{Grant: g}, nil
+}
+
+// DisableAccount is the resolver for the disableAccount field.
+func (r *mutationResolver) DisableAccount(ctx context.Context, input model.DisableAccountInput) (*model.DisableAccountPayload, error) {
+	id, err := int64ID(input.AccountID, typeAccount, "accountId")
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Accounts.SetStatus(ctx, access.ActorFrom(ctx), id, account.Disabled, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DisableAccountPayload{Account: a}, nil
+}
+
+// EnableAccount is the resolver for the enableAccount field.
+func (r *mutationResolver) EnableAccount(ctx context.Context, input model.EnableAccountInput) (*model.EnableAccountPayload, error) {
+	id, err := int64ID(input.AccountID, typeAccount, "accountId")
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Accounts.SetStatus(ctx, access.ActorFrom(ctx), id, account.Active, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EnableAccountPayload{Account: a}, nil
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*account.Account, error) {
+	actor := access.ActorFrom(ctx)
+	if !actor.SignedIn() {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Account, actor.AccountID, "the signed-in account is missing")
+}
+
+// AuditEntries is the resolver for the auditEntries field.
+func (r *queryResolver) AuditEntries(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*audit.Entry], error) {
+	page, err := relay.NewPage(audit.CursorKind, relay.Args{First: first, After: after, Last: last, Before: before})
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.Svc.Audit.List(ctx, access.ActorFrom(ctx), deref(regionCode), page)
+	return &conn, err
+}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
@@ -75,6 +288,18 @@ func (r *regionResolver) Children(ctx context.Context, obj *region.Region, first
 	return &conn, err
 }
 
+// Account returns AccountResolver implementation.
+func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
+
+// AuditEntry returns AuditEntryResolver implementation.
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
+// Grant returns GrantResolver implementation.
+func (r *Resolver) Grant() GrantResolver { return &grantResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -82,6 +307,10 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
 type (
-	queryResolver  struct{ *Resolver }
-	regionResolver struct{ *Resolver }
+	accountResolver    struct{ *Resolver }
+	auditEntryResolver struct{ *Resolver }
+	grantResolver      struct{ *Resolver }
+	mutationResolver   struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+	regionResolver     struct{ *Resolver }
 )

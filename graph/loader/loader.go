@@ -15,7 +15,10 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -26,13 +29,19 @@ const wait = 2 * time.Millisecond
 
 // Stores are what the loaders read from.
 type Stores struct {
-	Regions *region.Store
+	Regions  *region.Store
+	Accounts *account.Service
+	Grants   *grant.Service
 }
 
 // Loaders are one request's batched readers.
 type Loaders struct {
 	Region         *dataloadgen.Loader[string, *region.Region]
 	RegionChildren *dataloadgen.Loader[PageKey[string], relay.Connection[*region.Region]]
+	Account        *dataloadgen.Loader[int64, *account.Account]
+	// ActiveGrants are an account's active grants (unfiltered: the caller
+	// asks the policy which of them the viewer may see).
+	ActiveGrants *dataloadgen.Loader[int64, []access.Grant]
 }
 
 // New makes a fresh set of loaders; each request gets its own, so nothing
@@ -41,6 +50,8 @@ func New(s Stores) *Loaders {
 	return &Loaders{
 		Region:         dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(wait)),
 		RegionChildren: newPageLoader(region.CursorKind, s.Regions.Children),
+		Account:        dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(wait)),
+		ActiveGrants:   newListLoader(s.Grants.Active),
 	}
 }
 
@@ -109,6 +120,20 @@ func newPageLoader[P comparable, T any](kind string,
 			for _, i := range idx {
 				out[i], errs[i] = conns[keys[i].Parent], err
 			}
+		}
+		return out, errs
+	}, dataloadgen.WithWait(wait))
+}
+
+// newListLoader batches "the list of X for each key": a key with no rows
+// gets an empty list, not NOT_FOUND.
+func newListLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K][]V, error)) *dataloadgen.Loader[K, []V] {
+	return dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([][]V, []error) {
+		m, err := fetch(ctx, keys)
+		out := make([][]V, len(keys))
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			out[i], errs[i] = m[k], err
 		}
 		return out, errs
 	}, dataloadgen.WithWait(wait))

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -15,3 +16,9 @@ type RegionConnection = relay.Connection[*region.Region]
 
 // RegionEdge is one region of a page.
 type RegionEdge = relay.Edge[*region.Region]
+
+// AuditEntryConnection is a page of audit entries.
+type AuditEntryConnection = relay.Connection[*audit.Entry]
+
+// AuditEntryEdge is one audit entry of a page.
+type AuditEntryEdge = relay.Edge[*audit.Entry]

@@ -2,6 +2,148 @@
 
 package model
 
+import (
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/session"
+)
+
+// Input of disableAccount.
+type DisableAccountInput struct {
+	// The account to disable.
+	AccountID string `json:"accountId"`
+	// Why; recorded in the audit trail.
+	Reason string `json:"reason"`
+}
+
+// Result of disableAccount.
+type DisableAccountPayload struct {
+	// The disabled account.
+	Account *account.Account `json:"account"`
+}
+
+// Input of enableAccount.
+type EnableAccountInput struct {
+	// The account to enable.
+	AccountID string `json:"accountId"`
+	// Why; recorded in the audit trail.
+	Reason string `json:"reason"`
+}
+
+// Result of enableAccount.
+type EnableAccountPayload struct {
+	// The enabled account.
+	Account *account.Account `json:"account"`
+}
+
+// Input of grantGovernmentRole.
+type GrantGovernmentRoleInput struct {
+	// The account to give the role to.
+	AccountID string `json:"accountId"`
+	// The role.
+	Role access.Role `json:"role"`
+	// The region the role covers, with everything below it, e.g. "64.02".
+	RegionCode string `json:"regionCode"`
+	// Why; recorded in the audit trail.
+	Reason string `json:"reason"`
+}
+
+// Result of grantGovernmentRole.
+type GrantGovernmentRolePayload struct {
+	// The new grant.
+	Grant *access.Grant `json:"grant"`
+}
+
+// Input of logIn.
+type LogInInput struct {
+	// The email address or mobile number of the account.
+	Login string `json:"login"`
+	// The password.
+	Password string `json:"password"`
+}
+
+// Result of logIn.
+type LogInPayload struct {
+	// The signed-in account.
+	Account *account.Account `json:"account"`
+	// The session's tokens.
+	Tokens *session.Tokens `json:"tokens"`
+}
+
+// Input of logOutEverywhere (nothing to give).
+type LogOutEverywhereInput struct {
+	// Unused; reserved.
+	Reserved *bool `json:"reserved,omitempty"`
+}
+
+// Result of logOutEverywhere.
+type LogOutEverywherePayload struct {
+	// How many sessions were ended.
+	EndedSessions int `json:"endedSessions"`
+}
+
+// Input of logOut (nothing to give).
+type LogOutInput struct {
+	// Unused; reserved.
+	Reserved *bool `json:"reserved,omitempty"`
+}
+
+// Result of logOut.
+type LogOutPayload struct {
+	// True once the session has ended.
+	Ok bool `json:"ok"`
+}
+
+// The entry points for writing.
+type Mutation struct {
+}
+
 // The entry points for reading.
 type Query struct {
+}
+
+// Input of refreshSession.
+type RefreshSessionInput struct {
+	// The refresh token from logIn or the last refreshSession.
+	RefreshToken string `json:"refreshToken"`
+}
+
+// Result of refreshSession.
+type RefreshSessionPayload struct {
+	// The session's account.
+	Account *account.Account `json:"account"`
+	// New tokens; the refresh token given is now spent.
+	Tokens *session.Tokens `json:"tokens"`
+}
+
+// Input of revokeGovernmentRole.
+type RevokeGovernmentRoleInput struct {
+	// The grant to end.
+	GrantID string `json:"grantId"`
+	// Why; recorded in the audit trail.
+	Reason string `json:"reason"`
+}
+
+// Result of revokeGovernmentRole.
+type RevokeGovernmentRolePayload struct {
+	// The ended grant.
+	Grant *access.Grant `json:"grant"`
+}
+
+// Input of signUp.
+type SignUpInput struct {
+	// The display name shown with what you publish.
+	Name string `json:"name"`
+	// An email address; give this, a phone, or both.
+	Email *string `json:"email,omitempty"`
+	// An Indonesian mobile number in any usual form (0812…, +62 812…); stored as +62….
+	Phone *string `json:"phone,omitempty"`
+	// At least 10 characters; very common passwords are refused.
+	Password string `json:"password"`
+}
+
+// Result of signUp.
+type SignUpPayload struct {
+	// The new account. Sign in with logIn.
+	Account *account.Account `json:"account"`
 }

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,16 +13,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/kimhub/kimhub/graph"
-	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/demo"
 	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/server"
 	"github.com/kimhub/kimhub/internal/storage"
@@ -46,6 +48,9 @@ Usage:
   kimhub migrate [status]       apply pending migrations, or list them
   kimhub regions import FILE    import the official region CSV (code,name); "-" reads stdin
   kimhub demo                   migrate and load the demo data (idempotent)
+  kimhub superadmin create EMAIL NAME
+                                create a superadmin (or make the account with EMAIL one);
+                                the password is read from KIMHUB_SUPERADMIN_PASSWORD or stdin
   kimhub help                   show this text
 
 Configuration comes from environment variables; see README.md.
@@ -82,8 +87,15 @@ func Run(ctx context.Context, o Options) error {
 			if err := postgres.Migrate(ctx, db, log); err != nil {
 				return err
 			}
-			return demo.Load(ctx, demo.Deps{Regions: region.NewStore(db)}, o.Stderr)
+			s := NewServices(db, cfg, log)
+			return demo.Load(ctx, demo.Deps{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants}, o.Stderr)
 		})
+	case cmd == "superadmin" && len(args) == 3 && args[0] == "create":
+		return withDB(ctx, cfg, func(db *sqlx.DB) error { return createSuperadmin(ctx, db, args[1], args[2], o) })
+	case cmd == "regions":
+		return fmt.Errorf("%w: kimhub regions import FILE (a CSV of code,name; \"-\" reads stdin)", ErrUsage)
+	case cmd == "superadmin":
+		return fmt.Errorf("%w: kimhub superadmin create EMAIL NAME (password from KIMHUB_SUPERADMIN_PASSWORD or stdin)", ErrUsage)
 	}
 	fmt.Fprint(o.Stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", ErrUsage, o.Args)
@@ -98,7 +110,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func withDB(ctx context.Context, cfg config.Config, fn func(*sqlx.DB) error) error {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,8 +134,9 @@ func migrationStatus(ctx context.Context, db *sqlx.DB, w io.Writer) error {
 }
 
 func importRegions(ctx context.Context, db *sqlx.DB, path string, o Options) error {
-	in := o.Stdin
+	in, name := o.Stdin, "stdin"
 	if path != "-" {
+		name = path
 		f, err := os.Open(path)
 		if err != nil {
 			return err
@@ -133,16 +146,67 @@ func importRegions(ctx context.Context, db *sqlx.DB, path string, o Options) err
 	}
 	_, err := region.NewStore(db).Import(ctx, in, o.Stderr)
 	if e, ok := apperr.As(err); ok && e.Code == apperr.BadUserInput {
-		return fmt.Errorf("%s: nothing was imported: %s", path, e.Message)
+		return fmt.Errorf("%s: nothing was imported: %s", name, e.Message)
 	}
 	return err
+}
+
+// createSuperadmin is the only way a superadmin comes to be.
+func createSuperadmin(ctx context.Context, db *sqlx.DB, email, name string, o Options) error {
+	password := o.Getenv("KIMHUB_SUPERADMIN_PASSWORD")
+	if password == "" && o.Stdin != nil {
+		line, err := bufio.NewReader(o.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	a, created, err := (&account.Service{DB: db}).EnsureSuperadmin(ctx, name, email, password)
+	if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
+		return fmt.Errorf("superadmin create: %s", e.Message)
+	}
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(o.Stdout, "created superadmin %s (account %d)\n", email, a.ID)
+	} else {
+		fmt.Fprintf(o.Stdout, "account %d (%s) is now a superadmin; its password is unchanged\n", a.ID, email)
+	}
+	return nil
+}
+
+// pruneRateLimits deletes rate-limit counters older than a day, hourly,
+// until ctx ends. Every instance may run it; the deletes do not conflict.
+func pruneRateLimits(ctx context.Context, l *ratelimit.Limiter, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := l.Prune(ctx, now.Add(-24*time.Hour)); err != nil {
+				log.Warn("prune rate limits", "err", err)
+			}
+		}
+	}
+}
+
+// openDB connects to PostgreSQL, naming the setting to check when it fails.
+func openDB(ctx context.Context, cfg config.Config) (*sqlx.DB, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL at DATABASE_URL does not answer (is it running? `make services` starts one): %w", err)
+	}
+	return db, nil
 }
 
 // serve runs the HTTP server until ctx ends, then drains in-flight requests
 // for up to KIMHUB_SHUTDOWN_TIMEOUT.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) error {
 	start := time.Now()
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -157,13 +221,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	if err := media.EnsureBucket(ctx); err != nil {
-		return fmt.Errorf("media storage at %s: %w", cfg.S3.Endpoint, err)
+		return fmt.Errorf("media storage at S3_ENDPOINT=%s, bucket S3_BUCKET=%s (check S3_ACCESS_KEY and S3_SECRET_KEY too): %w",
+			cfg.S3.Endpoint, cfg.S3.Bucket, err)
 	}
 
-	regions := region.NewStore(db)
-	gql := graph.NewHandler(&graph.Resolver{Svc: graph.Services{Regions: regions}}, cfg.Limits)
 	handler := server.Handler(server.Options{
-		GraphQL:  graph.LimitBody(cfg.Limits.MaxBodyBytes, loader.Middleware(loader.Stores{Regions: regions}, gql)),
+		GraphQL:  GraphQLHandler(NewServices(db, cfg, log), cfg),
 		GraphiQL: cfg.GraphiQL,
 		Ready: []server.Check{
 			{Name: "postgres", Ping: db.PingContext},
@@ -185,6 +248,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	go pruneRateLimits(ctx, &ratelimit.Limiter{DB: db}, log)
 	log.Info("kimhub serving", "addr", ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql",
 		"startup", time.Since(start).Round(time.Millisecond))
 	if o.OnListen != nil {

@@ -29,6 +29,23 @@ type Config struct {
 	S3 S3
 
 	Limits Limits
+	Auth   Auth
+}
+
+// Auth configures sign-in and sessions.
+type Auth struct {
+	// TokenSecret signs access tokens (HMAC-SHA256). Empty means a random
+	// secret per process: fine for one developer instance, wrong for
+	// several behind a load balancer.
+	TokenSecret      string
+	AccessTokenTTL   time.Duration
+	RefreshTokenTTL  time.Duration
+	LoginMaxFailures int           // failed logins per account per window
+	LoginMaxPerIP    int           // login attempts per client address per window
+	LoginWindow      time.Duration // the rate-limit window
+	// TrustProxy takes the client address from X-Forwarded-For (set it only
+	// behind a proxy that overwrites that header).
+	TrustProxy bool
 }
 
 // S3 locates the media bucket.
@@ -77,13 +94,20 @@ var Vars = []Var{
 	{"KIMHUB_MAX_QUERY_COMPLEXITY", "20000", "highest complexity score a query may have (lists count by their page size)"},
 	{"KIMHUB_MAX_QUERY_TOKENS", "15000", "most lexical tokens a query document may have"},
 	{"KIMHUB_QUERY_CACHE_SIZE", "1000", "parsed query documents kept in the LRU cache"},
+	{"KIMHUB_TOKEN_SECRET", "(random per process)", "secret (at least 32 characters) that signs access tokens; set the same one on every instance"},
+	{"KIMHUB_ACCESS_TOKEN_TTL", "15m", "lifetime of an access token"},
+	{"KIMHUB_REFRESH_TOKEN_TTL", "720h", "a session ends after this long without a refresh"},
+	{"KIMHUB_LOGIN_MAX_FAILURES", "5", "failed logins per account per window before RATE_LIMITED"},
+	{"KIMHUB_LOGIN_MAX_PER_IP", "30", "login attempts per client address per window before RATE_LIMITED"},
+	{"KIMHUB_LOGIN_WINDOW", "15m", "the login rate-limit window"},
+	{"KIMHUB_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		Addr:            p.addr("KIMHUB_ADDR"),
+		Addr:            p.addr("KIMHUB_ADDR", "127.0.0.1:8080"),
 		DatabaseURL:     p.dbURL("DATABASE_URL"),
 		DBMaxOpenConns:  p.intRange("KIMHUB_DB_MAX_OPEN_CONNS", 1, 1000),
 		MigrateOnStart:  p.bool("KIMHUB_MIGRATE_ON_START"),
@@ -92,7 +116,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogFormat:       p.oneOf("KIMHUB_LOG_FORMAT", "text", "json"),
 		GraphiQL:        p.bool("KIMHUB_GRAPHIQL"),
 		S3: S3{
-			Endpoint:  p.addr("S3_ENDPOINT"),
+			Endpoint:  p.addr("S3_ENDPOINT", "127.0.0.1:9000"),
 			AccessKey: p.nonEmpty("S3_ACCESS_KEY"),
 			SecretKey: p.nonEmpty("S3_SECRET_KEY"),
 			Bucket:    p.bucket("S3_BUCKET"),
@@ -105,6 +129,15 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxComplexity:  p.intRange("KIMHUB_MAX_QUERY_COMPLEXITY", 10, 10_000_000),
 			MaxTokens:      p.intRange("KIMHUB_MAX_QUERY_TOKENS", 100, 1_000_000),
 			QueryCacheSize: p.intRange("KIMHUB_QUERY_CACHE_SIZE", 1, 1_000_000),
+		},
+		Auth: Auth{
+			TokenSecret:      p.secret("KIMHUB_TOKEN_SECRET"),
+			AccessTokenTTL:   p.duration("KIMHUB_ACCESS_TOKEN_TTL"),
+			RefreshTokenTTL:  p.duration("KIMHUB_REFRESH_TOKEN_TTL"),
+			LoginMaxFailures: p.intRange("KIMHUB_LOGIN_MAX_FAILURES", 1, 1000),
+			LoginMaxPerIP:    p.intRange("KIMHUB_LOGIN_MAX_PER_IP", 1, 100000),
+			LoginWindow:      p.duration("KIMHUB_LOGIN_WINDOW"),
+			TrustProxy:       p.bool("KIMHUB_TRUST_PROXY"),
 		},
 	}
 	return c, p.err
@@ -136,10 +169,20 @@ func (p *parser) fail(name, value, why string) {
 
 func (p *parser) nonEmpty(name string) string { return p.get(name) }
 
-func (p *parser) addr(name string) string {
+// secret returns a secret's value, "" when unset; a set one must be long
+// enough. The value never appears in an error.
+func (p *parser) secret(name string) string {
+	v := p.getenv(name)
+	if v != "" && len(v) < 32 {
+		p.fail(name, "(hidden)", "a secret needs at least 32 characters")
+	}
+	return v
+}
+
+func (p *parser) addr(name, example string) string {
 	v := p.get(name)
 	if _, port, err := net.SplitHostPort(v); err != nil {
-		p.fail(name, v, "want host:port, e.g. 127.0.0.1:8080")
+		p.fail(name, v, "want host:port without a scheme, e.g. "+example)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.fail(name, v, "the port must be a number from 0 to 65535")
 	}
@@ -220,7 +263,7 @@ func (p *parser) bucket(name string) string {
 func redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
-		return "(unparseable URL)"
+		return "(hidden: it may hold a password)"
 	}
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")

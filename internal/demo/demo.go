@@ -1,15 +1,21 @@
 // Package demo loads the demo data that `make run` serves: the region tree
 // of Kalimantan Timur (64), with every regency, city, district and village
-// of the province, Kutai Kartanegara (64.02) among them. Later capabilities
-// add their own demo records here. Loading is idempotent.
+// of the province, Kutai Kartanegara (64.02) among them; and an account for
+// each role. Later capabilities add their own demo records here. Loading is
+// idempotent: what exists is left as it is.
 package demo
 
 import (
 	"bytes"
 	"context"
 	_ "embed"
+	"fmt"
 	"io"
 
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/region"
 )
 
@@ -19,13 +25,67 @@ import (
 //go:embed data/regions-64.csv
 var regionsCSV []byte
 
-// Deps are the stores the demo data is written through.
+// Password is every demo account's password (listed in the README).
+const Password = "kimhub-demo-2026"
+
+// Account is a demo account and the government role it holds, if any.
+type Account struct {
+	Name, Email, Phone string
+	Role               access.Role // "" for none
+	Region             string
+	Superadmin         bool
+}
+
+// Accounts are the demo accounts, one for each kind of actor.
+var Accounts = []Account{
+	{Name: "Operator Kimhub", Email: "superadmin@demo.kimhub.id", Superadmin: true},
+	{Name: "Diskominfo Kaltim", Email: "admin.kaltim@demo.kimhub.id", Role: access.Admin, Region: "64"},
+	{Name: "Diskominfo Kukar", Email: "admin.kukar@demo.kimhub.id", Role: access.Admin, Region: "64.02"},
+	{Name: "Diskominfo Paser", Email: "admin.paser@demo.kimhub.id", Role: access.Admin, Region: "64.01"},
+	{Name: "Humas Kukar", Email: "humas.kukar@demo.kimhub.id", Role: access.Humas, Region: "64.02"},
+	{Name: "Humas Tenggarong", Email: "humas.tenggarong@demo.kimhub.id", Role: access.Humas, Region: "64.02.06"},
+	{Name: "Warga Desa", Email: "warga@demo.kimhub.id", Phone: "0812 3456 7890"},
+}
+
+// Deps are the services the demo data is written through.
 type Deps struct {
-	Regions *region.Store
+	Regions  *region.Store
+	Accounts *account.Service
+	Grants   *grant.Service
 }
 
 // Load writes the demo data, reporting progress to w.
 func Load(ctx context.Context, d Deps, w io.Writer) error {
-	_, err := d.Regions.Import(ctx, bytes.NewReader(regionsCSV), w)
-	return err
+	if w == nil {
+		w = io.Discard
+	}
+	if _, err := d.Regions.Import(ctx, bytes.NewReader(regionsCSV), w); err != nil {
+		return err
+	}
+	return loadAccounts(ctx, d, w)
+}
+
+func loadAccounts(ctx context.Context, d Deps, w io.Writer) error {
+	super, _, err := d.Accounts.EnsureSuperadmin(ctx, Accounts[0].Name, Accounts[0].Email, Password)
+	if err != nil {
+		return fmt.Errorf("demo superadmin: %w", err)
+	}
+	operator := access.Actor{AccountID: super.ID, Superadmin: true}
+	for _, a := range Accounts[1:] {
+		acc, err := d.Accounts.ByLogin(ctx, a.Email, "")
+		if apperr.Is(err, apperr.NotFound) {
+			acc, err = d.Accounts.SignUp(ctx, account.SignUpInput{Name: a.Name, Email: a.Email, Phone: a.Phone, Password: Password})
+		}
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", a.Email, err)
+		}
+		if a.Role != "" {
+			_, err := d.Grants.Grant(ctx, operator, acc.ID, a.Role, a.Region, "demo data")
+			if err != nil && !apperr.Is(err, apperr.Conflict) {
+				return fmt.Errorf("demo grant for %s: %w", a.Email, err)
+			}
+		}
+	}
+	fmt.Fprintf(w, "demo accounts ready: %d (password %q)\n", len(Accounts), Password)
+	return nil
 }

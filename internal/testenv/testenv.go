@@ -117,6 +117,14 @@ func DB(t testing.TB) *sqlx.DB {
 	return sharedDB
 }
 
+// Shared returns this test binary's database as it is, without emptying it:
+// for looking at what a running server wrote.
+func Shared(t testing.TB) *sqlx.DB {
+	t.Helper()
+	DatabaseURL(t)
+	return sharedDB
+}
+
 // Reset empties every table of db except the migration bookkeeping.
 func Reset(t testing.TB, db *sqlx.DB) {
 	t.Helper()

@@ -1,0 +1,130 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/reqlog"
+)
+
+// Client is where a request comes from, for rate limits and session lists.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+type clientKey struct{}
+
+// ClientFrom returns the request's client; an empty Client outside one.
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
+}
+
+// WithClient returns ctx carrying c.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// Middleware puts the request's client and actor in its context. A request
+// without an Authorization header is anonymous; one with a bad or expired
+// token is refused with 401 and UNAUTHENTICATED, so that the client knows
+// to refresh rather than silently seeing less.
+func (s *Service) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := WithClient(r.Context(), Client{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		actor := access.Anonymous
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := bearer(h)
+			var err error
+			if !ok {
+				err = apperr.New(apperr.Unauthenticated, "the Authorization header must be \"Bearer <access token>\"")
+			} else {
+				actor, err = s.Authenticate(ctx, token)
+			}
+			if err != nil {
+				if !apperr.Is(err, apperr.Unauthenticated) {
+					reqlog.Logger(ctx).ErrorContext(ctx, "authenticate", "err", err)
+				}
+				writeError(w, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(access.WithActor(ctx, actor)))
+	})
+}
+
+// WebsocketInit authenticates a WebSocket connection from its
+// connection_init payload: {"Authorization": "Bearer <token>"} (or
+// "authorization", or "authToken" with the bare token).
+func (s *Service) WebsocketInit(ctx context.Context, payload map[string]any) (context.Context, error) {
+	var token string
+	for _, k := range []string{"Authorization", "authorization"} {
+		if v, ok := payload[k].(string); ok {
+			t, ok := bearer(v)
+			if !ok {
+				return ctx, apperr.New(apperr.Unauthenticated, "the Authorization value must be \"Bearer <access token>\"")
+			}
+			token = t
+		}
+	}
+	if v, ok := payload["authToken"].(string); ok && token == "" {
+		token = v
+	}
+	if token == "" {
+		return access.WithActor(ctx, access.Anonymous), nil
+	}
+	actor, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return ctx, err
+	}
+	return access.WithActor(ctx, actor), nil
+}
+
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// clientIP is the peer's address, or with TrustProxy the first address of
+// X-Forwarded-For.
+func (s *Service) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e, ok := apperr.As(err)
+	if !ok || e.Code == apperr.Internal {
+		e = apperr.New(apperr.Unavailable, "could not check the access token; try again")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="kimhub"`)
+	status := http.StatusUnauthorized
+	if e.Code != apperr.Unauthenticated {
+		status = http.StatusServiceUnavailable
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": e.Message, "extensions": map[string]any{"code": string(e.Code)}}},
+	})
+}

@@ -1,0 +1,76 @@
+package session_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/session"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+func newService(tb testing.TB) *session.Service {
+	tb.Helper()
+	db := testenv.DB(tb)
+	cfg := config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
+		LoginMaxFailures: 1 << 30, LoginMaxPerIP: 1 << 30, LoginWindow: time.Minute}
+	accounts := &account.Service{DB: db}
+	if _, err := accounts.SignUp(context.Background(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
+		tb.Fatal(err)
+	}
+	return session.New(db, accounts, &grant.Service{DB: db}, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func TestAccessTokenExpires(t *testing.T) {
+	s := newService(t)
+	ctx := session.WithClient(context.Background(), session.Client{IP: "10.0.0.1"})
+	tok, _, err := s.LogIn(ctx, "budi@desa.id", "kabut-mahakam-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, err := s.Authenticate(ctx, tok.AccessToken)
+	if err != nil || actor.AccountID == 0 {
+		t.Fatalf("fresh token: %+v %v", actor, err)
+	}
+	// A token signed by another server's secret is refused.
+	other := session.New(s.DB, s.Accounts, s.Grants, config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
+		LoginMaxFailures: 100, LoginMaxPerIP: 100, LoginWindow: time.Minute, TokenSecret: "another-secret-of-at-least-32-characters"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := other.Authenticate(ctx, tok.AccessToken); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("a token of another secret: %v", err)
+	}
+	// An expired session (no refresh within its lifetime) ends access.
+	s.DB.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second'`)
+	if _, err := s.Authenticate(ctx, tok.AccessToken); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("after the session expired: %v", err)
+	}
+	if _, _, err := s.Refresh(ctx, tok.RefreshToken); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("refreshing an expired session: %v", err)
+	}
+}
+
+// BenchmarkFailedLogin times the two failures an attacker would compare: an
+// unknown account and a known account with a wrong password. Both verify a
+// password hash, so they take the same time; the README reports the ratio.
+func BenchmarkFailedLogin(b *testing.B) {
+	s := newService(b)
+	ctx := session.WithClient(context.Background(), session.Client{IP: "10.0.0.2"})
+	for _, bc := range []struct{ name, login string }{
+		{"unknown-account", "nobody@desa.id"},
+		{"wrong-password", "budi@desa.id"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, _, err := s.LogIn(ctx, bc.login, "not-the-password-1"); !apperr.Is(err, apperr.Unauthenticated) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
