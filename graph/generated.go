@@ -18,6 +18,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/session"
@@ -37,7 +38,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Account() AccountResolver
 	AuditEntry() AuditEntryResolver
+	DirectUpload() DirectUploadResolver
 	Grant() GrantResolver
+	MediaAsset() MediaAssetResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Region() RegionResolver
@@ -88,12 +91,31 @@ type ComplexityRoot struct {
 		RefreshTokenExpiresAt func(childComplexity int) int
 	}
 
+	ConfirmMediaUploadPayload struct {
+		Asset func(childComplexity int) int
+	}
+
+	DirectUpload struct {
+		Completed func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		Fields    func(childComplexity int) int
+		Method    func(childComplexity int) int
+		PartSize  func(childComplexity int) int
+		Parts     func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
 	DisableAccountPayload struct {
 		Account func(childComplexity int) int
 	}
 
 	EnableAccountPayload struct {
 		Account func(childComplexity int) int
+	}
+
+	FormField struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Grant struct {
@@ -123,7 +145,32 @@ type ComplexityRoot struct {
 		Ok func(childComplexity int) int
 	}
 
+	MediaAsset struct {
+		ContentType func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		Height      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Owner       func(childComplexity int) int
+		Region      func(childComplexity int) int
+		SHA256      func(childComplexity int) int
+		SizeBytes   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		URL         func(childComplexity int, variant *media.Variant) int
+		Variants    func(childComplexity int) int
+		Visibility  func(childComplexity int) int
+		Width       func(childComplexity int) int
+	}
+
+	MediaVariantInfo struct {
+		Height    func(childComplexity int) int
+		SizeBytes func(childComplexity int) int
+		Variant   func(childComplexity int) int
+		Width     func(childComplexity int) int
+	}
+
 	Mutation struct {
+		ConfirmMediaUpload   func(childComplexity int, input model.ConfirmMediaUploadInput) int
 		DisableAccount       func(childComplexity int, input model.DisableAccountInput) int
 		EnableAccount        func(childComplexity int, input model.EnableAccountInput) int
 		GrantGovernmentRole  func(childComplexity int, input model.GrantGovernmentRoleInput) int
@@ -131,8 +178,11 @@ type ComplexityRoot struct {
 		LogOut               func(childComplexity int, input *model.LogOutInput) int
 		LogOutEverywhere     func(childComplexity int, input *model.LogOutEverywhereInput) int
 		RefreshSession       func(childComplexity int, input model.RefreshSessionInput) int
+		RequestMediaUpload   func(childComplexity int, input model.RequestMediaUploadInput) int
+		ResumeMediaUpload    func(childComplexity int, input model.ResumeMediaUploadInput) int
 		RevokeGovernmentRole func(childComplexity int, input model.RevokeGovernmentRoleInput) int
 		SignUp               func(childComplexity int, input model.SignUpInput) int
+		UploadMedia          func(childComplexity int, input model.UploadMediaInput) int
 	}
 
 	PageInfo struct {
@@ -177,12 +227,31 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RequestMediaUploadPayload struct {
+		Asset  func(childComplexity int) int
+		Upload func(childComplexity int) int
+	}
+
+	ResumeMediaUploadPayload struct {
+		Asset  func(childComplexity int) int
+		Upload func(childComplexity int) int
+	}
+
 	RevokeGovernmentRolePayload struct {
 		Grant func(childComplexity int) int
 	}
 
 	SignUpPayload struct {
 		Account func(childComplexity int) int
+	}
+
+	UploadMediaPayload struct {
+		Asset func(childComplexity int) int
+	}
+
+	UploadPart struct {
+		Number func(childComplexity int) int
+		URL    func(childComplexity int) int
 	}
 }
 
@@ -195,8 +264,8 @@ type AccountResolver interface {
 
 	Email(ctx context.Context, obj *account.Account) (*string, error)
 	Phone(ctx context.Context, obj *account.Account) (*string, error)
-
-	IsSuperadmin(ctx context.Context, obj *account.Account) (bool, error)
+	Status(ctx context.Context, obj *account.Account) (*account.Status, error)
+	IsSuperadmin(ctx context.Context, obj *account.Account) (*bool, error)
 	Grants(ctx context.Context, obj *account.Account) ([]*access.Grant, error)
 }
 type AuditEntryResolver interface {
@@ -207,6 +276,11 @@ type AuditEntryResolver interface {
 
 	Details(ctx context.Context, obj *audit.Entry) (string, error)
 }
+type DirectUploadResolver interface {
+	Method(ctx context.Context, obj *media.DirectUpload) (model.DirectUploadMethod, error)
+
+	Fields(ctx context.Context, obj *media.DirectUpload) ([]*model.FormField, error)
+}
 type GrantResolver interface {
 	ID(ctx context.Context, obj *access.Grant) (string, error)
 
@@ -214,7 +288,19 @@ type GrantResolver interface {
 	Account(ctx context.Context, obj *access.Grant) (*account.Account, error)
 	GrantedBy(ctx context.Context, obj *access.Grant) (*account.Account, error)
 }
+type MediaAssetResolver interface {
+	ID(ctx context.Context, obj *media.Asset) (string, error)
+	Owner(ctx context.Context, obj *media.Asset) (*account.Account, error)
+
+	Region(ctx context.Context, obj *media.Asset) (*region.Region, error)
+	URL(ctx context.Context, obj *media.Asset, variant *media.Variant) (*string, error)
+	Variants(ctx context.Context, obj *media.Asset) ([]*media.VariantInfo, error)
+}
 type MutationResolver interface {
+	UploadMedia(ctx context.Context, input model.UploadMediaInput) (*model.UploadMediaPayload, error)
+	RequestMediaUpload(ctx context.Context, input model.RequestMediaUploadInput) (*model.RequestMediaUploadPayload, error)
+	ResumeMediaUpload(ctx context.Context, input model.ResumeMediaUploadInput) (*model.ResumeMediaUploadPayload, error)
+	ConfirmMediaUpload(ctx context.Context, input model.ConfirmMediaUploadInput) (*model.ConfirmMediaUploadPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.LogInPayload, error)
 	RefreshSession(ctx context.Context, input model.RefreshSessionInput) (*model.RefreshSessionPayload, error)
@@ -420,6 +506,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthTokens.RefreshTokenExpiresAt(childComplexity), true
 
+	case "ConfirmMediaUploadPayload.asset":
+		if e.ComplexityRoot.ConfirmMediaUploadPayload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmMediaUploadPayload.Asset(childComplexity), true
+
+	case "DirectUpload.completedParts":
+		if e.ComplexityRoot.DirectUpload.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Completed(childComplexity), true
+	case "DirectUpload.expiresAt":
+		if e.ComplexityRoot.DirectUpload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.ExpiresAt(childComplexity), true
+	case "DirectUpload.fields":
+		if e.ComplexityRoot.DirectUpload.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Fields(childComplexity), true
+	case "DirectUpload.method":
+		if e.ComplexityRoot.DirectUpload.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Method(childComplexity), true
+	case "DirectUpload.partSize":
+		if e.ComplexityRoot.DirectUpload.PartSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.PartSize(childComplexity), true
+	case "DirectUpload.parts":
+		if e.ComplexityRoot.DirectUpload.Parts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Parts(childComplexity), true
+	case "DirectUpload.url":
+		if e.ComplexityRoot.DirectUpload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.URL(childComplexity), true
+
 	case "DisableAccountPayload.account":
 		if e.ComplexityRoot.DisableAccountPayload.Account == nil {
 			break
@@ -433,6 +569,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnableAccountPayload.Account(childComplexity), true
+
+	case "FormField.name":
+		if e.ComplexityRoot.FormField.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Name(childComplexity), true
+	case "FormField.value":
+		if e.ComplexityRoot.FormField.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Value(childComplexity), true
 
 	case "Grant.account":
 		if e.ComplexityRoot.Grant.Account == nil {
@@ -511,6 +660,132 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogOutPayload.Ok(childComplexity), true
 
+	case "MediaAsset.contentType":
+		if e.ComplexityRoot.MediaAsset.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.ContentType(childComplexity), true
+	case "MediaAsset.createdAt":
+		if e.ComplexityRoot.MediaAsset.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.CreatedAt(childComplexity), true
+	case "MediaAsset.filename":
+		if e.ComplexityRoot.MediaAsset.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Filename(childComplexity), true
+	case "MediaAsset.height":
+		if e.ComplexityRoot.MediaAsset.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Height(childComplexity), true
+	case "MediaAsset.id":
+		if e.ComplexityRoot.MediaAsset.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.ID(childComplexity), true
+	case "MediaAsset.owner":
+		if e.ComplexityRoot.MediaAsset.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Owner(childComplexity), true
+	case "MediaAsset.region":
+		if e.ComplexityRoot.MediaAsset.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Region(childComplexity), true
+	case "MediaAsset.sha256":
+		if e.ComplexityRoot.MediaAsset.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.SHA256(childComplexity), true
+	case "MediaAsset.size":
+		if e.ComplexityRoot.MediaAsset.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.SizeBytes(childComplexity), true
+	case "MediaAsset.status":
+		if e.ComplexityRoot.MediaAsset.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Status(childComplexity), true
+	case "MediaAsset.url":
+		if e.ComplexityRoot.MediaAsset.URL == nil {
+			break
+		}
+
+		args, err := ec.field_MediaAsset_url_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MediaAsset.URL(childComplexity, args["variant"].(*media.Variant)), true
+	case "MediaAsset.variants":
+		if e.ComplexityRoot.MediaAsset.Variants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Variants(childComplexity), true
+	case "MediaAsset.visibility":
+		if e.ComplexityRoot.MediaAsset.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Visibility(childComplexity), true
+	case "MediaAsset.width":
+		if e.ComplexityRoot.MediaAsset.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Width(childComplexity), true
+
+	case "MediaVariantInfo.height":
+		if e.ComplexityRoot.MediaVariantInfo.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaVariantInfo.Height(childComplexity), true
+	case "MediaVariantInfo.size":
+		if e.ComplexityRoot.MediaVariantInfo.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaVariantInfo.SizeBytes(childComplexity), true
+	case "MediaVariantInfo.variant":
+		if e.ComplexityRoot.MediaVariantInfo.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaVariantInfo.Variant(childComplexity), true
+	case "MediaVariantInfo.width":
+		if e.ComplexityRoot.MediaVariantInfo.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaVariantInfo.Width(childComplexity), true
+
+	case "Mutation.confirmMediaUpload":
+		if e.ComplexityRoot.Mutation.ConfirmMediaUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmMediaUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmMediaUpload(childComplexity, args["input"].(model.ConfirmMediaUploadInput)), true
 	case "Mutation.disableAccount":
 		if e.ComplexityRoot.Mutation.DisableAccount == nil {
 			break
@@ -588,6 +863,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["input"].(model.RefreshSessionInput)), true
+	case "Mutation.requestMediaUpload":
+		if e.ComplexityRoot.Mutation.RequestMediaUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestMediaUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestMediaUpload(childComplexity, args["input"].(model.RequestMediaUploadInput)), true
+	case "Mutation.resumeMediaUpload":
+		if e.ComplexityRoot.Mutation.ResumeMediaUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeMediaUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeMediaUpload(childComplexity, args["input"].(model.ResumeMediaUploadInput)), true
 	case "Mutation.revokeGovernmentRole":
 		if e.ComplexityRoot.Mutation.RevokeGovernmentRole == nil {
 			break
@@ -610,6 +907,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.uploadMedia":
+		if e.ComplexityRoot.Mutation.UploadMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadMedia(childComplexity, args["input"].(model.UploadMediaInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -792,6 +1100,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
 
+	case "RequestMediaUploadPayload.asset":
+		if e.ComplexityRoot.RequestMediaUploadPayload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestMediaUploadPayload.Asset(childComplexity), true
+	case "RequestMediaUploadPayload.upload":
+		if e.ComplexityRoot.RequestMediaUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestMediaUploadPayload.Upload(childComplexity), true
+
+	case "ResumeMediaUploadPayload.asset":
+		if e.ComplexityRoot.ResumeMediaUploadPayload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResumeMediaUploadPayload.Asset(childComplexity), true
+	case "ResumeMediaUploadPayload.upload":
+		if e.ComplexityRoot.ResumeMediaUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResumeMediaUploadPayload.Upload(childComplexity), true
+
 	case "RevokeGovernmentRolePayload.grant":
 		if e.ComplexityRoot.RevokeGovernmentRolePayload.Grant == nil {
 			break
@@ -806,6 +1140,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignUpPayload.Account(childComplexity), true
 
+	case "UploadMediaPayload.asset":
+		if e.ComplexityRoot.UploadMediaPayload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadMediaPayload.Asset(childComplexity), true
+
+	case "UploadPart.partNumber":
+		if e.ComplexityRoot.UploadPart.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadPart.Number(childComplexity), true
+	case "UploadPart.url":
+		if e.ComplexityRoot.UploadPart.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadPart.URL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -815,6 +1169,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ConfirmMediaUploadInput", ec.unmarshalInputConfirmMediaUploadInput),
 			graphql.NewInputUnmarshaler("DisableAccountInput", ec.unmarshalInputDisableAccountInput),
 			graphql.NewInputUnmarshaler("EnableAccountInput", ec.unmarshalInputEnableAccountInput),
 			graphql.NewInputUnmarshaler("GrantGovernmentRoleInput", ec.unmarshalInputGrantGovernmentRoleInput),
@@ -822,8 +1177,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogOutEverywhereInput", ec.unmarshalInputLogOutEverywhereInput),
 			graphql.NewInputUnmarshaler("LogOutInput", ec.unmarshalInputLogOutInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
+			graphql.NewInputUnmarshaler("RequestMediaUploadInput", ec.unmarshalInputRequestMediaUploadInput),
+			graphql.NewInputUnmarshaler("ResumeMediaUploadInput", ec.unmarshalInputResumeMediaUploadInput),
 			graphql.NewInputUnmarshaler("RevokeGovernmentRoleInput", ec.unmarshalInputRevokeGovernmentRoleInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("UploadMediaInput", ec.unmarshalInputUploadMediaInput),
 		)
 	}
 	first := true
@@ -1067,10 +1425,10 @@ type Account implements Node {
   email: String
   "The mobile number in E.164 form (+62…); null unless you are this account or a superadmin."
   phone: String
-  "Whether the account may sign in."
-  status: AccountStatus!
-  "True for the platform's operators, who grant government roles."
-  isSuperadmin: Boolean!
+  "Whether the account may sign in; null unless you are this account or a superadmin."
+  status: AccountStatus
+  "True for the platform's operators, who grant government roles; null unless you are this account or a superadmin."
+  isSuperadmin: Boolean
   """
   The account's active government roles: all of them for the account itself
   and superadmins; for an ADMIN, those they could grant or revoke; none for
@@ -1151,8 +1509,148 @@ type AuthTokens {
   refreshTokenExpiresAt: Time!
 }
 
+"A file sent with a GraphQL multipart request (the ` + "`" + `Upload` + "`" + ` scalar of the multipart request spec)."
+scalar Upload
+
+"Who may read a media asset."
+enum MediaVisibility {
+  "Anyone, by a stable URL that needs no token."
+  PUBLIC
+  "Only the owner, the community's CHAIR and the ADMINs over its region, by a short-lived URL (an SK decree)."
+  PRIVATE
+}
+
+"Where a media asset is in its upload."
+enum MediaStatus {
+  "A direct upload was handed out and not yet confirmed; it expires if never confirmed."
+  PENDING
+  "The bytes were checked (type, size, checksum); the asset can be used."
+  READY
+}
+
+"A size of a media asset."
+enum MediaVariant {
+  "The file as uploaded (a public JPEG without its camera metadata)."
+  ORIGINAL
+  "A JPEG that fits in 320×320 pixels, for weak connections."
+  SMALL
+  "A JPEG that fits in 1024×1024 pixels."
+  MEDIUM
+}
+
+"A stored file: a photo, a logo, evidence, a decree."
+type MediaAsset implements Node {
+  "The asset's global ID."
+  id: ID!
+  "Who uploaded it."
+  owner: Account!
+  "Who may read it."
+  visibility: MediaVisibility!
+  "Where it is in its upload."
+  status: MediaStatus!
+  "The type decided from its bytes: image/jpeg, image/png, image/webp or application/pdf; null while PENDING."
+  contentType: String
+  "The size in bytes (announced while PENDING, stored once READY)."
+  size: Int!
+  "The SHA-256 of the stored bytes, in hex; while PENDING, the one the client announced, if any."
+  sha256: String
+  "The image's width in pixels; null for a document."
+  width: Int
+  "The image's height in pixels; null for a document."
+  height: Int
+  "The file name the client gave, for display."
+  filename: String!
+  "The region whose ADMINs may read it when PRIVATE; null for none."
+  region: Region
+  """
+  Where to fetch it: for a PUBLIC asset a stable URL that needs no token; for
+  a PRIVATE one a presigned URL that works for a few minutes. A variant the
+  asset lacks (a PDF has no SMALL) gives the original. Null while PENDING.
+  """
+  url("The size wanted." variant: MediaVariant = ORIGINAL): String
+  "The derived sizes of an image (none for a document)."
+  variants: [MediaVariantInfo!]!
+  "When it was created."
+  createdAt: Time!
+}
+
+"A derived size of an image."
+type MediaVariantInfo {
+  "Which size."
+  variant: MediaVariant!
+  "Width in pixels."
+  width: Int!
+  "Height in pixels."
+  height: Int!
+  "Size in bytes."
+  size: Int!
+}
+
+"How to send a file straight to storage (its bytes never pass through the API)."
+type DirectUpload {
+  """
+  POST: send a multipart/form-data POST to ` + "`" + `url` + "`" + ` with every field of
+  ` + "`" + `fields` + "`" + `, then the file as the field ` + "`" + `file` + "`" + `. MULTIPART: PUT each part's
+  bytes (` + "`" + `partSize` + "`" + ` bytes each, the last one shorter) to its URL, then call
+  confirmMediaUpload.
+  """
+  method: DirectUploadMethod!
+  "The form's URL (POST)."
+  url: String
+  "The form fields to send before the file (POST)."
+  fields: [FormField!]!
+  "The size of each part in bytes (MULTIPART)."
+  partSize: Int
+  "The parts still to send, each with its URL (MULTIPART)."
+  parts: [UploadPart!]!
+  "The parts storage has already received (MULTIPART, when resuming)."
+  completedParts: [Int!]!
+  "When these URLs stop working; ask resumeMediaUpload for fresh ones."
+  expiresAt: Time!
+}
+
+"How a direct upload is sent."
+enum DirectUploadMethod {
+  "One form POST."
+  POST
+  "Several parts, each a PUT; resumable."
+  MULTIPART
+}
+
+"A form field of a presigned POST."
+type FormField {
+  "The field's name."
+  name: String!
+  "The field's value."
+  value: String!
+}
+
+"One part of a multipart direct upload."
+type UploadPart {
+  "The part's number, from 1."
+  partNumber: Int!
+  "Where to PUT the part's bytes."
+  url: String!
+}
+
 "The entry points for writing."
 type Mutation {
+  """
+  Upload a small file in this request (a GraphQL multipart request): a JPEG,
+  PNG or WebP image up to 10 MiB or a PDF up to 20 MiB by default. The type
+  is read from the bytes, not the name.
+  """
+  uploadMedia(input: UploadMediaInput!): UploadMediaPayload!
+  """
+  Start a direct upload: the file goes straight to storage (one POST, or
+  parts for a file over 16 MiB, resumable), then confirmMediaUpload.
+  """
+  requestMediaUpload(input: RequestMediaUploadInput!): RequestMediaUploadPayload!
+  "Fresh URLs for a direct upload, for the parts not yet received."
+  resumeMediaUpload(input: ResumeMediaUploadInput!): ResumeMediaUploadPayload!
+  "Check a direct upload (every part, size, type, checksum) and make it READY."
+  confirmMediaUpload(input: ConfirmMediaUploadInput!): ConfirmMediaUploadPayload!
+
   "Create an account with an email address and/or an Indonesian mobile number."
   signUp(input: SignUpInput!): SignUpPayload!
   """
@@ -1314,6 +1812,74 @@ type EnableAccountPayload {
   "The enabled account."
   account: Account!
 }
+
+"Input of uploadMedia."
+input UploadMediaInput {
+  "The file."
+  file: Upload!
+  "Who may read it; PUBLIC by default."
+  visibility: MediaVisibility = PUBLIC
+  "For a PRIVATE asset: the region whose ADMINs may read it, e.g. the village of a decree."
+  regionCode: String
+  "Resending with the same key returns the first result instead of a second asset."
+  idempotencyKey: String
+}
+
+"Result of uploadMedia."
+type UploadMediaPayload {
+  "The READY asset."
+  asset: MediaAsset!
+}
+
+"Input of requestMediaUpload."
+input RequestMediaUploadInput {
+  "The file's name, for display."
+  filename: String!
+  "The file's exact size in bytes."
+  size: Int!
+  "The file's SHA-256 in hex; if given, confirmMediaUpload checks it."
+  sha256: String
+  "Who may read it; PUBLIC by default."
+  visibility: MediaVisibility = PUBLIC
+  "For a PRIVATE asset: the region whose ADMINs may read it."
+  regionCode: String
+  "Resending with the same key returns the first upload instead of a second one."
+  idempotencyKey: String
+}
+
+"Result of requestMediaUpload."
+type RequestMediaUploadPayload {
+  "The PENDING asset."
+  asset: MediaAsset!
+  "How to send the bytes."
+  upload: DirectUpload!
+}
+
+"Input of resumeMediaUpload."
+input ResumeMediaUploadInput {
+  "The PENDING asset."
+  assetId: ID!
+}
+
+"Result of resumeMediaUpload."
+type ResumeMediaUploadPayload {
+  "The asset."
+  asset: MediaAsset!
+  "How to send what is still missing; null when the asset is already READY."
+  upload: DirectUpload
+}
+
+"Input of confirmMediaUpload."
+input ConfirmMediaUploadInput {
+  "The PENDING asset."
+  assetId: ID!
+}
+
+"Result of confirmMediaUpload."
+type ConfirmMediaUploadPayload {
+  "The READY asset."
+  asset: MediaAsset!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1404,6 +1970,34 @@ func (ec *executionContext) childFields_AuthTokens(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuthTokens", field.Name)
 }
 
+func (ec *executionContext) childFields_ConfirmMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_ConfirmMediaUploadPayload_asset(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfirmMediaUploadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_DirectUpload_method(ctx, field)
+	case "url":
+		return ec.fieldContext_DirectUpload_url(ctx, field)
+	case "fields":
+		return ec.fieldContext_DirectUpload_fields(ctx, field)
+	case "partSize":
+		return ec.fieldContext_DirectUpload_partSize(ctx, field)
+	case "parts":
+		return ec.fieldContext_DirectUpload_parts(ctx, field)
+	case "completedParts":
+		return ec.fieldContext_DirectUpload_completedParts(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DirectUpload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectUpload", field.Name)
+}
+
 func (ec *executionContext) childFields_DisableAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -1418,6 +2012,16 @@ func (ec *executionContext) childFields_EnableAccountPayload(ctx context.Context
 		return ec.fieldContext_EnableAccountPayload_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnableAccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FormField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_FormField_name(ctx, field)
+	case "value":
+		return ec.fieldContext_FormField_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FormField", field.Name)
 }
 
 func (ec *executionContext) childFields_Grant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1472,6 +2076,54 @@ func (ec *executionContext) childFields_LogOutPayload(ctx context.Context, field
 		return ec.fieldContext_LogOutPayload_ok(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LogOutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MediaAsset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MediaAsset_id(ctx, field)
+	case "owner":
+		return ec.fieldContext_MediaAsset_owner(ctx, field)
+	case "visibility":
+		return ec.fieldContext_MediaAsset_visibility(ctx, field)
+	case "status":
+		return ec.fieldContext_MediaAsset_status(ctx, field)
+	case "contentType":
+		return ec.fieldContext_MediaAsset_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_MediaAsset_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_MediaAsset_sha256(ctx, field)
+	case "width":
+		return ec.fieldContext_MediaAsset_width(ctx, field)
+	case "height":
+		return ec.fieldContext_MediaAsset_height(ctx, field)
+	case "filename":
+		return ec.fieldContext_MediaAsset_filename(ctx, field)
+	case "region":
+		return ec.fieldContext_MediaAsset_region(ctx, field)
+	case "url":
+		return ec.fieldContext_MediaAsset_url(ctx, field)
+	case "variants":
+		return ec.fieldContext_MediaAsset_variants(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MediaAsset_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaAsset", field.Name)
+}
+
+func (ec *executionContext) childFields_MediaVariantInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "variant":
+		return ec.fieldContext_MediaVariantInfo_variant(ctx, field)
+	case "width":
+		return ec.fieldContext_MediaVariantInfo_width(ctx, field)
+	case "height":
+		return ec.fieldContext_MediaVariantInfo_height(ctx, field)
+	case "size":
+		return ec.fieldContext_MediaVariantInfo_size(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaVariantInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1540,6 +2192,26 @@ func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RegionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RequestMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_RequestMediaUploadPayload_asset(ctx, field)
+	case "upload":
+		return ec.fieldContext_RequestMediaUploadPayload_upload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestMediaUploadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResumeMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_ResumeMediaUploadPayload_asset(ctx, field)
+	case "upload":
+		return ec.fieldContext_ResumeMediaUploadPayload_upload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResumeMediaUploadPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeGovernmentRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "grant":
@@ -1554,6 +2226,24 @@ func (ec *executionContext) childFields_SignUpPayload(ctx context.Context, field
 		return ec.fieldContext_SignUpPayload_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UploadMediaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_UploadMediaPayload_asset(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UploadMediaPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UploadPart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partNumber":
+		return ec.fieldContext_UploadPart_partNumber(ctx, field)
+	case "url":
+		return ec.fieldContext_UploadPart_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UploadPart", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1672,6 +2362,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_MediaAsset_url_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "variant",
+		func(ctx context.Context, v any) (*media.Variant, error) {
+			return ec.unmarshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["variant"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmMediaUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmMediaUploadInput, error) {
+			return ec.unmarshalNConfirmMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐConfirmMediaUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1770,6 +2488,34 @@ func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestMediaUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestMediaUploadInput, error) {
+			return ec.unmarshalNRequestMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRequestMediaUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resumeMediaUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResumeMediaUploadInput, error) {
+			return ec.unmarshalNResumeMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐResumeMediaUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeGovernmentRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1790,6 +2536,20 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignUpInput, error) {
 			return ec.unmarshalNSignUpInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSignUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UploadMediaInput, error) {
+			return ec.unmarshalNUploadMediaInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUploadMediaInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2175,18 +2935,18 @@ func (ec *executionContext) _Account_status(ctx context.Context, field graphql.C
 			return ec.fieldContext_Account_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Account().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v account.Status) graphql.Marshaler {
-			return ec.marshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Status) graphql.Marshaler {
+			return ec.marshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Account_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Account", field, false, false, "AccountStatus")
+	return graphql.NewScalarFieldContext("Account", field, true, true, "AccountStatus")
 }
 
 func (ec *executionContext) _Account_isSuperadmin(ctx context.Context, field graphql.CollectedField, obj *account.Account) (ret graphql.Marshaler) {
@@ -2201,11 +2961,11 @@ func (ec *executionContext) _Account_isSuperadmin(ctx context.Context, field gra
 			return ec.Resolvers.Account().IsSuperadmin(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Account_isSuperadmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2735,6 +3495,217 @@ func (ec *executionContext) fieldContext_AuthTokens_refreshTokenExpiresAt(_ cont
 	return graphql.NewScalarFieldContext("AuthTokens", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ConfirmMediaUploadPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmMediaUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmMediaUploadPayload_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmMediaUploadPayload_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfirmMediaUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUpload_method(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DirectUpload().Method(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DirectUploadMethod) graphql.Marshaler {
+			return ec.marshalNDirectUploadMethod2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDirectUploadMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, true, true, "DirectUploadMethod")
+}
+
+func (ec *executionContext) _DirectUpload_url(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_fields(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DirectUpload().Fields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
+			return ec.marshalNFormField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectUpload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FormField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUpload_partSize(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_partSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalOInt2int64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_partSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DirectUpload_parts(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_parts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []media.PartURL) graphql.Marshaler {
+			return ec.marshalNUploadPart2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURLᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_parts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectUpload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UploadPart(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUpload_completedParts(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_completedParts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_completedParts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DirectUpload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *media.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "Time")
+}
+
 func (ec *executionContext) _DisableAccountPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.DisableAccountPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2797,6 +3768,52 @@ func (ec *executionContext) fieldContext_EnableAccountPayload_account(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FormField_name(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_value(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
 }
 
 func (ec *executionContext) _Grant_id(ctx context.Context, field graphql.CollectedField, obj *access.Grant) (ret graphql.Marshaler) {
@@ -3127,6 +4144,644 @@ func (ec *executionContext) _LogOutPayload_ok(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_LogOutPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LogOutPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaAsset_id(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MediaAsset_owner(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_visibility(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_visibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v media.Visibility) graphql.Marshaler {
+			return ec.marshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "MediaVisibility")
+}
+
+func (ec *executionContext) _MediaAsset_status(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v media.Status) graphql.Marshaler {
+			return ec.marshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "MediaStatus")
+}
+
+func (ec *executionContext) _MediaAsset_contentType(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaAsset_size(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_sha256(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaAsset_width(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_height(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_filename(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaAsset_region(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_url(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MediaAsset().URL(ctx, obj, fc.Args["variant"].(*media.Variant))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_url(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MediaAsset_url_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_variants(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_variants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().Variants(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.VariantInfo) graphql.Marshaler {
+			return ec.marshalNMediaVariantInfo2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_variants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaVariantInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_createdAt(ctx context.Context, field graphql.CollectedField, obj *media.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MediaVariantInfo_variant(ctx context.Context, field graphql.CollectedField, obj *media.VariantInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaVariantInfo_variant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v media.Variant) graphql.Marshaler {
+			return ec.marshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaVariantInfo_variant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaVariantInfo", field, false, false, "MediaVariant")
+}
+
+func (ec *executionContext) _MediaVariantInfo_width(ctx context.Context, field graphql.CollectedField, obj *media.VariantInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaVariantInfo_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaVariantInfo_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaVariantInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaVariantInfo_height(ctx context.Context, field graphql.CollectedField, obj *media.VariantInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaVariantInfo_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaVariantInfo_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaVariantInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaVariantInfo_size(ctx context.Context, field graphql.CollectedField, obj *media.VariantInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaVariantInfo_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaVariantInfo_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaVariantInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mutation_uploadMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadMedia(ctx, fc.Args["input"].(model.UploadMediaInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UploadMediaPayload) graphql.Marshaler {
+			return ec.marshalNUploadMediaPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUploadMediaPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UploadMediaPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestMediaUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestMediaUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestMediaUpload(ctx, fc.Args["input"].(model.RequestMediaUploadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestMediaUploadPayload) graphql.Marshaler {
+			return ec.marshalNRequestMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRequestMediaUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestMediaUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestMediaUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestMediaUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeMediaUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeMediaUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResumeMediaUpload(ctx, fc.Args["input"].(model.ResumeMediaUploadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResumeMediaUploadPayload) graphql.Marshaler {
+			return ec.marshalNResumeMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐResumeMediaUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeMediaUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResumeMediaUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resumeMediaUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmMediaUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmMediaUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmMediaUpload(ctx, fc.Args["input"].(model.ConfirmMediaUploadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfirmMediaUploadPayload) graphql.Marshaler {
+			return ec.marshalNConfirmMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐConfirmMediaUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmMediaUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfirmMediaUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmMediaUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4360,6 +6015,134 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _RequestMediaUploadPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.RequestMediaUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestMediaUploadPayload_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestMediaUploadPayload_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestMediaUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestMediaUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.RequestMediaUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestMediaUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
+			return ec.marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestMediaUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestMediaUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResumeMediaUploadPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.ResumeMediaUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResumeMediaUploadPayload_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResumeMediaUploadPayload_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResumeMediaUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResumeMediaUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.ResumeMediaUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResumeMediaUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
+			return ec.marshalODirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResumeMediaUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResumeMediaUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RevokeGovernmentRolePayload_grant(ctx context.Context, field graphql.CollectedField, obj *model.RevokeGovernmentRolePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4422,6 +6205,84 @@ func (ec *executionContext) fieldContext_SignUpPayload_account(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UploadMediaPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.UploadMediaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadMediaPayload_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadMediaPayload_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UploadMediaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UploadPart_partNumber(ctx context.Context, field graphql.CollectedField, obj *media.PartURL) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadPart_partNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadPart_partNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UploadPart", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UploadPart_url(ctx context.Context, field graphql.CollectedField, obj *media.PartURL) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadPart_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadPart_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UploadPart", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -5497,6 +7358,48 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputConfirmMediaUploadInput(ctx context.Context, obj any) (model.ConfirmMediaUploadInput, error) {
+	var it model.ConfirmMediaUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"assetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "assetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmMediaUploadInput unmarshals raw into the ConfirmMediaUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmMediaUploadInput(ctx context.Context, raw any) (model.ConfirmMediaUploadInput, error) {
+	var out model.ConfirmMediaUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmMediaUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDisableAccountInput(ctx context.Context, obj any) (model.DisableAccountInput, error) {
 	var it model.DisableAccountInput
 	if obj == nil {
@@ -5833,6 +7736,129 @@ func UnmarshalRefreshSessionInput(ctx context.Context, raw any) (model.RefreshSe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestMediaUploadInput(ctx context.Context, obj any) (model.RequestMediaUploadInput, error) {
+	var it model.RequestMediaUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["visibility"]; !present {
+		asMap["visibility"] = "PUBLIC"
+	}
+
+	fieldsInOrder := [...]string{"filename", "size", "sha256", "visibility", "regionCode", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "filename":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filename"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filename = data
+		case "size":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Size = data
+		case "sha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sha256"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sha256 = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestMediaUploadInput unmarshals raw into the RequestMediaUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestMediaUploadInput(ctx context.Context, raw any) (model.RequestMediaUploadInput, error) {
+	var out model.RequestMediaUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestMediaUploadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResumeMediaUploadInput(ctx context.Context, obj any) (model.ResumeMediaUploadInput, error) {
+	var it model.ResumeMediaUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"assetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "assetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResumeMediaUploadInput unmarshals raw into the ResumeMediaUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResumeMediaUploadInput(ctx context.Context, raw any) (model.ResumeMediaUploadInput, error) {
+	var out model.ResumeMediaUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResumeMediaUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRevokeGovernmentRoleInput(ctx context.Context, obj any) (model.RevokeGovernmentRoleInput, error) {
 	var it model.RevokeGovernmentRoleInput
 	if obj == nil {
@@ -5945,6 +7971,73 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUploadMediaInput(ctx context.Context, obj any) (model.UploadMediaInput, error) {
+	var it model.UploadMediaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["visibility"]; !present {
+		asMap["visibility"] = "PUBLIC"
+	}
+
+	fieldsInOrder := [...]string{"file", "visibility", "regionCode", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "file":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("file"))
+			data, err := ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.File = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUploadMediaInput unmarshals raw into the UploadMediaInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUploadMediaInput(ctx context.Context, raw any) (model.UploadMediaInput, error) {
+	var out model.UploadMediaInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UploadMediaInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -5960,6 +8053,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Region(ctx, sel, obj)
+	case media.Asset:
+		return ec._MediaAsset(ctx, sel, &obj)
+	case *media.Asset:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MediaAsset(ctx, sel, obj)
 	case access.Grant:
 		return ec._Grant(ctx, sel, &obj)
 	case *access.Grant:
@@ -6029,13 +8129,14 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Account_phone(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Account_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_status(ctx, field, obj)
+				})
 		case "isSuperadmin":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_isSuperadmin(ctx, field, obj)
 				})
@@ -6273,6 +8374,104 @@ func (ec *executionContext) _AuthTokens(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var confirmMediaUploadPayloadImplementors = []string{"ConfirmMediaUploadPayload"}
+
+func (ec *executionContext) _ConfirmMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConfirmMediaUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, confirmMediaUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfirmMediaUploadPayload")
+		case "asset":
+			out.Values[i] = ec._ConfirmMediaUploadPayload_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directUploadImplementors = []string{"DirectUpload"}
+
+func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.SelectionSet, obj *media.DirectUpload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectUpload")
+		case "method":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DirectUpload_method(ctx, field, obj)
+				})
+		case "url":
+			out.Values[i] = ec._DirectUpload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DirectUpload_fields(ctx, field, obj)
+				})
+		case "partSize":
+			out.Values[i] = ec._DirectUpload_partSize(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parts":
+			out.Values[i] = ec._DirectUpload_parts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedParts":
+			out.Values[i] = ec._DirectUpload_completedParts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._DirectUpload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var disableAccountPayloadImplementors = []string{"DisableAccountPayload"}
 
 func (ec *executionContext) _DisableAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DisableAccountPayload) graphql.Marshaler {
@@ -6319,6 +8518,44 @@ func (ec *executionContext) _EnableAccountPayload(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("EnableAccountPayload")
 		case "account":
 			out.Values[i] = ec._EnableAccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var formFieldImplementors = []string{"FormField"}
+
+func (ec *executionContext) _FormField(ctx context.Context, sel ast.SelectionSet, obj *model.FormField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, formFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FormField")
+		case "name":
+			out.Values[i] = ec._FormField_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FormField_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6543,6 +8780,157 @@ func (ec *executionContext) _LogOutPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var mediaAssetImplementors = []string{"MediaAsset", "Node"}
+
+func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSet, obj *media.Asset) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaAssetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaAsset")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_id(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_owner(ctx, field, obj)
+				})
+		case "visibility":
+			out.Values[i] = ec._MediaAsset_visibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._MediaAsset_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._MediaAsset_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._MediaAsset_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.Values[i] = ec._MediaAsset_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "width":
+			out.Values[i] = ec._MediaAsset_width(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._MediaAsset_height(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filename":
+			out.Values[i] = ec._MediaAsset_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_region(ctx, field, obj)
+				})
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_url(ctx, field, obj)
+				})
+		case "variants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_variants(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._MediaAsset_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mediaVariantInfoImplementors = []string{"MediaVariantInfo"}
+
+func (ec *executionContext) _MediaVariantInfo(ctx context.Context, sel ast.SelectionSet, obj *media.VariantInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaVariantInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaVariantInfo")
+		case "variant":
+			out.Values[i] = ec._MediaVariantInfo_variant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._MediaVariantInfo_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._MediaVariantInfo_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._MediaVariantInfo_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -6562,6 +8950,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "uploadMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestMediaUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestMediaUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeMediaUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeMediaUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmMediaUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmMediaUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -6962,6 +9378,82 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var requestMediaUploadPayloadImplementors = []string{"RequestMediaUploadPayload"}
+
+func (ec *executionContext) _RequestMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestMediaUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestMediaUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestMediaUploadPayload")
+		case "asset":
+			out.Values[i] = ec._RequestMediaUploadPayload_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upload":
+			out.Values[i] = ec._RequestMediaUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resumeMediaUploadPayloadImplementors = []string{"ResumeMediaUploadPayload"}
+
+func (ec *executionContext) _ResumeMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResumeMediaUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resumeMediaUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResumeMediaUploadPayload")
+		case "asset":
+			out.Values[i] = ec._ResumeMediaUploadPayload_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upload":
+			out.Values[i] = ec._ResumeMediaUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revokeGovernmentRolePayloadImplementors = []string{"RevokeGovernmentRolePayload"}
 
 func (ec *executionContext) _RevokeGovernmentRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeGovernmentRolePayload) graphql.Marshaler {
@@ -7008,6 +9500,77 @@ func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.Selectio
 			out.Values[i] = graphql.MarshalString("SignUpPayload")
 		case "account":
 			out.Values[i] = ec._SignUpPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var uploadMediaPayloadImplementors = []string{"UploadMediaPayload"}
+
+func (ec *executionContext) _UploadMediaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UploadMediaPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, uploadMediaPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UploadMediaPayload")
+		case "asset":
+			out.Values[i] = ec._UploadMediaPayload_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var uploadPartImplementors = []string{"UploadPart"}
+
+func (ec *executionContext) _UploadPart(ctx context.Context, sel ast.SelectionSet, obj *media.PartURL) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, uploadPartImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UploadPart")
+		case "partNumber":
+			out.Values[i] = ec._UploadPart_partNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._UploadPart_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7398,32 +9961,6 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋ
 	return ec._Account(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx context.Context, v any) (account.Status, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus[tmp]
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx context.Context, sel ast.SelectionSet, v account.Status) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(marshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus[v])
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "AccountStatus!")
-	}
-	return res
-}
-
-var (
-	unmarshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus = map[string]account.Status{
-		"ACTIVE":   account.Active,
-		"DISABLED": account.Disabled,
-	}
-	marshalNAccountStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus = map[account.Status]string{
-		account.Active:   "ACTIVE",
-		account.Disabled: "DISABLED",
-	}
-)
-
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Entry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -7498,6 +10035,37 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNConfirmMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐConfirmMediaUploadInput(ctx context.Context, v any) (model.ConfirmMediaUploadInput, error) {
+	res, err := ec.unmarshalInputConfirmMediaUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConfirmMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐConfirmMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmMediaUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConfirmMediaUploadPayload!")
+		return graphql.Null
+	}
+	return ec._ConfirmMediaUploadPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DirectUpload!")
+		return graphql.Null
+	}
+	return ec._DirectUpload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDirectUploadMethod2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDirectUploadMethod(ctx context.Context, v any) (model.DirectUploadMethod, error) {
+	var res model.DirectUploadMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDirectUploadMethod2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDirectUploadMethod(ctx context.Context, sel ast.SelectionSet, v model.DirectUploadMethod) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDisableAccountInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDisableAccountInput(ctx context.Context, v any) (model.DisableAccountInput, error) {
 	res, err := ec.unmarshalInputDisableAccountInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7522,6 +10090,30 @@ func (ec *executionContext) marshalNEnableAccountPayload2ᚖgithubᚗcomᚋkimhu
 		return graphql.Null
 	}
 	return ec._EnableAccountPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFormField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFormField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFormField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormField(ctx context.Context, sel ast.SelectionSet, v *model.FormField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FormField!")
+		return graphql.Null
+	}
+	return ec._FormField(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNGovernmentRole2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccessᚐRole(ctx context.Context, v any) (access.Role, error) {
@@ -7644,6 +10236,49 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNLogInInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐLogInInput(ctx context.Context, v any) (model.LogInInput, error) {
 	res, err := ec.unmarshalInputLogInInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7672,6 +10307,118 @@ func (ec *executionContext) marshalNLogOutPayload2ᚖgithubᚗcomᚋkimhubᚋkim
 	}
 	return ec._LogOutPayload(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx context.Context, sel ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MediaAsset!")
+		return graphql.Null
+	}
+	return ec._MediaAsset(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus(ctx context.Context, v any) (media.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus(ctx context.Context, sel ast.SelectionSet, v media.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MediaStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus = map[string]media.Status{
+		"PENDING": media.Pending,
+		"READY":   media.Ready,
+	}
+	marshalNMediaStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐStatus = map[media.Status]string{
+		media.Pending: "PENDING",
+		media.Ready:   "READY",
+	}
+)
+
+func (ec *executionContext) unmarshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx context.Context, v any) (media.Variant, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx context.Context, sel ast.SelectionSet, v media.Variant) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MediaVariant!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant = map[string]media.Variant{
+		"ORIGINAL": media.Original,
+		"SMALL":    media.Small,
+		"MEDIUM":   media.Medium,
+	}
+	marshalNMediaVariant2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant = map[media.Variant]string{
+		media.Original: "ORIGINAL",
+		media.Small:    "SMALL",
+		media.Medium:   "MEDIUM",
+	}
+)
+
+func (ec *executionContext) marshalNMediaVariantInfo2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*media.VariantInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMediaVariantInfo2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMediaVariantInfo2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfo(ctx context.Context, sel ast.SelectionSet, v *media.VariantInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MediaVariantInfo!")
+		return graphql.Null
+	}
+	return ec._MediaVariantInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx context.Context, v any) (media.Visibility, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx context.Context, sel ast.SelectionSet, v media.Visibility) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MediaVisibility!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility = map[string]media.Visibility{
+		"PUBLIC":  media.Public,
+		"PRIVATE": media.Private,
+	}
+	marshalNMediaVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility = map[media.Visibility]string{
+		media.Public:  "PUBLIC",
+		media.Private: "PRIVATE",
+	}
+)
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -7782,6 +10529,32 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNRequestMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRequestMediaUploadInput(ctx context.Context, v any) (model.RequestMediaUploadInput, error) {
+	res, err := ec.unmarshalInputRequestMediaUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRequestMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.RequestMediaUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestMediaUploadPayload!")
+		return graphql.Null
+	}
+	return ec._RequestMediaUploadPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResumeMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐResumeMediaUploadInput(ctx context.Context, v any) (model.ResumeMediaUploadInput, error) {
+	res, err := ec.unmarshalInputResumeMediaUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResumeMediaUploadPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐResumeMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResumeMediaUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResumeMediaUploadPayload!")
+		return graphql.Null
+	}
+	return ec._ResumeMediaUploadPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRevokeGovernmentRoleInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRevokeGovernmentRoleInput(ctx context.Context, v any) (model.RevokeGovernmentRoleInput, error) {
 	res, err := ec.unmarshalInputRevokeGovernmentRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7834,6 +10607,53 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUploadMediaInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUploadMediaInput(ctx context.Context, v any) (model.UploadMediaInput, error) {
+	res, err := ec.unmarshalInputUploadMediaInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUploadMediaPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUploadMediaPayload(ctx context.Context, sel ast.SelectionSet, v *model.UploadMediaPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UploadMediaPayload!")
+		return graphql.Null
+	}
+	return ec._UploadMediaPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUploadPart2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURL(ctx context.Context, sel ast.SelectionSet, v media.PartURL) graphql.Marshaler {
+	return ec._UploadPart(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUploadPart2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURLᚄ(ctx context.Context, sel ast.SelectionSet, v []media.PartURL) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUploadPart2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURL(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -7985,6 +10805,36 @@ func (ec *executionContext) marshalOAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋ
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx context.Context, v any) (*account.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus(ctx context.Context, sel ast.SelectionSet, v *account.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus = map[string]account.Status{
+		"ACTIVE":   account.Active,
+		"DISABLED": account.Disabled,
+	}
+	marshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus = map[account.Status]string{
+		account.Active:   "ACTIVE",
+		account.Disabled: "DISABLED",
+	}
+)
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8012,6 +10862,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
+	return res
+}
+
+func (ec *executionContext) marshalODirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectUpload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(v)
 	return res
 }
 
@@ -8048,6 +10917,68 @@ func (ec *executionContext) unmarshalOLogOutInput2ᚖgithubᚗcomᚋkimhubᚋkim
 	res, err := ec.unmarshalInputLogOutInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx context.Context, v any) (*media.Variant, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant(ctx context.Context, sel ast.SelectionSet, v *media.Variant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant[*v])
+	return res
+}
+
+var (
+	unmarshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant = map[string]media.Variant{
+		"ORIGINAL": media.Original,
+		"SMALL":    media.Small,
+		"MEDIUM":   media.Medium,
+	}
+	marshalOMediaVariant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariant = map[media.Variant]string{
+		media.Original: "ORIGINAL",
+		media.Small:    "SMALL",
+		media.Medium:   "MEDIUM",
+	}
+)
+
+func (ec *executionContext) unmarshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx context.Context, v any) (*media.Visibility, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility(ctx context.Context, sel ast.SelectionSet, v *media.Visibility) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility[*v])
+	return res
+}
+
+var (
+	unmarshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility = map[string]media.Visibility{
+		"PUBLIC":  media.Public,
+		"PRIVATE": media.Private,
+	}
+	marshalOMediaVisibility2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVisibility = map[media.Visibility]string{
+		media.Public:  "PUBLIC",
+		media.Private: "PRIVATE",
+	}
+)
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
@@ -8096,6 +11027,18 @@ var (
 		region.Village:  "VILLAGE",
 	}
 )
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {

@@ -37,7 +37,7 @@ func TestStatementsGrowWithDepthNotRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Limits.MaxComplexity = 1_000_000
-	svc := app.NewServices(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := app.NewServices(db, nil, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := svc.Regions.Import(context.Background(), strings.NewReader(kaltim(t)), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,21 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
 
 const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
 
-// depthLimit refuses operations whose selections nest deeper than max.
-// Introspection fields (__schema, __type) are not counted: GraphiQL's own
-// introspection query nests its type references deeply.
-type depthLimit struct{ max int }
+// depthLimit refuses operations whose selections nest deeper than max, or
+// that expand to more than maxFields fields. Fragments are measured once
+// each and remembered, so a document that spreads fragments into each other
+// (each spread doubling the work) costs linear time to measure, and is
+// refused before gqlgen's complexity count would expand it. Introspection
+// fields (__schema, __type) are not counted: GraphiQL's own introspection
+// query nests its type references deeply.
+type depthLimit struct{ max, maxFields int }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -31,44 +36,69 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, map[string]bool{}); depth > d.max {
+	m := measurer{memo: map[string]measure{}, visiting: map[string]bool{}}
+	got := m.set(oc.Operation.SelectionSet)
+	if got.depth > d.max {
 		return &gqlerror.Error{
-			Message:    fmt.Sprintf("the query nests %d levels deep; the limit is %d: split it into several queries", depth, d.max),
+			Message:    fmt.Sprintf("the query nests %d levels deep; the limit is %d: split it into several queries", got.depth, d.max),
+			Extensions: map[string]any{"code": codeDepthLimit},
+		}
+	}
+	if got.fields > d.maxFields {
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("the query expands to more than %d fields (fragments count each time they are spread): ask for less", d.maxFields),
 			Extensions: map[string]any{"code": codeDepthLimit},
 		}
 	}
 	return nil
 }
 
-// selectionDepth returns the deepest field nesting under set. Fragment
-// spreads are followed once per path (visiting guards against cycles, which
-// validation rejects anyway).
-func selectionDepth(set ast.SelectionSet, depth int, visiting map[string]bool) int {
-	deepest := depth
+// measure is the depth and the expanded field count of a selection set.
+type measure struct{ depth, fields int }
+
+type measurer struct {
+	memo     map[string]measure
+	visiting map[string]bool
+}
+
+// fieldCap keeps counts from overflowing: anything past it is refused anyway.
+const fieldCap = 1 << 40
+
+func (m *measurer) set(set ast.SelectionSet) measure {
+	var out measure
 	for _, sel := range set {
-		var d int
+		var x measure
 		switch s := sel.(type) {
 		case *ast.Field:
 			if strings.HasPrefix(s.Name, "__") {
 				continue
 			}
-			d = selectionDepth(s.SelectionSet, depth+1, visiting)
+			x = m.set(s.SelectionSet)
+			x.depth++
+			x.fields++
 		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, depth, visiting)
+			x = m.set(s.SelectionSet)
 		case *ast.FragmentSpread:
-			if s.Definition == nil || visiting[s.Name] {
-				continue
+			if s.Definition == nil || m.visiting[s.Name] {
+				continue // validation rejects cycles; do not loop on them
 			}
-			visiting[s.Name] = true
-			d = selectionDepth(s.Definition.SelectionSet, depth, visiting)
-			delete(visiting, s.Name)
+			var ok bool
+			if x, ok = m.memo[s.Name]; !ok {
+				m.visiting[s.Name] = true
+				x = m.set(s.Definition.SelectionSet)
+				delete(m.visiting, s.Name)
+				m.memo[s.Name] = x
+			}
 		}
-		if d > deepest {
-			deepest = d
-		}
+		out.depth = max(out.depth, x.depth)
+		out.fields = min(out.fields+x.fields, fieldCap)
 	}
-	return deepest
+	return out
 }
+
+// costlyMutation is the complexity of a mutation that hashes a password:
+// the default limit lets a request carry a handful.
+const costlyMutation = 3000
 
 // pageCost is the complexity of a connection field: its page size times the
 // cost of one item, so that nesting lists multiplies as it does in the
@@ -103,5 +133,14 @@ func complexity() ComplexityRoot {
 		return pageCost(child, first, last)
 	}
 	c.Region.Ancestors = func(child int) int { return 1 + 3*child }
+	c.Query.AuditEntries = func(child int, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Account.Grants = func(child int) int { return 1 + 10*child }
+	c.MediaAsset.Variants = func(child int) int { return 1 + 2*child }
+	// Each of these hashes a password (argon2id, 19 MiB): aliasing many
+	// into one request is refused by the complexity limit.
+	c.Mutation.SignUp = func(child int, _ model.SignUpInput) int { return costlyMutation + child }
+	c.Mutation.LogIn = func(child int, _ model.LogInInput) int { return costlyMutation + child }
 	return c
 }

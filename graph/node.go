@@ -22,6 +22,7 @@ const (
 	typeAccount    = "Account"
 	typeGrant      = "Grant"
 	typeAuditEntry = "AuditEntry"
+	typeMediaAsset = "MediaAsset"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -38,7 +39,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -50,6 +51,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Grants.Get(ctx, access.ActorFrom(ctx), n)
 		case typeAuditEntry:
 			return r.Svc.Audit.Get(ctx, access.ActorFrom(ctx), n)
+		case typeMediaAsset:
+			return r.Svc.Media.Get(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

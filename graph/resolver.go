@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"sort"
+
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
 )
@@ -22,12 +25,23 @@ type Services struct {
 	Grants   *grant.Service
 	Sessions *session.Service
 	Audit    *audit.Store
+	Media    *media.Service
 }
 
-// deref returns the string an optional argument points to, or "".
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// deref returns what an optional argument points to, or def.
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
 	}
-	return *s
+	return *p
+}
+
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

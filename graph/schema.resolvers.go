@@ -15,6 +15,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -40,9 +41,20 @@ func (r *accountResolver) Phone(ctx context.Context, obj *account.Account) (*str
 	return obj.Phone, nil
 }
 
+// Status is the resolver for the status field.
+func (r *accountResolver) Status(ctx context.Context, obj *account.Account) (*account.Status, error) {
+	if !access.Allowed(access.ActorFrom(ctx), access.ViewAccountPrivate, access.Resource{OwnerID: obj.ID}) {
+		return nil, nil
+	}
+	return &obj.Status, nil
+}
+
 // IsSuperadmin is the resolver for the isSuperadmin field.
-func (r *accountResolver) IsSuperadmin(ctx context.Context, obj *account.Account) (bool, error) {
-	return obj.Superadmin, nil
+func (r *accountResolver) IsSuperadmin(ctx context.Context, obj *account.Account) (*bool, error) {
+	if !access.Allowed(access.ActorFrom(ctx), access.ViewAccountPrivate, access.Resource{OwnerID: obj.ID}) {
+		return nil, nil
+	}
+	return &obj.Superadmin, nil
 }
 
 // Grants is the resolver for the grants field.
@@ -90,6 +102,20 @@ func (r *auditEntryResolver) Details(ctx context.Context, obj *audit.Entry) (str
 	return string(obj.Details), nil
 }
 
+// Method is the resolver for the method field.
+func (r *directUploadResolver) Method(ctx context.Context, obj *media.DirectUpload) (model.DirectUploadMethod, error) {
+	return model.DirectUploadMethod(obj.Method), nil
+}
+
+// Fields is the resolver for the fields field.
+func (r *directUploadResolver) Fields(ctx context.Context, obj *media.DirectUpload) ([]*model.FormField, error) {
+	out := make([]*model.FormField, 0, len(obj.Fields))
+	for _, k := range sortedKeys(obj.Fields) {
+		out = append(out, &model.FormField{Name: k, Value: obj.Fields[k]})
+	}
+	return out, nil
+}
+
 // ID is the resolver for the id field.
 func (r *grantResolver) ID(ctx context.Context, obj *access.Grant) (string, error) {
 	return relay.ID(typeGrant, strconv.FormatInt(obj.ID, 10)), nil
@@ -113,9 +139,96 @@ func (r *grantResolver) GrantedBy(ctx context.Context, obj *access.Grant) (*acco
 	return loader.Get(ctx, loader.For(ctx).Account, *obj.GrantedBy, "the granting account is missing")
 }
 
+// ID is the resolver for the id field.
+func (r *mediaAssetResolver) ID(ctx context.Context, obj *media.Asset) (string, error) {
+	return relay.ID(typeMediaAsset, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Owner is the resolver for the owner field.
+func (r *mediaAssetResolver) Owner(ctx context.Context, obj *media.Asset) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.OwnerID, "the owner is missing")
+}
+
+// Region is the resolver for the region field.
+func (r *mediaAssetResolver) Region(ctx context.Context, obj *media.Asset) (*region.Region, error) {
+	if obj.RegionCode == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Region, *obj.RegionCode, "the region is missing")
+}
+
+// URL is the resolver for the url field.
+func (r *mediaAssetResolver) URL(ctx context.Context, obj *media.Asset, variant *media.Variant) (*string, error) {
+	vs, err := loader.For(ctx).MediaVariants.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Svc.Media.URL(ctx, obj, vs, deref(variant, media.Original))
+}
+
+// Variants is the resolver for the variants field.
+func (r *mediaAssetResolver) Variants(ctx context.Context, obj *media.Asset) ([]*media.VariantInfo, error) {
+	vs, err := loader.For(ctx).MediaVariants.Load(ctx, obj.ID)
+	out := make([]*media.VariantInfo, len(vs))
+	for i := range vs {
+		out[i] = &vs[i]
+	}
+	return out, err
+}
+
+// UploadMedia is the resolver for the uploadMedia field.
+func (r *mutationResolver) UploadMedia(ctx context.Context, input model.UploadMediaInput) (*model.UploadMediaPayload, error) {
+	a, err := r.Svc.Media.Upload(ctx, access.ActorFrom(ctx), input.File.File, input.File.Size, media.NewAsset{
+		Filename: input.File.Filename, Visibility: deref(input.Visibility, media.Public),
+		RegionCode: deref(input.RegionCode, ""), IdempotencyKey: deref(input.IdempotencyKey, ""),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.UploadMediaPayload{Asset: a}, nil
+}
+
+// RequestMediaUpload is the resolver for the requestMediaUpload field.
+func (r *mutationResolver) RequestMediaUpload(ctx context.Context, input model.RequestMediaUploadInput) (*model.RequestMediaUploadPayload, error) {
+	a, up, err := r.Svc.Media.RequestUpload(ctx, access.ActorFrom(ctx), int64(input.Size), deref(input.Sha256, ""), media.NewAsset{
+		Filename: input.Filename, Visibility: deref(input.Visibility, media.Public),
+		RegionCode: deref(input.RegionCode, ""), IdempotencyKey: deref(input.IdempotencyKey, ""),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestMediaUploadPayload{Asset: a, Upload: up}, nil
+}
+
+// ResumeMediaUpload is the resolver for the resumeMediaUpload field.
+func (r *mutationResolver) ResumeMediaUpload(ctx context.Context, input model.ResumeMediaUploadInput) (*model.ResumeMediaUploadPayload, error) {
+	id, err := int64ID(input.AssetID, typeMediaAsset, "assetId")
+	if err != nil {
+		return nil, err
+	}
+	a, up, err := r.Svc.Media.ResumeUpload(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ResumeMediaUploadPayload{Asset: a, Upload: up}, nil
+}
+
+// ConfirmMediaUpload is the resolver for the confirmMediaUpload field.
+func (r *mutationResolver) ConfirmMediaUpload(ctx context.Context, input model.ConfirmMediaUploadInput) (*model.ConfirmMediaUploadPayload, error) {
+	id, err := int64ID(input.AssetID, typeMediaAsset, "assetId")
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Media.ConfirmUpload(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ConfirmMediaUploadPayload{Asset: a}, nil
+}
+
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.SignUpPayload, error) {
-	a, err := r.Svc.Accounts.SignUp(ctx, account.SignUpInput{Name: input.Name, Email: deref(input.Email), Phone: deref(input.Phone), Password: input.Password})
+	a, err := r.Svc.Accounts.SignUp(ctx, account.SignUpInput{Name: input.Name, Email: deref(input.Email, ""), Phone: deref(input.Phone, ""), Password: input.Password})
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +337,7 @@ func (r *queryResolver) AuditEntries(ctx context.Context, regionCode *string, fi
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.Svc.Audit.List(ctx, access.ActorFrom(ctx), deref(regionCode), page)
+	conn, err := r.Svc.Audit.List(ctx, access.ActorFrom(ctx), deref(regionCode, ""), page)
 	return &conn, err
 }
 
@@ -294,8 +407,14 @@ func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
+// DirectUpload returns DirectUploadResolver implementation.
+func (r *Resolver) DirectUpload() DirectUploadResolver { return &directUploadResolver{r} }
+
 // Grant returns GrantResolver implementation.
 func (r *Resolver) Grant() GrantResolver { return &grantResolver{r} }
+
+// MediaAsset returns MediaAssetResolver implementation.
+func (r *Resolver) MediaAsset() MediaAssetResolver { return &mediaAssetResolver{r} }
 
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
@@ -307,10 +426,12 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
 type (
-	accountResolver    struct{ *Resolver }
-	auditEntryResolver struct{ *Resolver }
-	grantResolver      struct{ *Resolver }
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	regionResolver     struct{ *Resolver }
+	accountResolver      struct{ *Resolver }
+	auditEntryResolver   struct{ *Resolver }
+	directUploadResolver struct{ *Resolver }
+	grantResolver        struct{ *Resolver }
+	mediaAssetResolver   struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	regionResolver       struct{ *Resolver }
 )

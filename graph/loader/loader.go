@@ -19,6 +19,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -32,6 +33,7 @@ type Stores struct {
 	Regions  *region.Store
 	Accounts *account.Service
 	Grants   *grant.Service
+	Media    *media.Service
 }
 
 // Loaders are one request's batched readers.
@@ -42,6 +44,8 @@ type Loaders struct {
 	// ActiveGrants are an account's active grants (unfiltered: the caller
 	// asks the policy which of them the viewer may see).
 	ActiveGrants *dataloadgen.Loader[int64, []access.Grant]
+	// MediaVariants are an asset's derived image sizes.
+	MediaVariants *dataloadgen.Loader[int64, []media.VariantInfo]
 }
 
 // New makes a fresh set of loaders; each request gets its own, so nothing
@@ -52,6 +56,7 @@ func New(s Stores) *Loaders {
 		RegionChildren: newPageLoader(region.CursorKind, s.Regions.Children),
 		Account:        dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(wait)),
 		ActiveGrants:   newListLoader(s.Grants.Active),
+		MediaVariants:  newListLoader(s.Media.Variants),
 	}
 }
 

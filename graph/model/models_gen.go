@@ -3,10 +3,29 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/session"
 )
+
+// Input of confirmMediaUpload.
+type ConfirmMediaUploadInput struct {
+	// The PENDING asset.
+	AssetID string `json:"assetId"`
+}
+
+// Result of confirmMediaUpload.
+type ConfirmMediaUploadPayload struct {
+	// The READY asset.
+	Asset *media.Asset `json:"asset"`
+}
 
 // Input of disableAccount.
 type DisableAccountInput struct {
@@ -34,6 +53,14 @@ type EnableAccountInput struct {
 type EnableAccountPayload struct {
 	// The enabled account.
 	Account *account.Account `json:"account"`
+}
+
+// A form field of a presigned POST.
+type FormField struct {
+	// The field's name.
+	Name string `json:"name"`
+	// The field's value.
+	Value string `json:"value"`
 }
 
 // Input of grantGovernmentRole.
@@ -116,6 +143,44 @@ type RefreshSessionPayload struct {
 	Tokens *session.Tokens `json:"tokens"`
 }
 
+// Input of requestMediaUpload.
+type RequestMediaUploadInput struct {
+	// The file's name, for display.
+	Filename string `json:"filename"`
+	// The file's exact size in bytes.
+	Size int `json:"size"`
+	// The file's SHA-256 in hex; if given, confirmMediaUpload checks it.
+	Sha256 *string `json:"sha256,omitempty"`
+	// Who may read it; PUBLIC by default.
+	Visibility *media.Visibility `json:"visibility,omitempty"`
+	// For a PRIVATE asset: the region whose ADMINs may read it.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Resending with the same key returns the first upload instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of requestMediaUpload.
+type RequestMediaUploadPayload struct {
+	// The PENDING asset.
+	Asset *media.Asset `json:"asset"`
+	// How to send the bytes.
+	Upload *media.DirectUpload `json:"upload"`
+}
+
+// Input of resumeMediaUpload.
+type ResumeMediaUploadInput struct {
+	// The PENDING asset.
+	AssetID string `json:"assetId"`
+}
+
+// Result of resumeMediaUpload.
+type ResumeMediaUploadPayload struct {
+	// The asset.
+	Asset *media.Asset `json:"asset"`
+	// How to send what is still missing; null when the asset is already READY.
+	Upload *media.DirectUpload `json:"upload,omitempty"`
+}
+
 // Input of revokeGovernmentRole.
 type RevokeGovernmentRoleInput struct {
 	// The grant to end.
@@ -146,4 +211,80 @@ type SignUpInput struct {
 type SignUpPayload struct {
 	// The new account. Sign in with logIn.
 	Account *account.Account `json:"account"`
+}
+
+// Input of uploadMedia.
+type UploadMediaInput struct {
+	// The file.
+	File graphql.Upload `json:"file"`
+	// Who may read it; PUBLIC by default.
+	Visibility *media.Visibility `json:"visibility,omitempty"`
+	// For a PRIVATE asset: the region whose ADMINs may read it, e.g. the village of a decree.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Resending with the same key returns the first result instead of a second asset.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of uploadMedia.
+type UploadMediaPayload struct {
+	// The READY asset.
+	Asset *media.Asset `json:"asset"`
+}
+
+// How a direct upload is sent.
+type DirectUploadMethod string
+
+const (
+	// One form POST.
+	DirectUploadMethodPost DirectUploadMethod = "POST"
+	// Several parts, each a PUT; resumable.
+	DirectUploadMethodMultipart DirectUploadMethod = "MULTIPART"
+)
+
+var AllDirectUploadMethod = []DirectUploadMethod{
+	DirectUploadMethodPost,
+	DirectUploadMethodMultipart,
+}
+
+func (e DirectUploadMethod) IsValid() bool {
+	switch e {
+	case DirectUploadMethodPost, DirectUploadMethodMultipart:
+		return true
+	}
+	return false
+}
+
+func (e DirectUploadMethod) String() string {
+	return string(e)
+}
+
+func (e *DirectUploadMethod) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DirectUploadMethod(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DirectUploadMethod", str)
+	}
+	return nil
+}
+
+func (e DirectUploadMethod) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DirectUploadMethod) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DirectUploadMethod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -36,6 +36,7 @@ const (
 	RespondAspiration   Action = "aspiration.respond"   // move an aspiration along and answer it
 
 	// Media.
+	UploadMedia      Action = "media.upload"       // upload a file of one's own
 	ReadPrivateMedia Action = "media.read_private" // fetch a PRIVATE asset such as an SK decree
 )
 
@@ -76,6 +77,7 @@ var policy = map[Action]rule{
 	SubmitAspiration:    {community: []CommunityRole{Chair, Editor, Member}},
 	RespondAspiration:   {gov: []Role{Admin, Humas}},
 
+	UploadMedia:      {account: true},
 	ReadPrivateMedia: {owner: true, community: []CommunityRole{Chair}, gov: []Role{Admin}},
 }
 

@@ -52,6 +52,7 @@ var matrix = map[Action]string{
 	ReportDissemination: ".......",
 	SubmitAspiration:    ".Y.....",
 	RespondAspiration:   "..YY.YY",
+	UploadMedia:         ".YYYYYY",
 	ReadPrivateMedia:    ".Y.Y.YY",
 }
 

@@ -91,13 +91,23 @@ func oneRepeatedRune(s string) bool {
 	return strings.Trim(s, string(first)) == ""
 }
 
+// hashSlots bounds the argon2id computations running at once: each takes
+// 19 MiB, and a burst of logins must queue rather than exhaust memory.
+var hashSlots = make(chan struct{}, 4)
+
+func argonKey(pw, salt []byte, iter, mem uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(pw, salt, iter, mem, threads, keyLen)
+}
+
 // HashPassword returns the argon2id hash of pw as a PHC string.
 func HashPassword(pw string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -123,7 +133,10 @@ func VerifyPassword(hash, pw string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, iter, mem, threads, uint32(len(want)))
+	if mem > 64*1024 || iter > 10 || threads == 0 || threads > 4 {
+		return false // not parameters this server writes
+	}
+	got := argonKey([]byte(pw), salt, iter, mem, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -14,11 +14,16 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/ratelimit"
+	"github.com/kimhub/kimhub/internal/reqlog"
 )
 
 // Service creates, finds, disables and enables accounts.
 type Service struct {
 	DB *sqlx.DB
+	// Limiter, if set, limits sign-ups per client address to SignUpLimit.
+	Limiter     *ratelimit.Limiter
+	SignUpLimit ratelimit.Limit
 }
 
 const accountColumns = `id, name, email, phone, password_hash, status, superadmin, created_at, updated_at`
@@ -34,6 +39,11 @@ type SignUpInput struct {
 // SignUp creates an ACTIVE account. Each bad field is BAD_USER_INPUT naming
 // it; an email or phone already taken is CONFLICT naming it.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Account, error) {
+	if ip := reqlog.ClientFrom(ctx).IP; s.Limiter != nil && ip != "" {
+		if err := s.Limiter.Hit(ctx, "signup-ip:"+ip, s.SignUpLimit); err != nil {
+			return nil, err
+		}
+	}
 	a, err := prepare(in)
 	if err != nil {
 		return nil, err

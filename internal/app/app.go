@@ -22,11 +22,11 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/demo"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/server"
-	"github.com/kimhub/kimhub/internal/storage"
 )
 
 // Options are the program's inputs.
@@ -48,6 +48,7 @@ Usage:
   kimhub migrate [status]       apply pending migrations, or list them
   kimhub regions import FILE    import the official region CSV (code,name); "-" reads stdin
   kimhub demo                   migrate and load the demo data (idempotent)
+  kimhub media janitor          remove expired direct uploads and objects without a row
   kimhub superadmin create EMAIL NAME
                                 create a superadmin (or make the account with EMAIL one);
                                 the password is read from KIMHUB_SUPERADMIN_PASSWORD or stdin
@@ -87,8 +88,18 @@ func Run(ctx context.Context, o Options) error {
 			if err := postgres.Migrate(ctx, db, log); err != nil {
 				return err
 			}
-			s := NewServices(db, cfg, log)
+			s := NewServices(db, nil, cfg, log)
 			return demo.Load(ctx, demo.Deps{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants}, o.Stderr)
+		})
+	case cmd == "media" && len(args) == 1 && args[0] == "janitor":
+		return withDB(ctx, cfg, func(db *sqlx.DB) error {
+			store, err := OpenStorage(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			rep, err := runJanitor(ctx, NewServices(db, store, cfg, log).Media, time.Now(), log)
+			fmt.Fprintf(o.Stdout, "removed %d expired uploads and %d orphaned objects\n", rep.ExpiredUploads, rep.OrphanObjects)
+			return err
 		})
 	case cmd == "superadmin" && len(args) == 3 && args[0] == "create":
 		return withDB(ctx, cfg, func(db *sqlx.DB) error { return createSuperadmin(ctx, db, args[1], args[2], o) })
@@ -179,16 +190,35 @@ func createSuperadmin(ctx context.Context, db *sqlx.DB, email, name string, o Op
 // pruneRateLimits deletes rate-limit counters older than a day, hourly,
 // until ctx ends. Every instance may run it; the deletes do not conflict.
 func pruneRateLimits(ctx context.Context, l *ratelimit.Limiter, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
+	every(ctx, time.Hour, func(now time.Time) {
+		if err := l.Prune(ctx, now.Add(-24*time.Hour)); err != nil {
+			log.Warn("prune rate limits", "err", err)
+		}
+	})
+}
+
+// runJanitor removes expired uploads and orphaned objects, and logs what it
+// did. Several instances may run it at once: each removal is idempotent.
+func runJanitor(ctx context.Context, m *media.Service, now time.Time, log *slog.Logger) (media.JanitorReport, error) {
+	rep, err := m.Janitor(ctx, now)
+	if err != nil {
+		log.Warn("media janitor", "err", err, "expired_uploads", rep.ExpiredUploads, "orphan_objects", rep.OrphanObjects)
+		return rep, err
+	}
+	log.Info("media janitor", "expired_uploads", rep.ExpiredUploads, "orphan_objects", rep.OrphanObjects)
+	return rep, nil
+}
+
+// every calls fn at each tick of interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := l.Prune(ctx, now.Add(-24*time.Hour)); err != nil {
-				log.Warn("prune rate limits", "err", err)
-			}
+			fn(now)
 		}
 	}
 }
@@ -216,21 +246,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 			return err
 		}
 	}
-	media, err := storage.Open(cfg.S3)
+	store, err := OpenStorage(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if err := media.EnsureBucket(ctx); err != nil {
-		return fmt.Errorf("media storage at S3_ENDPOINT=%s, bucket S3_BUCKET=%s (check S3_ACCESS_KEY and S3_SECRET_KEY too): %w",
-			cfg.S3.Endpoint, cfg.S3.Bucket, err)
-	}
-
+	svc := NewServices(db, store, cfg, log)
 	handler := server.Handler(server.Options{
-		GraphQL:  GraphQLHandler(NewServices(db, cfg, log), cfg),
+		GraphQL:  GraphQLHandler(svc, cfg),
 		GraphiQL: cfg.GraphiQL,
 		Ready: []server.Check{
 			{Name: "postgres", Ping: db.PingContext},
-			{Name: "storage", Ping: media.Ping},
+			{Name: "storage", Ping: store.Ping},
 		},
 		Log: log,
 	})
@@ -249,6 +275,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go pruneRateLimits(ctx, &ratelimit.Limiter{DB: db}, log)
+	if cfg.Media.JanitorInterval > 0 {
+		go every(ctx, cfg.Media.JanitorInterval, func(now time.Time) { runJanitor(ctx, svc.Media, now, log) })
+	}
 	log.Info("kimhub serving", "addr", ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql",
 		"startup", time.Since(start).Round(time.Millisecond))
 	if o.OnListen != nil {

@@ -71,14 +71,14 @@ func TestSignUpThroughTheAPI(t *testing.T) {
 	var d struct {
 		SignUp struct {
 			Account struct {
-				ID, Name, Status string
-				Email, Phone     *string
+				ID, Name             string
+				Status, Email, Phone *string
 			} `json:"account"`
 		} `json:"signUp"`
 	}
 	s.query(t, signUpDoc, map[string]any{"in": in}).decode(t, &d)
-	if d.SignUp.Account.Status != "ACTIVE" || d.SignUp.Account.Email != nil {
-		// A new account is not signed in: its contacts are not shown.
+	if d.SignUp.Account.Name != "Siti Aminah" || d.SignUp.Account.Email != nil || d.SignUp.Account.Status != nil {
+		// A new account is not signed in: its private fields are not shown.
 		t.Fatalf("signUp: %+v", d.SignUp.Account)
 	}
 	for _, tc := range []struct {
@@ -118,7 +118,7 @@ func TestSignUpThroughTheAPI(t *testing.T) {
 }
 
 func TestSessionLifecycle(t *testing.T) {
-	s := start(t, nil)
+	s := start(t, map[string]string{"KIMHUB_REFRESH_REUSE_GRACE": "0"})
 	login := "warga@demo.kimhub.id"
 	tok := s.logIn(t, login, demo.Password)
 	if until := time.Until(tok.AccessTokenExpiresAt); until < 10*time.Minute || until > 16*time.Minute {
@@ -214,6 +214,32 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 }
 
+// TestRefreshRetryWithinGrace: a client that lost the answer to a refresh
+// and sends it again at once gets tokens, not a revoked session; later, the
+// same replay ends the session.
+func TestRefreshRetryWithinGrace(t *testing.T) {
+	s := start(t, map[string]string{"KIMHUB_REFRESH_REUSE_GRACE": "2s"})
+	tok := s.logIn(t, "warga@demo.kimhub.id", demo.Password)
+	const doc = `mutation($rt: String!) { refreshSession(input: {refreshToken: $rt}) { tokens { accessToken refreshToken } } }`
+	var first, retry struct {
+		RefreshSession struct {
+			Tokens tokensJSON `json:"tokens"`
+		} `json:"refreshSession"`
+	}
+	s.query(t, doc, map[string]any{"rt": tok.RefreshToken}).decode(t, &first)
+	s.query(t, doc, map[string]any{"rt": tok.RefreshToken}).decode(t, &retry)
+	if retry.RefreshSession.Tokens.AccessToken == "" {
+		t.Fatal("the retry got no tokens")
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if c := s.query(t, doc, map[string]any{"rt": tok.RefreshToken}).code(t); c != "UNAUTHENTICATED" {
+		t.Fatalf("a replay after the grace period: %s", c)
+	}
+	if r := s.queryAs(t, first.RefreshSession.Tokens.AccessToken, `{ me { name } }`, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("the session survived a replay after the grace period: %d", r.status)
+	}
+}
+
 // forgeToken re-signs a token's claims with alg "none".
 func forgeToken(tok string) string {
 	parts := strings.Split(tok, ".")
@@ -275,6 +301,62 @@ func TestLoginRateLimits(t *testing.T) {
 		}
 		// Another account is not held up by this one's failures.
 		s.logIn(t, "admin.kukar@demo.kimhub.id", demo.Password)
+	})
+	t.Run("parallel guesses do not slip under the limit", func(t *testing.T) {
+		s := start(t, map[string]string{"KIMHUB_LOGIN_MAX_FAILURES": "3"})
+		codes := make(chan string, 20)
+		for i := 0; i < 20; i++ {
+			go func() {
+				body, _ := json.Marshal(map[string]any{"query": logInDoc, "variables": map[string]any{"login": "warga@demo.kimhub.id", "password": "wrong-password-x"}})
+				resp, err := http.Post(s.url+"/graphql", "application/json", strings.NewReader(string(body)))
+				if err != nil {
+					codes <- err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				var r gqlResponse
+				_ = json.NewDecoder(resp.Body).Decode(&r)
+				if len(r.Errors) == 1 {
+					codes <- fmt.Sprint(r.Errors[0].Extensions["code"])
+				} else {
+					codes <- "?"
+				}
+			}()
+		}
+		checked := 0
+		for i := 0; i < 20; i++ {
+			switch c := <-codes; c {
+			case "UNAUTHENTICATED":
+				checked++
+			case "RATE_LIMITED":
+			default:
+				t.Errorf("unexpected answer %q", c)
+			}
+		}
+		if checked > 3 {
+			t.Fatalf("%d passwords were checked; the limit is 3", checked)
+		}
+	})
+	t.Run("sign-ups per client address", func(t *testing.T) {
+		s := start(t, map[string]string{"KIMHUB_SIGNUP_MAX_PER_IP": "2"})
+		for i := 0; i < 3; i++ {
+			r := s.query(t, signUpDoc, map[string]any{"in": map[string]any{"name": "Warga", "email": fmt.Sprintf("w%d@desa.id", i), "password": "kabut-mahakam-2026"}})
+			if want := i == 2; want != (len(r.Errors) > 0 && r.code(t) == "RATE_LIMITED") {
+				t.Fatalf("sign-up %d: %+v", i+1, r.Errors)
+			}
+		}
+	})
+	t.Run("many sign-ups in one request", func(t *testing.T) {
+		s := start(t, nil)
+		var doc strings.Builder
+		doc.WriteString("mutation {")
+		for i := 0; i < 10; i++ {
+			fmt.Fprintf(&doc, ` s%d: signUp(input: {name: "Bot", email: "bot%d@desa.id", password: "kabut-mahakam-2026"}) { account { id } }`, i, i)
+		}
+		doc.WriteString("}")
+		if c := s.query(t, doc.String(), nil).code(t); c != "TOO_LARGE" {
+			t.Fatalf("10 aliased sign-ups: %s", c)
+		}
 	})
 	t.Run("per client address", func(t *testing.T) {
 		s := start(t, map[string]string{"KIMHUB_LOGIN_MAX_PER_IP": "4"})
@@ -517,6 +599,58 @@ func TestWebSocketAuthenticatesInConnectionInit(t *testing.T) {
 	if _, err := ask(map[string]any{"Authorization": "Bearer forged"}); err == nil {
 		t.Fatal("a bad token was accepted on the WebSocket")
 	}
+
+	// A connection already open loses its rights when the account is
+	// disabled: each operation is authenticated again.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(s.url, "http", "ws", 1)+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	send := func(id, query string) map[string]any {
+		if err := wsjson.Write(ctx, c, map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query}}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var msg map[string]any
+			if err := wsjson.Read(ctx, c, &msg); err != nil {
+				t.Fatal(err)
+			}
+			if msg["id"] == id && (msg["type"] == "next" || msg["type"] == "error") {
+				return msg
+			}
+		}
+	}
+	wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok.AccessToken}})
+	var ack map[string]any
+	wsjson.Read(ctx, c, &ack)
+	first := send("a", "{ me { name } }")
+	b, _ = json.Marshal(first)
+	if !strings.Contains(string(b), "Diskominfo Kukar") {
+		t.Fatalf("first operation: %s", b)
+	}
+	super := s.logIn(t, "superadmin@demo.kimhub.id", demo.Password)
+	s.queryAs(t, super.AccessToken, `mutation($id: ID!) { disableAccount(input: {accountId: $id, reason: "test"}) { account { id } } }`,
+		map[string]any{"id": s.idOfLogin(t, super.AccessToken, "admin.kukar@demo.kimhub.id")}).decode(t, &struct{}{})
+	after := send("b", "{ me { name } }")
+	b, _ = json.Marshal(after)
+	if strings.Contains(string(b), "Diskominfo Kukar") || !strings.Contains(string(b), "UNAUTHENTICATED") {
+		t.Fatalf("after the account was disabled: %s", b)
+	}
+}
+
+// idOfLogin finds an account's ID through the audit trail of its grant
+// (only superadmins see every grant).
+func (s *server) idOfLogin(t *testing.T, superToken, email string) string {
+	t.Helper()
+	var id string
+	if err := testenv.Shared(t).Get(&id, `SELECT id::text FROM accounts WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	return relayID("Account", id)
 }
 
 func TestSuperadminCommand(t *testing.T) {

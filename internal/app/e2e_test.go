@@ -413,6 +413,35 @@ func TestErrorShape(t *testing.T) {
 			t.Fatalf("%d %s", resp.StatusCode, b)
 		}
 	})
+	t.Run("fragments that double", func(t *testing.T) {
+		// Each fragment spreads the next twice: 2^30 fields if expanded.
+		var doc strings.Builder
+		doc.WriteString(`{ region(code: "64") { ...F0 } }`)
+		for i := 0; i < 30; i++ {
+			fmt.Fprintf(&doc, " fragment F%d on Region { name ...F%d ...F%d }", i, i+1, i+1)
+		}
+		doc.WriteString(" fragment F30 on Region { name }")
+		begin := time.Now()
+		e := s.query(t, doc.String(), nil).only(t)
+		if e.Extensions["code"] != "TOO_LARGE" || !strings.Contains(e.Message, "fields") {
+			t.Fatalf("got %+v", e)
+		}
+		t.Logf("refused in %v", time.Since(begin))
+	})
+	t.Run("chunked body too large", func(t *testing.T) {
+		body := `{"query":"{ region(code: \"64\") { name } }","variables":{"pad":"` + strings.Repeat("x", 5000) + `"}}`
+		req, _ := http.NewRequest("POST", s.url+"/graphql", io.MultiReader(strings.NewReader(body))) // no length: chunked
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "TOO_LARGE") {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+	})
 	t.Run("body too large", func(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"query": `{ region(code: "64") { name } }`, "variables": map[string]any{"pad": strings.Repeat("x", 5000)}})
 		r := s.post(t, body)

@@ -7,8 +7,11 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/storage"
 )
+
+func relayID(typ, key string) string { return relay.ID(typ, key) }
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -14,8 +15,11 @@ import (
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
+	"github.com/kimhub/kimhub/internal/storage"
 )
 
 // Services are the domain services over one database.
@@ -25,11 +29,13 @@ type Services struct {
 	Grants   *grant.Service
 	Sessions *session.Service
 	Audit    *audit.Store
+	Media    *media.Service
 }
 
-// NewServices builds every service over db.
-func NewServices(db *sqlx.DB, cfg config.Config, log *slog.Logger) *Services {
-	accounts := &account.Service{DB: db}
+// NewServices builds every service over db and the media bucket.
+func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog.Logger) *Services {
+	accounts := &account.Service{DB: db, Limiter: &ratelimit.Limiter{DB: db},
+		SignUpLimit: ratelimit.Limit{Max: cfg.Auth.SignUpMaxPerIP, Window: cfg.Auth.LoginWindow}}
 	grants := &grant.Service{DB: db}
 	return &Services{
 		Regions:  region.NewStore(db),
@@ -37,20 +43,45 @@ func NewServices(db *sqlx.DB, cfg config.Config, log *slog.Logger) *Services {
 		Grants:   grants,
 		Sessions: session.New(db, accounts, grants, cfg.Auth, log),
 		Audit:    &audit.Store{DB: db},
+		Media:    media.NewService(db, store, cfg.Media),
 	}
+}
+
+// OpenStorage reaches the media bucket, creating it if absent and letting
+// anyone read its public prefix.
+func OpenStorage(ctx context.Context, cfg config.Config) (*storage.Store, error) {
+	st, err := storage.Open(cfg.S3)
+	if err == nil {
+		err = st.EnsureBucket(ctx)
+	}
+	if err == nil {
+		err = st.SetPublicPrefix(ctx, media.PublicPrefix)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("media storage at S3_ENDPOINT=%s, bucket S3_BUCKET=%s (check S3_ACCESS_KEY and S3_SECRET_KEY too): %w",
+			cfg.S3.Endpoint, cfg.S3.Bucket, err)
+	}
+	return st, nil
 }
 
 // GraphQLHandler is the /graphql endpoint with everything in front of it:
 // the body limit, authentication, and per-request loaders.
 func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Svc: graph.Services{
-		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit,
+		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	gql := graph.NewHandler(r, cfg.Limits, wsInit)
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants}
-	return graph.LimitBody(cfg.Limits.MaxBodyBytes, s.Sessions.Middleware(loader.Middleware(stores, gql)))
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media}
+	perOp := func(ctx context.Context) (context.Context, error) {
+		if !session.IsWebSocket(ctx) {
+			return ctx, nil // HTTP: authenticated and given loaders per request
+		}
+		ctx, err := s.Sessions.PerOperation(ctx)
+		return loader.With(ctx, loader.New(stores)), err
+	}
+	gql := graph.NewHandler(r, cfg, wsInit, perOp)
+	return graph.LimitBody(cfg, s.Sessions.Middleware(loader.Middleware(stores, gql)))
 }

@@ -30,6 +30,20 @@ type Config struct {
 
 	Limits Limits
 	Auth   Auth
+	Media  Media
+}
+
+// Media configures uploads and media URLs.
+type Media struct {
+	MaxImageBytes    int64 // JPEG, PNG, WebP
+	MaxDocumentBytes int64 // PDF
+	MaxPixels        int64 // width × height of an image
+	// PublicURL is the base of public media URLs: the bucket as the world
+	// reaches it (a CDN or the S3 endpoint).
+	PublicURL       string
+	URLTTL          time.Duration // presigned downloads and uploads
+	PendingTTL      time.Duration // a direct upload not confirmed by then is dropped
+	JanitorInterval time.Duration // 0: no periodic janitor in `serve`
 }
 
 // Auth configures sign-in and sessions.
@@ -43,6 +57,10 @@ type Auth struct {
 	LoginMaxFailures int           // failed logins per account per window
 	LoginMaxPerIP    int           // login attempts per client address per window
 	LoginWindow      time.Duration // the rate-limit window
+	SignUpMaxPerIP   int           // sign-ups per client address per window
+	// RefreshReuseGrace is how long a spent refresh token may be presented
+	// again (a retry after a dropped answer) before it counts as stolen.
+	RefreshReuseGrace time.Duration
 	// TrustProxy takes the client address from X-Forwarded-For (set it only
 	// behind a proxy that overwrites that header).
 	TrustProxy bool
@@ -94,12 +112,21 @@ var Vars = []Var{
 	{"KIMHUB_MAX_QUERY_COMPLEXITY", "20000", "highest complexity score a query may have (lists count by their page size)"},
 	{"KIMHUB_MAX_QUERY_TOKENS", "15000", "most lexical tokens a query document may have"},
 	{"KIMHUB_QUERY_CACHE_SIZE", "1000", "parsed query documents kept in the LRU cache"},
+	{"KIMHUB_MEDIA_MAX_IMAGE_BYTES", "10485760", "largest JPEG, PNG or WebP image, in bytes (10 MiB)"},
+	{"KIMHUB_MEDIA_MAX_DOCUMENT_BYTES", "20971520", "largest PDF document, in bytes (20 MiB)"},
+	{"KIMHUB_MEDIA_MAX_PIXELS", "40000000", "most pixels (width × height) of an image; more is refused as a decompression bomb"},
+	{"KIMHUB_MEDIA_PUBLIC_URL", "http://<S3_ENDPOINT>/<S3_BUCKET>", "base URL of public media (a CDN, or the bucket as clients reach it)"},
+	{"KIMHUB_MEDIA_URL_TTL", "10m", "lifetime of presigned download and upload URLs"},
+	{"KIMHUB_MEDIA_PENDING_TTL", "24h", "a direct upload not confirmed within this is dropped by the janitor"},
+	{"KIMHUB_JANITOR_INTERVAL", "1h", "how often `serve` runs the media janitor; 0 never"},
 	{"KIMHUB_TOKEN_SECRET", "(random per process)", "secret (at least 32 characters) that signs access tokens; set the same one on every instance"},
 	{"KIMHUB_ACCESS_TOKEN_TTL", "15m", "lifetime of an access token"},
 	{"KIMHUB_REFRESH_TOKEN_TTL", "720h", "a session ends after this long without a refresh"},
 	{"KIMHUB_LOGIN_MAX_FAILURES", "5", "failed logins per account per window before RATE_LIMITED"},
 	{"KIMHUB_LOGIN_MAX_PER_IP", "30", "login attempts per client address per window before RATE_LIMITED"},
-	{"KIMHUB_LOGIN_WINDOW", "15m", "the login rate-limit window"},
+	{"KIMHUB_LOGIN_WINDOW", "15m", "the login and sign-up rate-limit window"},
+	{"KIMHUB_SIGNUP_MAX_PER_IP", "20", "sign-ups per client address per window before RATE_LIMITED"},
+	{"KIMHUB_REFRESH_REUSE_GRACE", "30s", "a spent refresh token presented again within this is a retry, after it a theft that ends the session"},
 	{"KIMHUB_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
@@ -130,16 +157,27 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxTokens:      p.intRange("KIMHUB_MAX_QUERY_TOKENS", 100, 1_000_000),
 			QueryCacheSize: p.intRange("KIMHUB_QUERY_CACHE_SIZE", 1, 1_000_000),
 		},
+		Media: Media{
+			MaxImageBytes:    int64(p.intRange("KIMHUB_MEDIA_MAX_IMAGE_BYTES", 1024, 1<<31)),
+			MaxDocumentBytes: int64(p.intRange("KIMHUB_MEDIA_MAX_DOCUMENT_BYTES", 1024, 1<<34)),
+			MaxPixels:        int64(p.intRange("KIMHUB_MEDIA_MAX_PIXELS", 1, 1<<30)),
+			URLTTL:           p.duration("KIMHUB_MEDIA_URL_TTL"),
+			PendingTTL:       p.duration("KIMHUB_MEDIA_PENDING_TTL"),
+			JanitorInterval:  p.durationOrZero("KIMHUB_JANITOR_INTERVAL"),
+		},
 		Auth: Auth{
-			TokenSecret:      p.secret("KIMHUB_TOKEN_SECRET"),
-			AccessTokenTTL:   p.duration("KIMHUB_ACCESS_TOKEN_TTL"),
-			RefreshTokenTTL:  p.duration("KIMHUB_REFRESH_TOKEN_TTL"),
-			LoginMaxFailures: p.intRange("KIMHUB_LOGIN_MAX_FAILURES", 1, 1000),
-			LoginMaxPerIP:    p.intRange("KIMHUB_LOGIN_MAX_PER_IP", 1, 100000),
-			LoginWindow:      p.duration("KIMHUB_LOGIN_WINDOW"),
-			TrustProxy:       p.bool("KIMHUB_TRUST_PROXY"),
+			TokenSecret:       p.secret("KIMHUB_TOKEN_SECRET"),
+			AccessTokenTTL:    p.duration("KIMHUB_ACCESS_TOKEN_TTL"),
+			RefreshTokenTTL:   p.duration("KIMHUB_REFRESH_TOKEN_TTL"),
+			LoginMaxFailures:  p.intRange("KIMHUB_LOGIN_MAX_FAILURES", 1, 1000),
+			LoginMaxPerIP:     p.intRange("KIMHUB_LOGIN_MAX_PER_IP", 1, 100000),
+			LoginWindow:       p.duration("KIMHUB_LOGIN_WINDOW"),
+			SignUpMaxPerIP:    p.intRange("KIMHUB_SIGNUP_MAX_PER_IP", 1, 100000),
+			RefreshReuseGrace: p.durationOrZero("KIMHUB_REFRESH_REUSE_GRACE"),
+			TrustProxy:        p.bool("KIMHUB_TRUST_PROXY"),
 		},
 	}
+	c.Media.PublicURL = p.publicURL("KIMHUB_MEDIA_PUBLIC_URL", c.S3)
 	return c, p.err
 }
 
@@ -223,6 +261,30 @@ func (p *parser) duration(name string) time.Duration {
 		p.fail(name, v, "want a positive duration such as 15s or 1m")
 	}
 	return d
+}
+
+func (p *parser) durationOrZero(name string) time.Duration {
+	v := p.get(name)
+	if v == "0" {
+		return 0
+	}
+	return p.duration(name)
+}
+
+// publicURL is the variable's value, or the bucket's URL on the S3 endpoint.
+func (p *parser) publicURL(name string, s3 S3) string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		scheme := "http"
+		if s3.UseSSL {
+			scheme = "https"
+		}
+		return scheme + "://" + s3.Endpoint + "/" + s3.Bucket
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, v, "want an http(s) URL such as https://media.example.id/kimhub-media")
+	}
+	return strings.TrimRight(v, "/")
 }
 
 func (p *parser) level(name string) slog.Level {

@@ -89,8 +89,12 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, grantID int64,
 		if err != nil {
 			return postgres.MapError(err, "revoke grant", "no such grant")
 		}
-		// A grant the actor may not see is as good as absent.
+		// A grant the actor may not see is as good as absent; its holder
+		// sees it but may not revoke it.
 		if err := access.Check(actor, access.GrantAction(g.Role), access.Resource{RegionCode: g.RegionCode}); err != nil {
+			if access.MaySeeGrant(actor, g) {
+				return err
+			}
 			return apperr.NotFoundf("no such grant")
 		}
 		if g.RevokedAt != nil {

@@ -103,7 +103,6 @@ func parseCSV(r io.Reader, say func(string, ...any)) ([]importRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -111,6 +110,7 @@ func parseCSV(r io.Reader, say func(string, ...any)) ([]importRow, error) {
 			}
 			return nil, apperr.Wrap(err, "read region file")
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != 2 {
 			return nil, lineError(line, "want 2 columns (code,name), found %d", len(rec))
 		}

@@ -210,6 +210,7 @@ func TestImportRefusesBadFilesWhole(t *testing.T) {
 		{"three columns", "code,name\n64,Kaltim,x\n", "line 2: want 2 columns"},
 		{"bad quoting", "code,name\n64,\"Kal\"tim\n", "line 2"},
 		{"empty", "code,name\n", "no regions"},
+		{"bad quote on the first line", "6\"4,x\n", "line 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := region.NewStore(testenv.DB(t))

@@ -12,32 +12,13 @@ import (
 	"github.com/kimhub/kimhub/internal/reqlog"
 )
 
-// Client is where a request comes from, for rate limits and session lists.
-type Client struct {
-	IP        string
-	UserAgent string
-}
-
-type clientKey struct{}
-
-// ClientFrom returns the request's client; an empty Client outside one.
-func ClientFrom(ctx context.Context) Client {
-	c, _ := ctx.Value(clientKey{}).(Client)
-	return c
-}
-
-// WithClient returns ctx carrying c.
-func WithClient(ctx context.Context, c Client) context.Context {
-	return context.WithValue(ctx, clientKey{}, c)
-}
-
 // Middleware puts the request's client and actor in its context. A request
 // without an Authorization header is anonymous; one with a bad or expired
 // token is refused with 401 and UNAUTHENTICATED, so that the client knows
 // to refresh rather than silently seeing less.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := WithClient(r.Context(), Client{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		ctx := reqlog.WithClient(r.Context(), reqlog.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()})
 		actor := access.Anonymous
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := bearer(h)
@@ -76,10 +57,35 @@ func (s *Service) WebsocketInit(ctx context.Context, payload map[string]any) (co
 	if v, ok := payload["authToken"].(string); ok && token == "" {
 		token = v
 	}
-	if token == "" {
+	ctx = context.WithValue(ctx, wsKey{}, wsConn{token: token})
+	return s.PerOperation(ctx)
+}
+
+type wsKey struct{}
+
+// wsConn marks a WebSocket connection's context, with its access token.
+type wsConn struct{ token string }
+
+// IsWebSocket reports whether ctx is a WebSocket connection's.
+func IsWebSocket(ctx context.Context) bool {
+	_, ok := ctx.Value(wsKey{}).(wsConn)
+	return ok
+}
+
+// PerOperation re-authenticates each operation of a WebSocket connection
+// from the token it opened with, so that logging out, disabling the account,
+// a revoked grant or the token's expiry take effect on a connection that is
+// already open, as they do on HTTP. Outside a WebSocket it changes nothing:
+// HTTP requests are authenticated by Middleware.
+func (s *Service) PerOperation(ctx context.Context) (context.Context, error) {
+	c, ok := ctx.Value(wsKey{}).(wsConn)
+	if !ok {
+		return ctx, nil
+	}
+	if c.token == "" {
 		return access.WithActor(ctx, access.Anonymous), nil
 	}
-	actor, err := s.Authenticate(ctx, token)
+	actor, err := s.Authenticate(ctx, c.token)
 	if err != nil {
 		return ctx, err
 	}
@@ -94,13 +100,14 @@ func bearer(h string) (string, bool) {
 	return strings.TrimSpace(token), true
 }
 
-// clientIP is the peer's address, or with TrustProxy the first address of
-// X-Forwarded-For.
+// clientIP is the peer's address, or with TrustProxy the last address of
+// X-Forwarded-For: the one our proxy appended. Earlier entries are whatever
+// the client claimed, and must not choose its rate-limit bucket.
 func (s *Service) clientIP(r *http.Request) string {
 	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
 				return ip.String()
 			}
 		}

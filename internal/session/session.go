@@ -26,6 +26,7 @@ import (
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/ratelimit"
+	"github.com/kimhub/kimhub/internal/reqlog"
 )
 
 const issuer = "kimhub"
@@ -75,25 +76,28 @@ func (s *Service) LogIn(ctx context.Context, login, password string) (*Tokens, *
 	if err != nil {
 		return nil, nil, err
 	}
-	client := ClientFrom(ctx)
+	client := reqlog.ClientFrom(ctx)
 	window := s.cfg.LoginWindow
 	if err := s.Limiter.Hit(ctx, "login-ip:"+client.IP, ratelimit.Limit{Max: s.cfg.LoginMaxPerIP, Window: window}); err != nil {
 		return nil, nil, err
 	}
+	// Every attempt on an account counts before its password is checked,
+	// so that parallel guesses cannot all slip under the limit; a success
+	// clears the count.
 	failKey := "login-fail:" + hashHex(email+"|"+phone)
 	failLimit := ratelimit.Limit{Max: s.cfg.LoginMaxFailures, Window: window}
-	if err := s.Limiter.Check(ctx, failKey, failLimit); err != nil {
+	if err := s.Limiter.Hit(ctx, failKey, failLimit); err != nil {
 		return nil, nil, err
 	}
 	a, err := s.Accounts.ByLogin(ctx, email, phone)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		account.VerifyAgainstNothing(password)
-		return nil, nil, s.failed(ctx, failKey, failLimit)
+		return nil, nil, errBadLogin
 	case err != nil:
 		return nil, nil, err
 	case !account.VerifyPassword(a.PasswordHash, password):
-		return nil, nil, s.failed(ctx, failKey, failLimit)
+		return nil, nil, errBadLogin
 	case a.Status != account.Active:
 		return nil, nil, apperr.New(apperr.Forbidden, "this account is disabled; contact the platform's operators")
 	}
@@ -115,15 +119,6 @@ func (s *Service) LogIn(ctx context.Context, login, password string) (*Tokens, *
 		return nil, nil, postgres.MapError(err, "open session", "")
 	}
 	return t, a, nil
-}
-
-// failed counts a failed login and answers as for any bad login (or
-// RATE_LIMITED once the failures pass the limit).
-func (s *Service) failed(ctx context.Context, key string, lim ratelimit.Limit) error {
-	if err := s.Limiter.Hit(ctx, key, lim); err != nil {
-		return err
-	}
-	return errBadLogin
 }
 
 // issue makes a new refresh token for the session (extending it) and an
@@ -161,12 +156,17 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, *a
 		err := tx.GetContext(ctx, &sessionID, `UPDATE refresh_tokens SET used_at = now()
 			WHERE token_hash = $1 AND used_at IS NULL RETURNING session_id`, hash(refreshToken))
 		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.GetContext(ctx, &sessionID, `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, hash(refreshToken))
-			if err == nil {
-				return errReused
-			}
+			// Spent already. Within the grace period it is a client
+			// resending a refresh whose answer it lost (a dropped
+			// connection): answer again. After it, a copy is in use.
+			var recent bool
+			err = tx.QueryRowxContext(ctx, `SELECT session_id, used_at > now() - $2 * interval '1 second'
+				FROM refresh_tokens WHERE token_hash = $1`, hash(refreshToken), s.cfg.RefreshReuseGrace.Seconds()).Scan(&sessionID, &recent)
 			if errors.Is(err, sql.ErrNoRows) {
 				return apperr.New(apperr.Unauthenticated, "the refresh token is not valid; sign in again")
+			}
+			if err == nil && !recent {
+				return errReused
 			}
 		}
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/reqlog"
 	"github.com/kimhub/kimhub/internal/session"
 	"github.com/kimhub/kimhub/internal/testenv"
 )
@@ -29,7 +30,7 @@ func newService(tb testing.TB) *session.Service {
 
 func TestAccessTokenExpires(t *testing.T) {
 	s := newService(t)
-	ctx := session.WithClient(context.Background(), session.Client{IP: "10.0.0.1"})
+	ctx := reqlog.WithClient(context.Background(), reqlog.Client{IP: "10.0.0.1"})
 	tok, _, err := s.LogIn(ctx, "budi@desa.id", "kabut-mahakam-2026")
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +61,7 @@ func TestAccessTokenExpires(t *testing.T) {
 // password hash, so they take the same time; the README reports the ratio.
 func BenchmarkFailedLogin(b *testing.B) {
 	s := newService(b)
-	ctx := session.WithClient(context.Background(), session.Client{IP: "10.0.0.2"})
+	ctx := reqlog.WithClient(context.Background(), reqlog.Client{IP: "10.0.0.2"})
 	for _, bc := range []struct{ name, login string }{
 		{"unknown-account", "nobody@desa.id"},
 		{"wrong-password", "budi@desa.id"},
