@@ -146,15 +146,7 @@ func Reset(t testing.TB, db *sqlx.DB) {
 // the bucket exists and is empty.
 func S3(t testing.TB) config.S3 {
 	t.Helper()
-	need(t, "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY")
-	cfg := config.S3{
-		Endpoint:  os.Getenv("S3_ENDPOINT"),
-		AccessKey: os.Getenv("S3_ACCESS_KEY"),
-		SecretKey: os.Getenv("S3_SECRET_KEY"),
-		Bucket:    "kimhub-test-" + strings.ReplaceAll(name(), "_", "-"),
-		Region:    "us-east-1",
-		UseSSL:    os.Getenv("S3_USE_SSL") == "true",
-	}
+	cfg := S3Settings(t)
 	st, err := storage.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +164,21 @@ func S3(t testing.TB) config.S3 {
 		}
 	}
 	return cfg
+}
+
+// S3Settings returns the settings of this test binary's bucket, leaving
+// the bucket as it is.
+func S3Settings(t testing.TB) config.S3 {
+	t.Helper()
+	need(t, "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY")
+	return config.S3{
+		Endpoint:  os.Getenv("S3_ENDPOINT"),
+		AccessKey: os.Getenv("S3_ACCESS_KEY"),
+		SecretKey: os.Getenv("S3_SECRET_KEY"),
+		Bucket:    "kimhub-test-" + strings.ReplaceAll(name(), "_", "-"),
+		Region:    "us-east-1",
+		UseSSL:    os.Getenv("S3_USE_SSL") == "true",
+	}
 }
 
 // Getenv returns a getenv for app.Run that points at the test services,
