@@ -3,6 +3,7 @@
 #   make run        bring up PostgreSQL + MinIO, migrate, load demo data, serve
 #   make test       bring up the same services, run the whole test suite
 #   make bench      the benchmarks behind the README figures
+#   make bench-media  upload throughput and server memory, three paths
 #   make lint       gofmt + go vet
 #   make generate   go generate ./...
 #   make services   bring up PostgreSQL + MinIO only
@@ -26,7 +27,7 @@ SERVICES  := bash scripts/services.sh
 # (a bare eval "$(...)" would hide its exit status).
 SERVICES_ENV = services_env="$$($(SERVICES) up)"; eval "$$services_env"
 
-.PHONY: help run build test bench generate lint check-generate services stop env clean
+.PHONY: help run build test bench bench-media generate lint check-generate services stop env clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -49,6 +50,12 @@ test:
 bench:
 	$(SERVICES_ENV); \
 	$(GO) test -run XXX -bench . -benchtime 3x ./internal/region ./internal/app ./internal/session
+
+# Upload throughput and server memory: path A, path B, PutObject (docs/benchmarks.md).
+bench-media:
+	$(SERVICES_ENV); \
+	$(GO) build -o $(BIN) ./cmd/kimhub; \
+	$(GO) run ./cmd/benchmedia -bin $(BIN)
 
 generate:
 	$(GO) generate ./...

@@ -1552,7 +1552,11 @@ type MediaAsset implements Node {
   contentType: String
   "The size in bytes (announced while PENDING, stored once READY)."
   size: Int!
-  "The SHA-256 of the stored bytes, in hex; while PENDING, the one the client announced, if any."
+  """
+  The SHA-256 of the stored bytes, in hex. While PENDING, the one the client
+  announced, if any; a document sent directly without one has none (the
+  server does not read it whole just to hash it).
+  """
   sha256: String
   "The image's width in pixels; null for a document."
   width: Int

@@ -88,6 +88,13 @@ func LimitBody(cfg config.Config, next http.Handler) http.Handler {
 			case "application/json":
 			case "multipart/form-data":
 				limit = MaxUploadBody(cfg)
+				// gqlgen keeps an upload of unknown length in memory
+				// whole; with a length, it spools one past 4 MiB to disk.
+				if r.ContentLength < 0 {
+					writeError(w, http.StatusLengthRequired, apperr.BadUserInput,
+						"send uploads with a Content-Length header (not chunked)")
+					return
+				}
 			default:
 				writeError(w, http.StatusUnsupportedMediaType, apperr.BadUserInput,
 					`send GraphQL requests as POST with Content-Type: application/json and a body {"query": "..."}, or as a multipart upload`)

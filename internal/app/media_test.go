@@ -286,6 +286,26 @@ func TestUploadRefusesWhatItShould(t *testing.T) {
 			t.Fatalf("%d %+v", r.status, r.Errors)
 		}
 	})
+	t.Run("an upload without a length", func(t *testing.T) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("operations", `{"query":"mutation($f: Upload!) { uploadMedia(input: {file: $f}) { asset { id } } }","variables":{"f":null}}`)
+		mw.WriteField("map", `{"0":["variables.f"]}`)
+		fw, _ := mw.CreateFormFile("0", "a.pdf")
+		fw.Write(pdfFile(1000))
+		mw.Close()
+		req, _ := http.NewRequest("POST", s.url+"/graphql", io.MultiReader(&body)) // chunked
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusLengthRequired {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
 	if n, objs := countAssets(t), objects(t); n != 0 || len(objs) != 0 {
 		t.Fatalf("refused uploads left %d rows and objects %v", n, objs)
 	}

@@ -101,10 +101,18 @@ func (s *Service) Upload(ctx context.Context, actor access.Actor, file io.ReadSe
 // storeObjects writes the original (stripped of camera metadata when it is
 // a public JPEG) and, for an image, its variants; it returns every key it
 // wrote, so that a failure later can remove them.
-func (s *Service) storeObjects(ctx context.Context, a *Asset, file io.Reader, facts Facts) (written []string, variants []VariantInfo, err error) {
+func (s *Service) storeObjects(ctx context.Context, a *Asset, file io.ReadSeeker, facts Facts) (written []string, variants []VariantInfo, err error) {
 	if facts.Kind != KindImage {
+		// Hash first, then hand minio-go the spooled file itself: it reads
+		// a file in place, where behind a wrapper it would buffer a part.
 		h := sha256.New()
-		if err := s.Store.Put(ctx, a.ObjectKey, io.TeeReader(file, h), a.SizeBytes, facts.ContentType); err != nil {
+		if _, err := io.Copy(h, file); err != nil {
+			return nil, nil, apperr.Wrap(err, "read upload")
+		}
+		if _, err := file.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, apperr.Wrap(err, "rewind upload")
+		}
+		if err := s.Store.Put(ctx, a.ObjectKey, file, a.SizeBytes, facts.ContentType); err != nil {
 			return nil, nil, err
 		}
 		sum := hex.EncodeToString(h.Sum(nil))
