@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -138,6 +139,20 @@ func complexity() ComplexityRoot {
 	}
 	c.Account.Grants = func(child int) int { return 1 + 10*child }
 	c.MediaAsset.Variants = func(child int) int { return 1 + 2*child }
+	c.Query.Communities = func(child int, _ *model.CommunityFilter, _ *community.Order, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Region.Communities = func(child int, _ *model.CommunityFilter, _ *community.Order, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Community.Members = func(child int, _ *bool, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Notifications = func(child int, _ *bool, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Account.Memberships = func(child int) int { return 1 + 10*child }
+	c.Community.Fields = func(child int) int { return 1 + 8*child }
 	// Each of these hashes a password (argon2id, 19 MiB): aliasing many
 	// into one request is refused by the complexity limit.
 	c.Mutation.SignUp = func(child int, _ model.SignUpInput) int { return costlyMutation + child }

@@ -18,11 +18,14 @@ import (
 
 // The type names inside global IDs.
 const (
-	typeRegion     = "Region"
-	typeAccount    = "Account"
-	typeGrant      = "Grant"
-	typeAuditEntry = "AuditEntry"
-	typeMediaAsset = "MediaAsset"
+	typeRegion       = "Region"
+	typeAccount      = "Account"
+	typeGrant        = "Grant"
+	typeAuditEntry   = "AuditEntry"
+	typeMediaAsset   = "MediaAsset"
+	typeCommunity    = "Community"
+	typeMembership   = "Membership"
+	typeNotification = "Notification"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -39,7 +42,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -53,6 +56,12 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Audit.Get(ctx, access.ActorFrom(ctx), n)
 		case typeMediaAsset:
 			return r.Svc.Media.Get(ctx, access.ActorFrom(ctx), n)
+		case typeCommunity:
+			return r.Svc.Communities.Get(ctx, access.ActorFrom(ctx), n)
+		case typeMembership:
+			return r.Svc.Communities.GetMembership(ctx, access.ActorFrom(ctx), n)
+		case typeNotification:
+			return r.Svc.Notifications.Get(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

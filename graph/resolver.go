@@ -5,8 +5,10 @@ import (
 
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
 )
@@ -20,12 +22,14 @@ type Resolver struct {
 
 // Services are kimhub's domain services, as the resolvers see them.
 type Services struct {
-	Regions  *region.Store
-	Accounts *account.Service
-	Grants   *grant.Service
-	Sessions *session.Service
-	Audit    *audit.Store
-	Media    *media.Service
+	Regions       *region.Store
+	Accounts      *account.Service
+	Grants        *grant.Service
+	Sessions      *session.Service
+	Audit         *audit.Store
+	Media         *media.Service
+	Communities   *community.Service
+	Notifications *notify.Store
 }
 
 // deref returns what an optional argument points to, or def.

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -14,8 +15,11 @@ import (
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -76,6 +80,29 @@ func (r *accountResolver) Grants(ctx context.Context, obj *account.Account) ([]*
 	return out, nil
 }
 
+// Memberships is the resolver for the memberships field.
+func (r *accountResolver) Memberships(ctx context.Context, obj *account.Account) ([]*community.Membership, error) {
+	all, err := loader.For(ctx).AccountMemberships.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	self := access.ActorFrom(ctx).AccountID == obj.ID
+	out := []*community.Membership{}
+	for i := range all {
+		m := &all[i]
+		if !self {
+			if m.Status != community.Joined {
+				continue
+			}
+			if c, _, err := visibleCommunity(ctx, m.CommunityID); err != nil || c == nil {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *audit.Entry) (string, error) {
 	return relay.ID(typeAuditEntry, strconv.FormatInt(obj.ID, 10)), nil
@@ -100,6 +127,112 @@ func (r *auditEntryResolver) Region(ctx context.Context, obj *audit.Entry) (*reg
 // Details is the resolver for the details field.
 func (r *auditEntryResolver) Details(ctx context.Context, obj *audit.Entry) (string, error) {
 	return string(obj.Details), nil
+}
+
+// ID is the resolver for the id field.
+func (r *communityResolver) ID(ctx context.Context, obj *community.Community) (string, error) {
+	return relay.ID(typeCommunity, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Fields is the resolver for the fields field.
+func (r *communityResolver) Fields(ctx context.Context, obj *community.Community) ([]*community.Field, error) {
+	codes, err := loader.For(ctx).CommunityFields.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return loader.For(ctx).Field.LoadAll(ctx, codes)
+}
+
+// Domicile is the resolver for the domicile field.
+func (r *communityResolver) Domicile(ctx context.Context, obj *community.Community) (*region.Region, error) {
+	if obj.DomicileCode == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Region, *obj.DomicileCode, "the domicile region is missing")
+}
+
+// Logo is the resolver for the logo field.
+func (r *communityResolver) Logo(ctx context.Context, obj *community.Community) (*media.Asset, error) {
+	if obj.LogoID == nil {
+		return nil, nil
+	}
+	a, err := loader.Get(ctx, loader.For(ctx).MediaAsset, *obj.LogoID, "the logo is missing")
+	if err != nil || r.Svc.Media.CheckRead(ctx, access.ActorFrom(ctx), a) != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Decree is the resolver for the decree field.
+func (r *communityResolver) Decree(ctx context.Context, obj *community.Community) (*media.Asset, error) {
+	if obj.DecreeID == nil {
+		return nil, nil
+	}
+	a, err := loader.Get(ctx, loader.For(ctx).MediaAsset, *obj.DecreeID, "the decree is missing")
+	if err != nil || r.Svc.Media.CheckRead(ctx, access.ActorFrom(ctx), a) != nil {
+		return nil, err // a private decree the caller may not read is null
+	}
+	return a, nil
+}
+
+// SocialLinks is the resolver for the socialLinks field.
+func (r *communityResolver) SocialLinks(ctx context.Context, obj *community.Community) ([]*model.SocialLink, error) {
+	var links []community.SocialLink
+	if err := json.Unmarshal(obj.SocialLinks, &links); err != nil {
+		return nil, apperr.Wrap(err, "decode social links")
+	}
+	out := make([]*model.SocialLink, len(links))
+	for i, l := range links {
+		out[i] = &model.SocialLink{Kind: model.SocialLinkKind(l.Kind), URL: l.URL}
+	}
+	return out, nil
+}
+
+// Location is the resolver for the location field.
+func (r *communityResolver) Location(ctx context.Context, obj *community.Community) (*model.GeoPoint, error) {
+	if obj.Latitude == nil || obj.Longitude == nil {
+		return nil, nil
+	}
+	return &model.GeoPoint{Latitude: *obj.Latitude, Longitude: *obj.Longitude}, nil
+}
+
+// FoundedOn is the resolver for the foundedOn field.
+func (r *communityResolver) FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error) {
+	if obj.FoundedOn == nil {
+		return nil, nil
+	}
+	d := model.Date(*obj.FoundedOn)
+	return &d, nil
+}
+
+// ViewerRole is the resolver for the viewerRole field.
+func (r *communityResolver) ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error) {
+	role, err := loader.For(ctx).ViewerRole.Load(ctx, obj.ID)
+	if err != nil || role == "" {
+		return nil, err
+	}
+	return &role, nil
+}
+
+// Members is the resolver for the members field.
+func (r *communityResolver) Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error) {
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(community.MemberCursorKind, args); err != nil {
+		return nil, err
+	}
+	extra := ""
+	if deref(pending, false) {
+		role, err := loader.For(ctx).ViewerRole.Load(ctx, obj.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := community.MayAdmit(access.ActorFrom(ctx), obj, role); err != nil {
+			return nil, err
+		}
+		extra = "pending"
+	}
+	conn, err := loader.For(ctx).CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key(), Extra: extra})
+	return &conn, err
 }
 
 // Method is the resolver for the method field.
@@ -174,6 +307,255 @@ func (r *mediaAssetResolver) Variants(ctx context.Context, obj *media.Asset) ([]
 		out[i] = &vs[i]
 	}
 	return out, err
+}
+
+// ID is the resolver for the id field.
+func (r *membershipResolver) ID(ctx context.Context, obj *community.Membership) (string, error) {
+	return relay.ID(typeMembership, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// Community is the resolver for the community field.
+func (r *membershipResolver) Community(ctx context.Context, obj *community.Membership) (*community.Community, error) {
+	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	if err == nil && c == nil {
+		// Reached through the account's own invitation: show it the
+		// community it is invited to.
+		if obj.AccountID == access.ActorFrom(ctx).AccountID {
+			return loader.Get(ctx, loader.For(ctx).Community, obj.CommunityID, "no such community")
+		}
+		err = apperr.NotFoundf("no such community")
+	}
+	return c, err
+}
+
+// Account is the resolver for the account field.
+func (r *membershipResolver) Account(ctx context.Context, obj *community.Membership) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AccountID, "the account is missing")
+}
+
+// RegisterCommunity is the resolver for the registerCommunity field.
+func (r *mutationResolver) RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error) {
+	p, err := profileInput{Name: &input.Name, Slug: &input.Slug, Category: &input.Category, Fields: input.Fields,
+		DomicileCode: input.DomicileCode, Description: input.Description, ContactEmail: input.ContactEmail,
+		ContactPhone: input.ContactPhone, SocialLinks: input.SocialLinks, Latitude: input.Latitude,
+		Longitude: input.Longitude, FoundedOn: input.FoundedOn, LogoID: input.LogoID, DecreeID: input.DecreeID}.profile()
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Register(ctx, access.ActorFrom(ctx), p, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RegisterCommunityPayload{Community: c}, nil
+}
+
+// UpdateCommunity is the resolver for the updateCommunity field.
+func (r *mutationResolver) UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := profileInput{Name: input.Name, Slug: input.Slug, Category: input.Category, Fields: input.Fields,
+		DomicileCode: input.DomicileCode, Description: input.Description, ContactEmail: input.ContactEmail,
+		ContactPhone: input.ContactPhone, SocialLinks: input.SocialLinks, Latitude: input.Latitude,
+		Longitude: input.Longitude, FoundedOn: input.FoundedOn, LogoID: input.LogoID, DecreeID: input.DecreeID}.profile()
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Update(ctx, access.ActorFrom(ctx), id, p)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateCommunityPayload{Community: c}, nil
+}
+
+// SubmitCommunity is the resolver for the submitCommunity field.
+func (r *mutationResolver) SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Submit(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubmitCommunityPayload{Community: c}, nil
+}
+
+// ApproveCommunity is the resolver for the approveCommunity field.
+func (r *mutationResolver) ApproveCommunity(ctx context.Context, input model.ApproveCommunityInput) (*model.ApproveCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Approve(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ApproveCommunityPayload{Community: c}, nil
+}
+
+// RejectCommunity is the resolver for the rejectCommunity field.
+func (r *mutationResolver) RejectCommunity(ctx context.Context, input model.RejectCommunityInput) (*model.RejectCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Reject(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RejectCommunityPayload{Community: c}, nil
+}
+
+// SuspendCommunity is the resolver for the suspendCommunity field.
+func (r *mutationResolver) SuspendCommunity(ctx context.Context, input model.SuspendCommunityInput) (*model.SuspendCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Suspend(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SuspendCommunityPayload{Community: c}, nil
+}
+
+// ReinstateCommunity is the resolver for the reinstateCommunity field.
+func (r *mutationResolver) ReinstateCommunity(ctx context.Context, input model.ReinstateCommunityInput) (*model.ReinstateCommunityPayload, error) {
+	id, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Svc.Communities.Reinstate(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReinstateCommunityPayload{Community: c}, nil
+}
+
+// InviteMember is the resolver for the inviteMember field.
+func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteMemberInput) (*model.InviteMemberPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := accountID(input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.Invite(ctx, access.ActorFrom(ctx), cid, aid, input.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &model.InviteMemberPayload{Membership: m}, nil
+}
+
+// AnswerInvitation is the resolver for the answerInvitation field.
+func (r *mutationResolver) AnswerInvitation(ctx context.Context, input model.AnswerInvitationInput) (*model.AnswerInvitationPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.AnswerInvitation(ctx, access.ActorFrom(ctx), cid, input.Accept)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AnswerInvitationPayload{Membership: m}, nil
+}
+
+// RequestToJoinCommunity is the resolver for the requestToJoinCommunity field.
+func (r *mutationResolver) RequestToJoinCommunity(ctx context.Context, input model.RequestToJoinCommunityInput) (*model.RequestToJoinCommunityPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.RequestToJoin(ctx, access.ActorFrom(ctx), cid)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestToJoinCommunityPayload{Membership: m}, nil
+}
+
+// AnswerJoinRequest is the resolver for the answerJoinRequest field.
+func (r *mutationResolver) AnswerJoinRequest(ctx context.Context, input model.AnswerJoinRequestInput) (*model.AnswerJoinRequestPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := accountID(input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.AnswerJoinRequest(ctx, access.ActorFrom(ctx), cid, aid, input.Accept)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AnswerJoinRequestPayload{Membership: m}, nil
+}
+
+// LeaveCommunity is the resolver for the leaveCommunity field.
+func (r *mutationResolver) LeaveCommunity(ctx context.Context, input model.LeaveCommunityInput) (*model.LeaveCommunityPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.Leave(ctx, access.ActorFrom(ctx), cid)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LeaveCommunityPayload{Membership: m}, nil
+}
+
+// RemoveMember is the resolver for the removeMember field.
+func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := accountID(input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.Remove(ctx, access.ActorFrom(ctx), cid, aid, deref(input.Reason, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RemoveMemberPayload{Membership: m}, nil
+}
+
+// ChangeMemberRole is the resolver for the changeMemberRole field.
+func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.ChangeMemberRoleInput) (*model.ChangeMemberRolePayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := accountID(input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Communities.ChangeRole(ctx, access.ActorFrom(ctx), cid, aid, input.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeMemberRolePayload{Membership: m}, nil
+}
+
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, input model.MarkNotificationsReadInput) (*model.MarkNotificationsReadPayload, error) {
+	ids := make([]int64, 0, len(input.Ids))
+	for _, id := range input.Ids {
+		n, err := int64ID(id, typeNotification, "ids")
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, n)
+	}
+	n, err := r.Svc.Notifications.MarkRead(ctx, access.ActorFrom(ctx), ids, deref(input.All, false))
+	if err != nil {
+		return nil, err
+	}
+	return &model.MarkNotificationsReadPayload{Marked: n}, nil
 }
 
 // UploadMedia is the resolver for the uploadMedia field.
@@ -322,6 +704,25 @@ func (r *mutationResolver) EnableAccount(ctx context.Context, input model.Enable
 	return &model.EnableAccountPayload{Account: a}, nil
 }
 
+// ID is the resolver for the id field.
+func (r *notificationResolver) ID(ctx context.Context, obj *notify.Notification) (string, error) {
+	return relay.ID(typeNotification, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// TargetID is the resolver for the targetId field.
+func (r *notificationResolver) TargetID(ctx context.Context, obj *notify.Notification) (*string, error) {
+	if obj.TargetType == "" || obj.TargetID == "" {
+		return nil, nil
+	}
+	id := relay.ID(obj.TargetType, obj.TargetID)
+	return &id, nil
+}
+
+// Read is the resolver for the read field.
+func (r *notificationResolver) Read(ctx context.Context, obj *notify.Notification) (bool, error) {
+	return obj.ReadAt != nil, nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*account.Account, error) {
 	actor := access.ActorFrom(ctx)
@@ -338,6 +739,54 @@ func (r *queryResolver) AuditEntries(ctx context.Context, regionCode *string, fi
 		return nil, err
 	}
 	conn, err := r.Svc.Audit.List(ctx, access.ActorFrom(ctx), deref(regionCode, ""), page)
+	return &conn, err
+}
+
+// Community is the resolver for the community field.
+func (r *queryResolver) Community(ctx context.Context, slug string) (*community.Community, error) {
+	return r.Svc.Communities.BySlug(ctx, access.ActorFrom(ctx), slug)
+}
+
+// Communities is the resolver for the communities field.
+func (r *queryResolver) Communities(ctx context.Context, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error) {
+	q, regionCode := communityQuery(filter, orderBy)
+	page, err := relay.NewPage(community.CursorKind(q.Order), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	var regions []string
+	key := ""
+	if regionCode != nil {
+		regions, key = []string{*regionCode}, *regionCode
+	}
+	conns, err := r.Svc.Communities.List(ctx, access.ActorFrom(ctx), regions, q.Filter, q.Order, page)
+	if err != nil {
+		return nil, err
+	}
+	conn := conns[key]
+	return &conn, nil
+}
+
+// Fields is the resolver for the fields field.
+func (r *queryResolver) Fields(ctx context.Context) ([]*community.Field, error) {
+	return r.Svc.Communities.Fields(ctx)
+}
+
+// CommunityMap is the resolver for the communityMap field.
+func (r *queryResolver) CommunityMap(ctx context.Context, regionCode string, field *string) (model.JSON, error) {
+	b, err := r.Svc.Communities.Map(ctx, regionCode, deref(field, ""), func(id int64) string {
+		return relay.ID(typeCommunity, strconv.FormatInt(id, 10))
+	})
+	return model.JSON(b), err
+}
+
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error) {
+	page, err := relay.NewPage(notify.CursorKind, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.Svc.Notifications.List(ctx, access.ActorFrom(ctx), deref(unreadOnly, false), page)
 	return &conn, err
 }
 
@@ -401,11 +850,28 @@ func (r *regionResolver) Children(ctx context.Context, obj *region.Region, first
 	return &conn, err
 }
 
+// Communities is the resolver for the communities field.
+func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error) {
+	q, regionCode := communityQuery(filter, orderBy)
+	if regionCode != nil {
+		return nil, apperr.Invalid("filter", "Region.communities is the region's own subtree: leave filter.regionCode out")
+	}
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(community.CursorKind(q.Order), args); err != nil {
+		return nil, err
+	}
+	conn, err := loader.For(ctx).RegionCommunities.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: q.Encode()})
+	return &conn, err
+}
+
 // Account returns AccountResolver implementation.
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
+// Community returns CommunityResolver implementation.
+func (r *Resolver) Community() CommunityResolver { return &communityResolver{r} }
 
 // DirectUpload returns DirectUploadResolver implementation.
 func (r *Resolver) DirectUpload() DirectUploadResolver { return &directUploadResolver{r} }
@@ -416,8 +882,14 @@ func (r *Resolver) Grant() GrantResolver { return &grantResolver{r} }
 // MediaAsset returns MediaAssetResolver implementation.
 func (r *Resolver) MediaAsset() MediaAssetResolver { return &mediaAssetResolver{r} }
 
+// Membership returns MembershipResolver implementation.
+func (r *Resolver) Membership() MembershipResolver { return &membershipResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// Notification returns NotificationResolver implementation.
+func (r *Resolver) Notification() NotificationResolver { return &notificationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -428,10 +900,13 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 type (
 	accountResolver      struct{ *Resolver }
 	auditEntryResolver   struct{ *Resolver }
+	communityResolver    struct{ *Resolver }
 	directUploadResolver struct{ *Resolver }
 	grantResolver        struct{ *Resolver }
 	mediaAssetResolver   struct{ *Resolver }
+	membershipResolver   struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }
+	notificationResolver struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	regionResolver       struct{ *Resolver }
 )

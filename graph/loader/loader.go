@@ -9,6 +9,7 @@ package loader
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
@@ -30,10 +32,11 @@ const wait = 2 * time.Millisecond
 
 // Stores are what the loaders read from.
 type Stores struct {
-	Regions  *region.Store
-	Accounts *account.Service
-	Grants   *grant.Service
-	Media    *media.Service
+	Regions     *region.Store
+	Accounts    *account.Service
+	Grants      *grant.Service
+	Media       *media.Service
+	Communities *community.Service
 }
 
 // Loaders are one request's batched readers.
@@ -46,17 +49,71 @@ type Loaders struct {
 	ActiveGrants *dataloadgen.Loader[int64, []access.Grant]
 	// MediaVariants are an asset's derived image sizes.
 	MediaVariants *dataloadgen.Loader[int64, []media.VariantInfo]
+	// MediaAsset loads assets unchecked: callers ask media.CheckRead.
+	MediaAsset *dataloadgen.Loader[int64, *media.Asset]
+
+	// Community loads communities unchecked: callers ask community.MayView.
+	Community       *dataloadgen.Loader[int64, *community.Community]
+	CommunityFields *dataloadgen.Loader[int64, []string]
+	Field           *dataloadgen.Loader[string, *community.Field]
+	// ViewerRole is the request's actor's role in a community ("" if none).
+	ViewerRole *dataloadgen.Loader[int64, access.CommunityRole]
+	// RegionCommunities pages the communities of a region's subtree; Extra
+	// is the encoded CommunityQuery.
+	RegionCommunities *dataloadgen.Loader[PageKey[string], relay.Connection[*community.Community]]
+	// CommunityMembers pages a community's members; Extra is "pending" for
+	// the open invitations and requests.
+	CommunityMembers   *dataloadgen.Loader[PageKey[int64], relay.Connection[*community.Membership]]
+	AccountMemberships *dataloadgen.Loader[int64, []community.Membership]
+}
+
+// CommunityQuery is the filter and order of a community list, as a
+// RegionCommunities key carries it.
+type CommunityQuery struct {
+	Filter community.Filter
+	Order  community.Order
+}
+
+// Encode makes the query a loader key part.
+func (q CommunityQuery) Encode() string {
+	b, _ := json.Marshal(q)
+	return string(b)
+}
+
+func decodeQuery(s string) CommunityQuery {
+	var q CommunityQuery
+	_ = json.Unmarshal([]byte(s), &q)
+	return q
 }
 
 // New makes a fresh set of loaders; each request gets its own, so nothing
 // cached outlives the request or crosses between callers.
 func New(s Stores) *Loaders {
 	return &Loaders{
-		Region:         dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(wait)),
-		RegionChildren: newPageLoader(region.CursorKind, s.Regions.Children),
-		Account:        dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(wait)),
-		ActiveGrants:   newListLoader(s.Grants.Active),
-		MediaVariants:  newListLoader(s.Media.Variants),
+		Region: dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(wait)),
+		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
+			return s.Regions.Children(ctx, parents, p)
+		}),
+		Account:         dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(wait)),
+		ActiveGrants:    newListLoader(s.Grants.Active),
+		MediaVariants:   newListLoader(s.Media.Variants),
+		MediaAsset:      dataloadgen.NewMappedLoader(s.Media.ByIDs, dataloadgen.WithWait(wait)),
+		Community:       dataloadgen.NewMappedLoader(s.Communities.ByIDs, dataloadgen.WithWait(wait)),
+		CommunityFields: newListLoader(s.Communities.FieldsOf),
+		Field:           dataloadgen.NewMappedLoader(s.Communities.FieldsByCode, dataloadgen.WithWait(wait)),
+		ViewerRole: newValueLoader(func(ctx context.Context, ids []int64) (map[int64]access.CommunityRole, error) {
+			return s.Communities.Roles(ctx, access.ActorFrom(ctx).AccountID, ids)
+		}),
+		RegionCommunities: newPageLoader(func(extra string) string { return community.CursorKind(decodeQuery(extra).Order) },
+			func(ctx context.Context, regions []string, p relay.Page, extra string) (map[string]relay.Connection[*community.Community], error) {
+				q := decodeQuery(extra)
+				return s.Communities.List(ctx, access.ActorFrom(ctx), regions, q.Filter, q.Order, p)
+			}),
+		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
+			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
+				return s.Communities.Members(ctx, ids, extra == "pending", p)
+			}),
+		AccountMemberships: newListLoader(s.Communities.MembershipsOf),
 	}
 }
 
@@ -93,34 +150,42 @@ func Get[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], 
 	return v, err
 }
 
-// PageKey asks for one page of the children of a parent.
+// PageKey asks for one page of the children of a parent. Extra carries
+// whatever else shapes the page (a filter and order, encoded), so that keys
+// with the same page arguments and extra share one fetch.
 type PageKey[P comparable] struct {
 	Parent P
 	Args   relay.ArgsKey
+	Extra  string
 }
 
 // newPageLoader batches "one page of children per parent": keys with the same
 // page arguments go to one fetch, so a list of N parents, each asking
 // children(first: 5), costs one statement.
-func newPageLoader[P comparable, T any](kind string,
-	fetch func(ctx context.Context, parents []P, p relay.Page) (map[P]relay.Connection[T], error),
+func newPageLoader[P comparable, T any](kind func(extra string) string,
+	fetch func(ctx context.Context, parents []P, p relay.Page, extra string) (map[P]relay.Connection[T], error),
 ) *dataloadgen.Loader[PageKey[P], relay.Connection[T]] {
+	type group struct {
+		args  relay.ArgsKey
+		extra string
+	}
 	return dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
 		out := make([]relay.Connection[T], len(keys))
 		errs := make([]error, len(keys))
-		groups := map[relay.ArgsKey][]int{}
+		groups := map[group][]int{}
 		for i, k := range keys {
-			groups[k.Args] = append(groups[k.Args], i)
+			g := group{k.Args, k.Extra}
+			groups[g] = append(groups[g], i)
 		}
-		for args, idx := range groups {
-			page, err := relay.NewPage(kind, args.Args())
+		for g, idx := range groups {
+			page, err := relay.NewPage(kind(g.extra), g.args.Args())
 			var conns map[P]relay.Connection[T]
 			if err == nil {
 				parents := make([]P, len(idx))
 				for j, i := range idx {
 					parents[j] = keys[i].Parent
 				}
-				conns, err = fetch(ctx, parents, page)
+				conns, err = fetch(ctx, parents, page, g.extra)
 			}
 			for _, i := range idx {
 				out[i], errs[i] = conns[keys[i].Parent], err
@@ -143,3 +208,19 @@ func newListLoader[K comparable, V any](fetch func(ctx context.Context, keys []K
 		return out, errs
 	}, dataloadgen.WithWait(wait))
 }
+
+// newValueLoader batches a lookup whose missing keys mean the zero value.
+func newValueLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+	return dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
+		m, err := fetch(ctx, keys)
+		out := make([]V, len(keys))
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			out[i], errs[i] = m[k], err
+		}
+		return out, errs
+	}, dataloadgen.WithWait(wait))
+}
+
+// fixed is the cursor kind of a list whose kind does not depend on extra.
+func fixed(kind string) func(string) string { return func(string) string { return kind } }

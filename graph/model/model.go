@@ -4,6 +4,8 @@ package model
 
 import (
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -22,3 +24,21 @@ type AuditEntryConnection = relay.Connection[*audit.Entry]
 
 // AuditEntryEdge is one audit entry of a page.
 type AuditEntryEdge = relay.Edge[*audit.Entry]
+
+// CommunityConnection is a page of communities.
+type CommunityConnection = relay.Connection[*community.Community]
+
+// CommunityEdge is one community of a page.
+type CommunityEdge = relay.Edge[*community.Community]
+
+// MembershipConnection is a page of memberships.
+type MembershipConnection = relay.Connection[*community.Membership]
+
+// MembershipEdge is one membership of a page.
+type MembershipEdge = relay.Edge[*community.Membership]
+
+// NotificationConnection is a page of notifications.
+type NotificationConnection = relay.Connection[*notify.Notification]
+
+// NotificationEdge is one notification of a page.
+type NotificationEdge = relay.Edge[*notify.Notification]

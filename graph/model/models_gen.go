@@ -11,9 +11,82 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/session"
 )
+
+// Input of answerInvitation.
+type AnswerInvitationInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// True to join, false to decline.
+	Accept bool `json:"accept"`
+}
+
+// Result of answerInvitation.
+type AnswerInvitationPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
+}
+
+// Input of answerJoinRequest.
+type AnswerJoinRequestInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// The account that asked.
+	AccountID string `json:"accountId"`
+	// True to admit, false to refuse.
+	Accept bool `json:"accept"`
+}
+
+// Result of answerJoinRequest.
+type AnswerJoinRequestPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
+}
+
+// Input of approveCommunity.
+type ApproveCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+}
+
+// Result of approveCommunity.
+type ApproveCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of changeMemberRole.
+type ChangeMemberRoleInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// The member.
+	AccountID string `json:"accountId"`
+	// The new role.
+	Role access.CommunityRole `json:"role"`
+}
+
+// Result of changeMemberRole.
+type ChangeMemberRolePayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
+}
+
+// What a community list shows.
+type CommunityFilter struct {
+	// Only communities domiciled in this region or below it.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Only this category.
+	Category *community.Category `json:"category,omitempty"`
+	// Only communities with any of these fields.
+	Fields []string `json:"fields,omitempty"`
+	// Only this status (the caller still sees only what they may).
+	Status *community.Status `json:"status,omitempty"`
+	// Only names containing this text, ignoring case.
+	Search *string `json:"search,omitempty"`
+}
 
 // Input of confirmMediaUpload.
 type ConfirmMediaUploadInput struct {
@@ -63,6 +136,14 @@ type FormField struct {
 	Value string `json:"value"`
 }
 
+// A point on the map.
+type GeoPoint struct {
+	// Degrees north (negative: south).
+	Latitude float64 `json:"latitude"`
+	// Degrees east.
+	Longitude float64 `json:"longitude"`
+}
+
 // Input of grantGovernmentRole.
 type GrantGovernmentRoleInput struct {
 	// The account to give the role to.
@@ -79,6 +160,34 @@ type GrantGovernmentRoleInput struct {
 type GrantGovernmentRolePayload struct {
 	// The new grant.
 	Grant *access.Grant `json:"grant"`
+}
+
+// Input of inviteMember.
+type InviteMemberInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// The account to invite.
+	AccountID string `json:"accountId"`
+	// The role it will have.
+	Role access.CommunityRole `json:"role"`
+}
+
+// Result of inviteMember.
+type InviteMemberPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
+}
+
+// Input of leaveCommunity.
+type LeaveCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+}
+
+// Result of leaveCommunity.
+type LeaveCommunityPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
 }
 
 // Input of logIn.
@@ -121,6 +230,20 @@ type LogOutPayload struct {
 	Ok bool `json:"ok"`
 }
 
+// Input of markNotificationsRead.
+type MarkNotificationsReadInput struct {
+	// The notifications to mark.
+	Ids []string `json:"ids,omitempty"`
+	// Mark every unread notification.
+	All *bool `json:"all,omitempty"`
+}
+
+// Result of markNotificationsRead.
+type MarkNotificationsReadPayload struct {
+	// How many were marked.
+	Marked int `json:"marked"`
+}
+
 // The entry points for writing.
 type Mutation struct {
 }
@@ -141,6 +264,90 @@ type RefreshSessionPayload struct {
 	Account *account.Account `json:"account"`
 	// New tokens; the refresh token given is now spent.
 	Tokens *session.Tokens `json:"tokens"`
+}
+
+// Input of registerCommunity.
+type RegisterCommunityInput struct {
+	// The name.
+	Name string `json:"name"`
+	// Its <slug>.kim.id name: 3–63 lowercase letters, digits and hyphens; not starting or ending with a hyphen; not a reserved word.
+	Slug string `json:"slug"`
+	// The kind of partner.
+	Category community.Category `json:"category"`
+	// Field codes (see the fields query), at most 8.
+	Fields []string `json:"fields,omitempty"`
+	// The village (or district, or regency) it is domiciled in.
+	DomicileCode *string `json:"domicileCode,omitempty"`
+	// What the community does.
+	Description *string `json:"description,omitempty"`
+	// Contact email.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+	// Contact mobile number.
+	ContactPhone *string `json:"contactPhone,omitempty"`
+	// Its accounts elsewhere.
+	SocialLinks []*SocialLinkInput `json:"socialLinks,omitempty"`
+	// Where it is.
+	Latitude *float64 `json:"latitude,omitempty"`
+	// Where it is.
+	Longitude *float64 `json:"longitude,omitempty"`
+	// When it was founded.
+	FoundedOn *Date `json:"foundedOn,omitempty"`
+	// A PUBLIC image of yours (see uploadMedia).
+	LogoID *string `json:"logoId,omitempty"`
+	// The village head's decree (SK): a PRIVATE asset of yours.
+	DecreeID *string `json:"decreeId,omitempty"`
+	// Resending with the same key returns the first community instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of registerCommunity.
+type RegisterCommunityPayload struct {
+	// The DRAFT community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of reinstateCommunity.
+type ReinstateCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// Why; kept in the audit trail.
+	Reason string `json:"reason"`
+}
+
+// Result of reinstateCommunity.
+type ReinstateCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of rejectCommunity.
+type RejectCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// Why; shown to the community.
+	Reason string `json:"reason"`
+}
+
+// Result of rejectCommunity.
+type RejectCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of removeMember.
+type RemoveMemberInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// The member.
+	AccountID string `json:"accountId"`
+	// Why; kept in the audit trail.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Result of removeMember.
+type RemoveMemberPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
 }
 
 // Input of requestMediaUpload.
@@ -165,6 +372,18 @@ type RequestMediaUploadPayload struct {
 	Asset *media.Asset `json:"asset"`
 	// How to send the bytes.
 	Upload *media.DirectUpload `json:"upload"`
+}
+
+// Input of requestToJoinCommunity.
+type RequestToJoinCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+}
+
+// Result of requestToJoinCommunity.
+type RequestToJoinCommunityPayload struct {
+	// The membership as it now stands.
+	Membership *community.Membership `json:"membership"`
 }
 
 // Input of resumeMediaUpload.
@@ -211,6 +430,88 @@ type SignUpInput struct {
 type SignUpPayload struct {
 	// The new account. Sign in with logIn.
 	Account *account.Account `json:"account"`
+}
+
+// A link to one of the community's accounts elsewhere.
+type SocialLink struct {
+	// Where it points.
+	Kind SocialLinkKind `json:"kind"`
+	// The address.
+	URL string `json:"url"`
+}
+
+// A social link to set.
+type SocialLinkInput struct {
+	// Where it points.
+	Kind SocialLinkKind `json:"kind"`
+	// The address, http(s).
+	URL string `json:"url"`
+}
+
+// Input of submitCommunity.
+type SubmitCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+}
+
+// Result of submitCommunity.
+type SubmitCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of suspendCommunity.
+type SuspendCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// Why; shown to the community.
+	Reason string `json:"reason"`
+}
+
+// Result of suspendCommunity.
+type SuspendCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
+}
+
+// Input of updateCommunity: the fields given change, the others stay.
+type UpdateCommunityInput struct {
+	// The community.
+	CommunityID string `json:"communityId"`
+	// The name.
+	Name *string `json:"name,omitempty"`
+	// The slug (DRAFT or REJECTED only).
+	Slug *string `json:"slug,omitempty"`
+	// The kind of partner.
+	Category *community.Category `json:"category,omitempty"`
+	// Field codes; replaces the list.
+	Fields []string `json:"fields,omitempty"`
+	// The domicile (DRAFT or REJECTED only).
+	DomicileCode *string `json:"domicileCode,omitempty"`
+	// What the community does.
+	Description *string `json:"description,omitempty"`
+	// Contact email (empty to clear).
+	ContactEmail *string `json:"contactEmail,omitempty"`
+	// Contact mobile number (empty to clear).
+	ContactPhone *string `json:"contactPhone,omitempty"`
+	// Its accounts elsewhere; replaces the list.
+	SocialLinks []*SocialLinkInput `json:"socialLinks,omitempty"`
+	// Where it is.
+	Latitude *float64 `json:"latitude,omitempty"`
+	// Where it is.
+	Longitude *float64 `json:"longitude,omitempty"`
+	// When it was founded.
+	FoundedOn *Date `json:"foundedOn,omitempty"`
+	// A PUBLIC image.
+	LogoID *string `json:"logoId,omitempty"`
+	// The decree (SK), a PRIVATE asset (DRAFT or REJECTED only).
+	DecreeID *string `json:"decreeId,omitempty"`
+}
+
+// Result of updateCommunity.
+type UpdateCommunityPayload struct {
+	// The community.
+	Community *community.Community `json:"community"`
 }
 
 // Input of uploadMedia.
@@ -284,6 +585,79 @@ func (e *DirectUploadMethod) UnmarshalJSON(b []byte) error {
 }
 
 func (e DirectUploadMethod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a social link points.
+type SocialLinkKind string
+
+const (
+	// Facebook.
+	SocialLinkKindFacebook SocialLinkKind = "FACEBOOK"
+	// Instagram.
+	SocialLinkKindInstagram SocialLinkKind = "INSTAGRAM"
+	// YouTube.
+	SocialLinkKindYoutube SocialLinkKind = "YOUTUBE"
+	// TikTok.
+	SocialLinkKindTiktok SocialLinkKind = "TIKTOK"
+	// X (Twitter).
+	SocialLinkKindX SocialLinkKind = "X"
+	// A website.
+	SocialLinkKindWebsite SocialLinkKind = "WEBSITE"
+	// Anything else.
+	SocialLinkKindOther SocialLinkKind = "OTHER"
+)
+
+var AllSocialLinkKind = []SocialLinkKind{
+	SocialLinkKindFacebook,
+	SocialLinkKindInstagram,
+	SocialLinkKindYoutube,
+	SocialLinkKindTiktok,
+	SocialLinkKindX,
+	SocialLinkKindWebsite,
+	SocialLinkKindOther,
+}
+
+func (e SocialLinkKind) IsValid() bool {
+	switch e {
+	case SocialLinkKindFacebook, SocialLinkKindInstagram, SocialLinkKindYoutube, SocialLinkKindTiktok, SocialLinkKindX, SocialLinkKindWebsite, SocialLinkKindOther:
+		return true
+	}
+	return false
+}
+
+func (e SocialLinkKind) String() string {
+	return string(e)
+}
+
+func (e *SocialLinkKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SocialLinkKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SocialLinkKind", str)
+	}
+	return nil
+}
+
+func (e SocialLinkKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SocialLinkKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SocialLinkKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

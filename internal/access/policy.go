@@ -20,7 +20,8 @@ const (
 
 	// Communities.
 	RegisterCommunity  Action = "community.register"         // start a registration
-	ManageCommunity    Action = "community.manage"           // edit the profile, invite and remove members
+	ManageCommunity    Action = "community.manage"           // edit the profile, submit it, invite and remove members, change roles
+	AdmitMember        Action = "community.admit"            // accept or refuse a join request
 	ReviewCommunity    Action = "community.review"           // approve, reject, suspend, reinstate
 	ViewCommunityDraft Action = "community.view_unpublished" // see a DRAFT/SUBMITTED/REJECTED/SUSPENDED community
 
@@ -65,6 +66,7 @@ var policy = map[Action]rule{
 
 	RegisterCommunity:  {account: true},
 	ManageCommunity:    {community: []CommunityRole{Chair}},
+	AdmitMember:        {community: []CommunityRole{Chair, Editor}},
 	ReviewCommunity:    {gov: []Role{Admin}},
 	ViewCommunityDraft: {community: []CommunityRole{Chair, Editor, Member}, gov: []Role{Admin}},
 

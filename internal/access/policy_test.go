@@ -43,6 +43,7 @@ var matrix = map[Action]string{
 	ReadDashboard:       "..YY.YY",
 	RegisterCommunity:   ".YYYYYY",
 	ManageCommunity:     ".......",
+	AdmitMember:         ".......",
 	ReviewCommunity:     "...Y.YY",
 	ViewCommunityDraft:  ".Y.Y.YY",
 	WriteContent:        ".Y.....",
@@ -86,6 +87,7 @@ func TestCommunityRoles(t *testing.T) {
 	// action → which of CHAIR, EDITOR, MEMBER may
 	for action, want := range map[Action]string{
 		ManageCommunity:     "Y..",
+		AdmitMember:         "YY.",
 		WriteContent:        "YYY",
 		PublishContent:      "YY.",
 		ReportDissemination: "YY.",

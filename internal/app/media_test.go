@@ -78,6 +78,18 @@ func noisyPNG(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
+// deepPNG is a small 16-bit RGBA PNG whose canvas would take more memory
+// to decode than the budget (at KIMHUB_MEDIA_MAX_PIXELS=40000, 160 kB): a
+// 90,000-pixel canvas at 8 bytes a pixel.
+func deepPNG(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA64(image.Rect(0, 0, 300, 300))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // pdfFile is n bytes that sniff as a PDF.
 func pdfFile(n int) []byte {
 	b := make([]byte, n)
@@ -257,7 +269,7 @@ func TestUploadThroughGraphQL(t *testing.T) {
 }
 
 func TestUploadRefusesWhatItShould(t *testing.T) {
-	s := start(t, map[string]string{"KIMHUB_MEDIA_MAX_IMAGE_BYTES": "30000"})
+	s := start(t, map[string]string{"KIMHUB_MEDIA_MAX_IMAGE_BYTES": "30000", "KIMHUB_MEDIA_MAX_PIXELS": "100000"})
 	tok := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
 	for _, tc := range []struct {
 		name, filename string
@@ -269,6 +281,7 @@ func TestUploadRefusesWhatItShould(t *testing.T) {
 		{"an executable with no extension", "setup", elfFile(), tok, "BAD_USER_INPUT"},
 		{"HTML", "index.html", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>"), tok, "BAD_USER_INPUT"},
 		{"a decompression bomb", "peta.png", bombPNG(), tok, "BAD_USER_INPUT"},
+		{"a deep-colour image past the decoding budget", "peta.png", deepPNG(t), tok, "BAD_USER_INPUT"},
 		{"an image over the cap", "besar.png", noisyPNG(t, 200, 200), tok, "TOO_LARGE"},
 		{"anonymous", "foto.jpg", photoJPEG(t, 10, 10), "", "UNAUTHENTICATED"},
 	} {
@@ -412,6 +425,72 @@ func TestDirectUploadWithAPost(t *testing.T) {
 	if n, objs := countAssets(t), objects(t); n != 1 || len(objs) != 1 {
 		t.Fatalf("after the refused upload: %d rows, objects %v", n, objs)
 	}
+	// The idempotency key of a refused upload can start over.
+	id3, up3 := s.requestUpload(t, tok, map[string]any{"filename": "x.pdf", "size": len(elf), "idempotencyKey": "k1"})
+	postForm(t, *up3.URL, up3.Fields, elf)
+	s.queryAs(t, tok, confirmDoc, map[string]any{"id": id3})
+	id4, _ := s.requestUpload(t, tok, map[string]any{"filename": "x.pdf", "size": len(elf), "idempotencyKey": "k1"})
+	if id4 == id3 {
+		t.Fatal("the key still names the refused upload")
+	}
+}
+
+// TestDirectUploadCannotSwapBytes: bytes sent straight to storage are not
+// served before they are checked, and sending other bytes to the same URL
+// after the confirmation changes nothing.
+func TestDirectUploadCannotSwapBytes(t *testing.T) {
+	s := start(t, nil)
+	tok := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+	img := pngFile(t, 40, 40)
+	id, up := s.requestUpload(t, tok, map[string]any{"filename": "peta.png", "size": len(img)})
+	postForm(t, *up.URL, up.Fields, img)
+	var key string
+	testenv.Shared(t).Get(&key, `SELECT object_key FROM media_assets`)
+	public := "http://" + testenv.S3Settings(t).Endpoint + "/" + testenv.S3Settings(t).Bucket + "/"
+	if code, _ := get(t, public+key); code == 200 {
+		t.Fatal("the unchecked bytes are served before the confirmation")
+	}
+	// Four confirmations at once: one wins, none undoes it.
+	results := make(chan gqlResponse, 4)
+	for i := 0; i < 4; i++ {
+		go func() { results <- s.queryAs(t, tok, confirmDoc, map[string]any{"id": id}) }()
+	}
+	ready := 0
+	for i := 0; i < 4; i++ {
+		r := <-results
+		if len(r.Errors) == 0 {
+			ready++
+		} else if c := r.Errors[0].Extensions["code"]; c != "CONFLICT" {
+			t.Fatalf("a concurrent confirm: %+v", r.Errors)
+		}
+	}
+	if ready == 0 {
+		t.Fatal("no confirmation succeeded")
+	}
+	var d struct {
+		ConfirmMediaUpload struct {
+			Asset assetJSON `json:"asset"`
+		} `json:"confirmMediaUpload"`
+	}
+	s.queryAs(t, tok, confirmDoc, map[string]any{"id": id}).decode(t, &d)
+	a := d.ConfirmMediaUpload.Asset
+	for _, u := range []string{*a.URL, *a.Small} {
+		if code, _ := get(t, u); code != 200 {
+			t.Fatalf("after concurrent confirms, %s: %d", u, code)
+		}
+	}
+	// Other bytes to the same form now land nowhere that is served.
+	swap := make([]byte, len(img))
+	copy(swap, elfFile())
+	postForm(t, *up.URL, up.Fields, swap)
+	code, got := get(t, *a.URL)
+	if code != 200 || !bytes.Equal(got, img) {
+		t.Fatalf("the served bytes changed: %d", code)
+	}
+	resp, _ := http.Head(*a.URL)
+	if ct := resp.Header.Get("Content-Type"); ct != "image/png" {
+		t.Fatalf("served as %q", ct)
+	}
 }
 
 func TestDirectUploadMultipartResumes(t *testing.T) {
@@ -442,8 +521,14 @@ func TestDirectUploadMultipartResumes(t *testing.T) {
 	if e.Extensions["code"] != "BAD_USER_INPUT" || fmt.Sprint(e.Extensions["missingParts"]) != "[2 3]" {
 		t.Fatalf("early confirm: %+v", e)
 	}
-	putPart(t, res.Parts[0].URL, data[part:2*part])
+	// A part of the wrong size is named and can be sent again.
+	putPart(t, res.Parts[0].URL, data[part:part+1000])
 	putPart(t, res.Parts[1].URL, data[2*part:])
+	e = s.queryAs(t, tok, confirmDoc, map[string]any{"id": id}).only(t)
+	if e.Extensions["code"] != "BAD_USER_INPUT" || fmt.Sprint(e.Extensions["wrongSizeParts"]) != "[2]" {
+		t.Fatalf("a short part: %+v", e)
+	}
+	putPart(t, res.Parts[0].URL, data[part:2*part])
 	var d struct {
 		ConfirmMediaUpload struct {
 			Asset assetJSON `json:"asset"`

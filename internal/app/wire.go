@@ -5,17 +5,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kimhub/kimhub/graph"
 	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
@@ -24,12 +28,14 @@ import (
 
 // Services are the domain services over one database.
 type Services struct {
-	Regions  *region.Store
-	Accounts *account.Service
-	Grants   *grant.Service
-	Sessions *session.Service
-	Audit    *audit.Store
-	Media    *media.Service
+	Regions       *region.Store
+	Accounts      *account.Service
+	Grants        *grant.Service
+	Sessions      *session.Service
+	Audit         *audit.Store
+	Media         *media.Service
+	Communities   *community.Service
+	Notifications *notify.Store
 }
 
 // NewServices builds every service over db and the media bucket.
@@ -37,13 +43,18 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 	accounts := &account.Service{DB: db, Limiter: &ratelimit.Limiter{DB: db},
 		SignUpLimit: ratelimit.Limit{Max: cfg.Auth.SignUpMaxPerIP, Window: cfg.Auth.LoginWindow}}
 	grants := &grant.Service{DB: db}
+	communities := &community.Service{DB: db}
+	m := media.NewService(db, store, cfg.Media)
+	m.CommunityRole = communities.RoleOf // a community's CHAIR reads its private assets
 	return &Services{
-		Regions:  region.NewStore(db),
-		Accounts: accounts,
-		Grants:   grants,
-		Sessions: session.New(db, accounts, grants, cfg.Auth, log),
-		Audit:    &audit.Store{DB: db},
-		Media:    media.NewService(db, store, cfg.Media),
+		Regions:       region.NewStore(db),
+		Accounts:      accounts,
+		Grants:        grants,
+		Sessions:      session.New(db, accounts, grants, cfg.Auth, log),
+		Audit:         &audit.Store{DB: db},
+		Media:         m,
+		Communities:   communities,
+		Notifications: &notify.Store{DB: db},
 	}
 }
 
@@ -69,12 +80,13 @@ func OpenStorage(ctx context.Context, cfg config.Config) (*storage.Store, error)
 func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
+		Communities: s.Communities, Notifications: s.Notifications,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request
@@ -83,5 +95,21 @@ func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 		return loader.With(ctx, loader.New(stores)), err
 	}
 	gql := graph.NewHandler(r, cfg, wsInit, perOp)
-	return graph.LimitBody(cfg, s.Sessions.Middleware(loader.Middleware(stores, gql)))
+	return graph.LimitBody(cfg, s.Sessions.Middleware(uploadsNeedAccount(loader.Middleware(stores, gql))))
+}
+
+// uploadsNeedAccount refuses a multipart upload from an anonymous caller
+// before gqlgen spools its file to disk.
+func uploadsNeedAccount(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			if err := access.Check(access.ActorFrom(r.Context()), access.UploadMedia, access.Resource{}); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"errors":[{"message":"sign in to upload","extensions":{"code":"UNAUTHENTICATED"}}]}`))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
@@ -89,7 +90,7 @@ func (s *Service) RequestUpload(ctx context.Context, actor access.Actor, size in
 	}
 	if size > PartSize {
 		a.UploadMethod = "MULTIPART"
-		id, err := s.Store.StartMultipart(ctx, a.ObjectKey)
+		id, err := s.Store.StartMultipart(ctx, stagingKey(a))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -131,7 +132,7 @@ func (s *Service) ResumeUpload(ctx context.Context, actor access.Actor, id int64
 	}
 	var done []storage.Part
 	if a.UploadID != nil {
-		if done, err = s.Store.Parts(ctx, a.ObjectKey, *a.UploadID); err != nil {
+		if done, err = s.Store.Parts(ctx, stagingKey(a), *a.UploadID); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -165,7 +166,7 @@ func (s *Service) instructions(ctx context.Context, a *Asset, done []storage.Par
 		return nil, apperr.New(apperr.InvalidTransition, "the upload has expired; request a new one").With("state", "EXPIRED")
 	}
 	if a.UploadID == nil {
-		u, fields, err := s.Store.PresignPost(ctx, a.ObjectKey, a.SizeBytes, ttl)
+		u, fields, err := s.Store.PresignPost(ctx, stagingKey(a), a.SizeBytes, ttl)
 		if err != nil {
 			return nil, err
 		}
@@ -174,6 +175,9 @@ func (s *Service) instructions(ctx context.Context, a *Asset, done []storage.Par
 	have := map[int]bool{}
 	up := &DirectUpload{Method: "MULTIPART", PartSize: PartSize, ExpiresAt: expires, Completed: []int{}}
 	for _, p := range done {
+		if p.Size != partSize(a.SizeBytes, p.Number) {
+			continue // a part of the wrong size is sent again
+		}
 		have[p.Number] = true
 		up.Completed = append(up.Completed, p.Number)
 	}
@@ -182,7 +186,7 @@ func (s *Service) instructions(ctx context.Context, a *Asset, done []storage.Par
 		if have[n] {
 			continue
 		}
-		u, err := s.Store.PresignPart(ctx, a.ObjectKey, *a.UploadID, n, ttl)
+		u, err := s.Store.PresignPart(ctx, stagingKey(a), *a.UploadID, n, ttl)
 		if err != nil {
 			return nil, err
 		}
@@ -193,79 +197,106 @@ func (s *Service) instructions(ctx context.Context, a *Asset, done []storage.Par
 
 func partCount(size int64) int { return int((size + PartSize - 1) / PartSize) }
 
-// ConfirmUpload checks what the client sent straight to storage: every part
-// there, the size announced, an accepted type by its bytes, the checksum if
-// one was given. Only then is the asset READY (with its variants). Bytes
-// that fail a check are deleted with their row, so the client starts over.
-// Confirming a READY asset again returns it unchanged.
+// partSize is the size part n (from 1) of a file of size bytes must have.
+func partSize(size int64, n int) int64 {
+	return min(PartSize, size-int64(n-1)*PartSize)
+}
+
+// StagingPrefix holds direct uploads until they are confirmed: nobody may
+// read it, and only confirmation copies an object out of it, so bytes that
+// were not checked are never served, and bytes sent again after a
+// confirmation change nothing.
+const StagingPrefix = "incoming/"
+
+// stagingKey is where the client sends a direct upload's bytes.
+func stagingKey(a *Asset) string {
+	return StagingPrefix + strings.TrimPrefix(strings.TrimPrefix(a.ObjectKey, PublicPrefix), PrivatePrefix)
+}
+
+// ConfirmUpload checks what the client sent straight to storage: every
+// part there and of the right size, the size announced, an accepted type
+// by its bytes, the checksum if one was given. Only then is the checked
+// object copied (by storage, not through the server) from the staging
+// prefix to its final key and the asset made READY, with its variants.
+// Bytes that fail a check are deleted with their row, so the client starts
+// over. Confirming a READY asset again returns it unchanged; two confirms
+// at once get CONFLICT for the second.
 func (s *Service) ConfirmUpload(ctx context.Context, actor access.Actor, id int64) (*Asset, error) {
 	a, err := s.ownPending(ctx, actor, id)
 	if err != nil || a.Status == Ready {
 		return a, err
 	}
-	if a.ExpiresAt != nil && a.ExpiresAt.Before(time.Now()) {
-		return nil, apperr.New(apperr.InvalidTransition, "the upload has expired; request a new one").With("state", "EXPIRED")
-	}
-	if a.UploadID != nil {
-		parts, err := s.Store.Parts(ctx, a.ObjectKey, *a.UploadID)
-		if err != nil {
-			return nil, err
-		}
-		if missing := missingParts(parts, partCount(a.SizeBytes)); len(missing) > 0 {
-			return nil, apperr.Invalid("assetId", "parts %v have not arrived yet; send them (resumeMediaUpload gives their URLs) and confirm again", missing).
-				With("missingParts", missing)
-		}
-		if err := s.Store.CompleteMultipart(ctx, a.ObjectKey, *a.UploadID, parts); err != nil {
-			return nil, err
-		}
-	}
-	info, err := s.Store.Stat(ctx, a.ObjectKey)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil, apperr.Invalid("assetId", "nothing has been uploaded for this asset yet")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if info.Size != a.SizeBytes {
-		return nil, s.reject(a, apperr.Invalid("size", "%d bytes arrived; %d were announced", info.Size, a.SizeBytes))
-	}
-	facts, sum, data, err := s.verify(ctx, a)
-	if err != nil {
-		if apperr.Is(err, apperr.BadUserInput) || apperr.Is(err, apperr.TooLarge) {
-			return nil, s.reject(a, err)
-		}
-		return nil, err
-	}
-	a.ContentType = &facts.ContentType
-	if sum != "" {
-		a.SHA256 = &sum
-	}
-	if facts.Kind == KindImage {
-		a.Width, a.Height = &facts.Width, &facts.Height
-	}
 	var written []string
-	var variants []VariantInfo
-	if facts.Kind == KindImage {
-		if a.Visibility == Public && facts.ContentType == "image/jpeg" {
-			if stripped := StripJPEGMetadata(data); len(stripped) != len(data) {
-				if err := s.Store.Put(ctx, a.ObjectKey, bytes.NewReader(stripped), int64(len(stripped)), facts.ContentType); err != nil {
-					return nil, err
-				}
-				data = stripped
-				a.SizeBytes = int64(len(stripped))
-				h := sha256.Sum256(stripped)
-				stored := hex.EncodeToString(h[:])
-				a.SHA256 = &stored
-			}
-		}
-		written, variants, err = s.storeVariants(ctx, data, a.ObjectKey)
-		if err != nil {
-			s.removeAll(written)
-			return nil, err
-		}
-	}
+	var rejected error
 	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, a, `UPDATE media_assets SET status = 'READY', content_type = $2, size_bytes = $3, sha256 = $4,
+		// Hold the row for the whole confirmation: a second confirm, and
+		// the janitor, wait or step aside.
+		err := tx.GetContext(ctx, a, `SELECT `+assetColumns+` FROM media_assets WHERE id = $1 FOR UPDATE NOWAIT`, id)
+		if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "55P03" {
+			return apperr.New(apperr.Conflict, "this upload is being confirmed already; ask again in a moment")
+		}
+		if err != nil {
+			return postgres.MapError(err, "lock media", "no such media asset")
+		}
+		if a.Status == Ready {
+			return nil
+		}
+		if a.ExpiresAt == nil || !a.ExpiresAt.After(time.Now()) {
+			return apperr.New(apperr.InvalidTransition, "the upload has expired; request a new one").With("state", "EXPIRED")
+		}
+		if err := s.completeParts(ctx, a); err != nil {
+			return err // parts to send again leave the upload open
+		}
+		info, err := s.Store.Stat(ctx, stagingKey(a))
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.Invalid("assetId", "nothing has been uploaded for this asset yet")
+		}
+		if err != nil {
+			return err
+		}
+		if info.Size != a.SizeBytes {
+			rejected = apperr.Invalid("size", "%d bytes arrived; %d were announced", info.Size, a.SizeBytes)
+			return rejected
+		}
+		facts, sum, data, err := s.verify(ctx, a)
+		if err != nil {
+			if apperr.Is(err, apperr.BadUserInput) || apperr.Is(err, apperr.TooLarge) {
+				rejected = err
+			}
+			return err
+		}
+		// Copy exactly what was checked (the ETag) to the final key.
+		if err := s.Store.Copy(ctx, stagingKey(a), a.ObjectKey, info.ETag, facts.ContentType); err != nil {
+			return err
+		}
+		written = append(written, a.ObjectKey)
+		a.ContentType = &facts.ContentType
+		if sum != "" {
+			a.SHA256 = &sum
+		}
+		var variants []VariantInfo
+		if facts.Kind == KindImage {
+			a.Width, a.Height = &facts.Width, &facts.Height
+			if a.Visibility == Public && facts.ContentType == "image/jpeg" {
+				if stripped := StripJPEGMetadata(data); len(stripped) != len(data) {
+					if err := s.Store.Put(ctx, a.ObjectKey, bytes.NewReader(stripped), int64(len(stripped)), facts.ContentType); err != nil {
+						return err
+					}
+					data = stripped
+					a.SizeBytes = int64(len(stripped))
+					h := sha256.Sum256(stripped)
+					stored := hex.EncodeToString(h[:])
+					a.SHA256 = &stored
+				}
+			}
+			more, vs, err := s.storeVariants(ctx, data, a.ObjectKey)
+			written = append(written, more...)
+			if err != nil {
+				return err
+			}
+			variants = vs
+		}
+		err = tx.GetContext(ctx, a, `UPDATE media_assets SET status = 'READY', content_type = $2, size_bytes = $3, sha256 = $4,
 				width = $5, height = $6, ready_at = now(), expires_at = NULL, upload_id = NULL
 			WHERE id = $1 AND status = 'PENDING' RETURNING `+assetColumns,
 			a.ID, a.ContentType, a.SizeBytes, a.SHA256, a.Width, a.Height)
@@ -274,11 +305,45 @@ func (s *Service) ConfirmUpload(ctx context.Context, actor access.Actor, id int6
 		}
 		return insertVariants(ctx, tx, a.ID, variants)
 	})
+	if rejected != nil {
+		return nil, s.reject(a, rejected)
+	}
 	if err != nil {
 		s.removeAll(written)
-		return nil, postgres.MapError(err, "confirm media", "the upload was confirmed or dropped meanwhile")
+		return nil, postgres.MapError(err, "confirm media", "")
 	}
+	s.removeAll([]string{stagingKey(a)}) // checked and copied
 	return a, nil
+}
+
+// completeParts joins a multipart upload's parts once all have arrived with
+// the right sizes; a part missing or of the wrong size is named, to be sent
+// again. An upload completed by an earlier, failed confirmation is found as
+// a whole object.
+func (s *Service) completeParts(ctx context.Context, a *Asset) error {
+	if a.UploadID == nil {
+		return nil
+	}
+	parts, err := s.Store.Parts(ctx, stagingKey(a), *a.UploadID)
+	if apperr.Is(err, apperr.NotFound) {
+		if _, serr := s.Store.Stat(ctx, stagingKey(a)); serr == nil {
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var redo []int
+	for _, p := range parts {
+		if p.Number > partCount(a.SizeBytes) || p.Size != partSize(a.SizeBytes, p.Number) {
+			redo = append(redo, p.Number)
+		}
+	}
+	if missing := missingParts(parts, partCount(a.SizeBytes)); len(missing) > 0 || len(redo) > 0 {
+		return apperr.Invalid("assetId", "parts %v have not arrived, and parts %v have the wrong size (each but the last must be %d bytes); send them again (resumeMediaUpload gives their URLs) and confirm again",
+			missing, redo, int64(PartSize)).With("missingParts", missing).With("wrongSizeParts", redo)
+	}
+	return s.Store.CompleteMultipart(ctx, stagingKey(a), *a.UploadID, parts)
 }
 
 // verify reads the stored object, streaming: the type from its first
@@ -287,7 +352,7 @@ func (s *Service) ConfirmUpload(ctx context.Context, actor access.Actor, id int6
 // whole only to check a checksum the client gave, and never held in memory;
 // without one, only its first bytes cross the server.
 func (s *Service) verify(ctx context.Context, a *Asset) (Facts, string, []byte, error) {
-	obj, err := s.Store.Open(ctx, a.ObjectKey, 0, 0)
+	obj, err := s.Store.Open(ctx, stagingKey(a), 0, 0)
 	if err != nil {
 		return Facts{}, "", nil, err
 	}
@@ -330,22 +395,35 @@ func (s *Service) verify(ctx context.Context, a *Asset) (Facts, string, []byte, 
 	return facts, sum, data, nil
 }
 
-// reject deletes a failed upload's bytes and row, and returns why.
+// reject deletes a failed upload's bytes and row (and the idempotency key
+// that named it, so that the client can start over with it), and returns
+// why.
 func (s *Service) reject(a *Asset, why error) error {
-	s.removeAll([]string{a.ObjectKey})
+	s.removeAll([]string{stagingKey(a), a.ObjectKey})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := s.DB.ExecContext(ctx, `DELETE FROM media_assets WHERE id = $1 AND status = 'PENDING'`, a.ID); err != nil {
-		return postgres.MapError(err, "drop rejected media", "")
+	if err := dropPending(ctx, s.DB, a.ID); err != nil {
+		return err
 	}
 	return why
+}
+
+// dropPending deletes a PENDING asset's row and its idempotency keys.
+func dropPending(ctx context.Context, db *sqlx.DB, id int64) error {
+	return postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE operation IN ($2, $3) AND result_id = $1`, id, opUpload, opRequest); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM media_assets WHERE id = $1 AND status = 'PENDING'`, id)
+		return err
+	})
 }
 
 // abort drops an unfinished multipart upload.
 func (s *Service) abort(a *Asset) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_ = s.Store.AbortMultipart(ctx, a.ObjectKey, *a.UploadID)
+	_ = s.Store.AbortMultipart(ctx, stagingKey(a), *a.UploadID)
 }
 
 func missingParts(parts []storage.Part, n int) []int {

@@ -72,6 +72,9 @@ func walkSegments(data []byte, fn func(marker byte, payload []byte) bool) (scanS
 		if data[i] != 0xFF {
 			return -1
 		}
+		for i+2 < len(data) && data[i+1] == 0xFF { // fill bytes before a marker
+			i++
+		}
 		marker := data[i+1]
 		if marker == 0xDA { // start of scan: the compressed image follows
 			return i
@@ -88,9 +91,11 @@ func walkSegments(data []byte, fn func(marker byte, payload []byte) bool) (scanS
 	return -1
 }
 
-// StripJPEGMetadata returns data without its APP1 segments (EXIF, XMP),
-// with a minimal EXIF segment holding only the orientation when it was not
-// upright. Data that is not a well-formed JPEG is returned as it is.
+// StripJPEGMetadata returns data without its APP1 (EXIF, XMP), APP13
+// (IPTC) and comment segments, and without anything after the image's end
+// (a second, embedded picture with metadata of its own), with a minimal
+// EXIF segment holding only the orientation when it was not upright. Data
+// that is not a well-formed JPEG is returned as it is.
 func StripJPEGMetadata(data []byte) []byte {
 	orientation := jpegOrientation(data)
 	var kept bytes.Buffer
@@ -100,7 +105,7 @@ func StripJPEGMetadata(data []byte) []byte {
 	}
 	stripped := false
 	scan := walkSegments(data, func(marker byte, payload []byte) bool {
-		if marker == 0xE1 {
+		if marker == 0xE1 || marker == 0xED || marker == 0xFE {
 			stripped = true
 			return true
 		}
@@ -111,10 +116,22 @@ func StripJPEGMetadata(data []byte) []byte {
 		kept.Write(payload)
 		return true
 	})
-	if scan < 0 || !stripped {
+	if scan < 0 {
 		return data
 	}
-	kept.Write(data[scan:])
+	// In the compressed data a 0xFF byte is followed by 0x00 or a restart
+	// marker; the first FF D9 ends the image.
+	end := len(data)
+	for j := scan + 2; j+1 < len(data); j++ {
+		if data[j] == 0xFF && data[j+1] == 0xD9 {
+			end = j + 2
+			break
+		}
+	}
+	if !stripped && end == len(data) {
+		return data
+	}
+	kept.Write(data[scan:end])
 	return kept.Bytes()
 }
 

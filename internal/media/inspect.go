@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"image"
+	"image/color"
 	_ "image/jpeg" // decoders for DecodeConfig and variants
 	_ "image/png"
 	"io"
@@ -69,8 +70,14 @@ func (s *Service) Inspect(head []byte, rest io.Reader, size int64) (Facts, error
 		if err != nil {
 			return Facts{}, apperr.Invalid("file", "the image is damaged or incomplete")
 		}
-		if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > s.Cfg.MaxPixels {
+		pixels := int64(cfg.Width) * int64(cfg.Height)
+		if cfg.Width <= 0 || cfg.Height <= 0 || pixels > s.Cfg.MaxPixels {
 			return Facts{}, apperr.Invalid("file", "the image is %d×%d pixels; at most %d pixels are accepted", cfg.Width, cfg.Height, s.Cfg.MaxPixels)
+		}
+		// Decoding costs bytes, not pixels: a 16-bit image takes twice an
+		// 8-bit one. The budget is MaxPixels at 4 bytes each.
+		if pixels*bytesPerPixel(cfg.ColorModel) > s.Cfg.MaxPixels*4 {
+			return Facts{}, apperr.Invalid("file", "the image is %d×%d pixels at a high colour depth; send it with fewer pixels or 8 bits per channel", cfg.Width, cfg.Height)
 		}
 		f.Width, f.Height = cfg.Width, cfg.Height
 	}
@@ -91,6 +98,24 @@ func CheckName(filename, contentType string) error {
 		}
 	}
 	return nil
+}
+
+// bytesPerPixel is what decoding an image of a colour model takes.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.Gray16Model:
+		return 2
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.YCbCrModel:
+		return 3
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
 }
 
 func kindName(k Kind) string {

@@ -97,3 +97,21 @@ func TestCheckNameAndSafeFilename(t *testing.T) {
 		}
 	}
 }
+
+func TestStripJPEGMetadataEdgeCases(t *testing.T) {
+	in := jpegWithExif(t, 1, "GPS-SECRET")
+	// A fill byte before the APP1 marker is legal.
+	filled := append(append([]byte{}, in[:2]...), append([]byte{0xFF}, in[2:]...)...)
+	if out := StripJPEGMetadata(filled); bytes.Contains(out, []byte("GPS-SECRET")) {
+		t.Error("a fill byte kept the metadata")
+	}
+	// A second picture after the end, with metadata of its own, is dropped.
+	trailing := append(append([]byte{}, in...), jpegWithExif(t, 1, "GPS-TWO")...)
+	out := StripJPEGMetadata(trailing)
+	if bytes.Contains(out, []byte("GPS")) {
+		t.Error("the embedded picture's metadata was kept")
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(out)); err != nil {
+		t.Errorf("the result does not decode: %v", err)
+	}
+}

@@ -56,6 +56,16 @@ func (s *Store) Open(ctx context.Context, key string, offset, length int64) (io.
 	return obj, nil
 }
 
+// Copy copies src to dst inside storage (the bytes do not pass through the
+// server), only if src still has the ETag that was checked, and sets the
+// content type.
+func (s *Store) Copy(ctx context.Context, src, dst, etag, contentType string) error {
+	_, err := s.Client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.Bucket, Object: dst, ReplaceMetadata: true, UserMetadata: map[string]string{"Content-Type": contentType}},
+		minio.CopySrcOptions{Bucket: s.Bucket, Object: src, MatchETag: etag})
+	return s.mapError(err, "copy object")
+}
+
 // Remove deletes an object; a missing one is not an error.
 func (s *Store) Remove(ctx context.Context, key string) error {
 	err := s.Client.RemoveObject(ctx, s.Bucket, key, minio.RemoveObjectOptions{})

@@ -74,8 +74,12 @@ func (s *Store) mapError(err error, op string) error {
 		return nil
 	}
 	switch minio.ToErrorResponse(err).Code {
-	case "NoSuchKey", "NoSuchObject":
+	case "NoSuchKey", "NoSuchObject", "NoSuchUpload":
 		return &apperr.Error{Code: apperr.NotFound, Message: "the media object does not exist", Err: err}
+	case "EntityTooSmall", "InvalidPart", "InvalidPartOrder":
+		return &apperr.Error{Code: apperr.BadUserInput, Field: "parts", Message: "the uploaded parts do not fit together; send them again", Err: err}
+	case "PreconditionFailed":
+		return &apperr.Error{Code: apperr.Conflict, Message: "the upload changed while it was checked; confirm again", Err: err}
 	}
 	return &apperr.Error{Code: apperr.Unavailable, Message: "media storage is unavailable, try again shortly",
 		Err: fmt.Errorf("%s (bucket %s): %w", op, s.Bucket, err)}

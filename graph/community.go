@@ -1,0 +1,94 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/relay"
+)
+
+// profileInput is what RegisterCommunityInput and UpdateCommunityInput
+// share, for turning either into a community.Profile.
+type profileInput struct {
+	Name, Slug, DomicileCode, Description, ContactEmail, ContactPhone *string
+	Category                                                          *community.Category
+	Fields                                                            []string
+	SocialLinks                                                       []*model.SocialLinkInput
+	Latitude, Longitude                                               *float64
+	FoundedOn                                                         *model.Date
+	LogoID, DecreeID                                                  *string
+}
+
+func (in profileInput) profile() (community.Profile, error) {
+	p := community.Profile{
+		Name: in.Name, Slug: in.Slug, Category: in.Category, Fields: in.Fields, DomicileCode: in.DomicileCode,
+		Description: in.Description, ContactEmail: in.ContactEmail, ContactPhone: in.ContactPhone,
+		Latitude: in.Latitude, Longitude: in.Longitude,
+	}
+	if in.SocialLinks != nil {
+		p.SocialLinks = []community.SocialLink{}
+		for _, l := range in.SocialLinks {
+			p.SocialLinks = append(p.SocialLinks, community.SocialLink{Kind: string(l.Kind), URL: l.URL})
+		}
+	}
+	if in.FoundedOn != nil {
+		t := time.Time(*in.FoundedOn)
+		p.FoundedOn = &t
+	}
+	for _, a := range []struct {
+		id    *string
+		dst   **int64
+		field string
+	}{{in.LogoID, &p.LogoID, "logoId"}, {in.DecreeID, &p.DecreeID, "decreeId"}} {
+		if a.id != nil {
+			n, err := int64ID(*a.id, typeMediaAsset, a.field)
+			if err != nil {
+				return p, err
+			}
+			*a.dst = &n
+		}
+	}
+	return p, nil
+}
+
+// communityQuery turns the list arguments into the loader's query.
+func communityQuery(filter *model.CommunityFilter, orderBy *community.Order) (loader.CommunityQuery, *string) {
+	q := loader.CommunityQuery{Order: deref(orderBy, community.ByName)}
+	var regionCode *string
+	if filter != nil {
+		q.Filter = community.Filter{Category: filter.Category, Fields: filter.Fields, Status: filter.Status, Search: deref(filter.Search, "")}
+		regionCode = filter.RegionCode
+	}
+	return q, regionCode
+}
+
+// visibleCommunity loads a community for a nested field, nil if the actor
+// may not see it.
+func visibleCommunity(ctx context.Context, id int64) (*community.Community, access.CommunityRole, error) {
+	l := loader.For(ctx)
+	c, err := loader.Get(ctx, l.Community, id, "no such community")
+	if err != nil {
+		return nil, "", err
+	}
+	role, err := l.ViewerRole.Load(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if !community.MayView(access.ActorFrom(ctx), c, role) {
+		return nil, role, nil
+	}
+	return c, role, nil
+}
+
+func communityID(id string) (int64, error) { return int64ID(id, typeCommunity, "communityId") }
+
+func accountID(id string) (int64, error) { return int64ID(id, typeAccount, "accountId") }
+
+// pageArgs bundles the Relay arguments.
+func pageArgs(first *int, after *string, last *int, before *string) relay.Args {
+	return relay.Args{First: first, After: after, Last: last, Before: before}
+}

@@ -1,0 +1,51 @@
+package model
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/kimhub/kimhub/internal/apperr"
+)
+
+// JSON is a JSON value passed through as it is (a GeoJSON object).
+type JSON json.RawMessage
+
+// MarshalGQL writes the value itself, not a string of it.
+func (j JSON) MarshalGQL(w io.Writer) {
+	if len(j) == 0 {
+		_, _ = io.WriteString(w, "null")
+		return
+	}
+	_, _ = w.Write(j)
+}
+
+// UnmarshalGQL accepts any input value.
+func (j *JSON) UnmarshalGQL(v any) error {
+	b, err := json.Marshal(v)
+	*j = b
+	return err
+}
+
+// Date is a calendar date, YYYY-MM-DD.
+type Date time.Time
+
+// MarshalGQL writes the date as a string.
+func (d Date) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(time.Time(d).Format(time.DateOnly)))
+}
+
+// UnmarshalGQL reads YYYY-MM-DD.
+func (d *Date) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return apperr.Invalid("date", "a date is a string YYYY-MM-DD")
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return apperr.Invalid("date", "%q is not a date YYYY-MM-DD", s)
+	}
+	*d = Date(t)
+	return nil
+}
