@@ -90,3 +90,71 @@ func TestStatementsGrowWithDepthNotRows(t *testing.T) {
 		t.Fatalf("statements: %d for %d rows, %d for %d rows; want about the same small number", small, smallRows, large, largeRows)
 	}
 }
+
+// TestCommunityTreeStatementsDoNotGrowWithRows: region → communities →
+// members → account, fields and domicile, for 2×2 and 10×5 rows.
+func TestCommunityTreeStatementsDoNotGrowWithRows(t *testing.T) {
+	testenv.DB(t)
+	db, count := testenv.CountingDB(t)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Limits.MaxComplexity = 1_000_000
+	svc := app.NewServices(db, nil, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := svc.Regions.Import(context.Background(), strings.NewReader(kaltim(t)), nil); err != nil {
+		t.Fatal(err)
+	}
+	// 10 ACTIVE communities in Kukar villages, each with 5 members.
+	db.MustExec(`INSERT INTO accounts (name, email, password_hash) SELECT 'Warga ' || i, 'w' || i || '@t.id', 'x' FROM generate_series(1, 50) i`)
+	db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, member_count, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.100' || (i % 3 + 1), 'ACTIVE', '64.02-' || lpad(i::text, 4, '0'), 5, 1
+		FROM generate_series(1, 10) i`)
+	db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status, joined_at)
+		SELECT c.id, (c.id - 1) * 5 + k, CASE WHEN k = 1 THEN 'CHAIR' ELSE 'MEMBER' END, 'ACTIVE', now()
+		FROM communities c, generate_series(1, 5) k`)
+	db.MustExec(`INSERT INTO community_fields (community_id, field_code) SELECT id, 'TOURISM' FROM communities`)
+	srv := httptest.NewServer(app.GraphQLHandler(svc, cfg))
+	defer srv.Close()
+	statements := func(nc, nm int) (int64, int) {
+		doc := `query($c: Int, $m: Int) { region(code: "64.02") { communities(first: $c) { nodes {
+			name domicile { name parent { name } } fields { name } viewerRole
+			members(first: $m) { nodes { role account { name memberships { role } } } } } } } }`
+		body, _ := json.Marshal(map[string]any{"query": doc, "variables": map[string]any{"c": nc, "m": nm}})
+		before := count.Load()
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data struct {
+				Region struct {
+					Communities struct {
+						Nodes []struct {
+							Members struct{ Nodes []any }
+						}
+					}
+				}
+			}
+			Errors []any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("%v %v", err, out.Errors)
+		}
+		rows := 0
+		for _, c := range out.Data.Region.Communities.Nodes {
+			rows += 1 + len(c.Members.Nodes)
+		}
+		return count.Load() - before, rows
+	}
+	small, smallRows := statements(2, 2)
+	large, largeRows := statements(10, 5)
+	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
+	if largeRows != 60 || smallRows != 6 {
+		t.Fatalf("rows: %d and %d", smallRows, largeRows)
+	}
+	if large > 2*small || large > 20 {
+		t.Fatalf("statements: %d for %d rows, %d for %d rows", small, smallRows, large, largeRows)
+	}
+}

@@ -88,8 +88,13 @@ func Run(ctx context.Context, o Options) error {
 			if err := postgres.Migrate(ctx, db, log); err != nil {
 				return err
 			}
-			s := NewServices(db, nil, cfg, log)
-			return demo.Load(ctx, demo.Deps{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants}, o.Stderr)
+			store, err := OpenStorage(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			s := NewServices(db, store, cfg, log)
+			return demo.Load(ctx, demo.Deps{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants,
+				Media: s.Media, Communities: s.Communities}, o.Stderr)
 		})
 	case cmd == "media" && len(args) == 1 && args[0] == "janitor":
 		return withDB(ctx, cfg, func(db *sqlx.DB) error {

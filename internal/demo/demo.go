@@ -15,7 +15,9 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 )
 
@@ -45,13 +47,18 @@ var Accounts = []Account{
 	{Name: "Humas Kukar", Email: "humas.kukar@demo.kimhub.id", Role: access.Humas, Region: "64.02"},
 	{Name: "Humas Tenggarong", Email: "humas.tenggarong@demo.kimhub.id", Role: access.Humas, Region: "64.02.06"},
 	{Name: "Warga Desa", Email: "warga@demo.kimhub.id", Phone: "0812 3456 7890"},
+	{Name: "Siti Ketua KIM", Email: "ketua@demo.kimhub.id"},
+	{Name: "Budi Editor KIM", Email: "editor@demo.kimhub.id"},
 }
 
-// Deps are the services the demo data is written through.
+// Deps are the services the demo data is written through. Without Media
+// and Communities, only regions and accounts are loaded.
 type Deps struct {
-	Regions  *region.Store
-	Accounts *account.Service
-	Grants   *grant.Service
+	Regions     *region.Store
+	Accounts    *account.Service
+	Grants      *grant.Service
+	Media       *media.Service
+	Communities *community.Service
 }
 
 // Load writes the demo data, reporting progress to w.
@@ -62,7 +69,13 @@ func Load(ctx context.Context, d Deps, w io.Writer) error {
 	if _, err := d.Regions.Import(ctx, bytes.NewReader(regionsCSV), w); err != nil {
 		return err
 	}
-	return loadAccounts(ctx, d, w)
+	if err := loadAccounts(ctx, d, w); err != nil {
+		return err
+	}
+	if d.Communities == nil || d.Media == nil {
+		return nil
+	}
+	return loadCommunities(ctx, d, w)
 }
 
 func loadAccounts(ctx context.Context, d Deps, w io.Writer) error {

@@ -125,12 +125,17 @@ func Shared(t testing.TB) *sqlx.DB {
 	return sharedDB
 }
 
-// Reset empties every table of db except the migration bookkeeping.
+// referenceTables hold data the migrations seed (the list of fields); a
+// reset keeps them.
+var referenceTables = []string{"goose_db_version", "fields"}
+
+// Reset empties every table of db except the migration bookkeeping and the
+// reference data migrations seed.
 func Reset(t testing.TB, db *sqlx.DB) {
 	t.Helper()
 	var tables []string
 	err := db.Select(&tables, `SELECT quote_ident(tablename) FROM pg_tables
-		WHERE schemaname = 'public' AND tablename <> 'goose_db_version'`)
+		WHERE schemaname = 'public' AND tablename <> ALL($1)`, pq.Array(referenceTables))
 	if err != nil {
 		t.Fatalf("list tables: %v", err)
 	}
