@@ -21,6 +21,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/session"
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	Membership() MembershipResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
+	Post() PostResolver
 	Query() QueryResolver
 	Region() RegionResolver
 }
@@ -77,6 +79,10 @@ type ComplexityRoot struct {
 
 	ApproveCommunityPayload struct {
 		Community func(childComplexity int) int
+	}
+
+	ArchivePostPayload struct {
+		Post func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -130,6 +136,7 @@ type ComplexityRoot struct {
 		MemberCount        func(childComplexity int) int
 		Members            func(childComplexity int, pending *bool, first *int, after *string, last *int, before *string) int
 		Name               func(childComplexity int) int
+		Posts              func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
 		RegisteredAt       func(childComplexity int) int
 		RegistrationNumber func(childComplexity int) int
 		Slug               func(childComplexity int) int
@@ -155,6 +162,10 @@ type ComplexityRoot struct {
 		Asset func(childComplexity int) int
 	}
 
+	CreatePostPayload struct {
+		Post func(childComplexity int) int
+	}
+
 	DirectUpload struct {
 		Completed func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -171,6 +182,10 @@ type ComplexityRoot struct {
 
 	EnableAccountPayload struct {
 		Account func(childComplexity int) int
+	}
+
+	FeaturePostPayload struct {
+		Post func(childComplexity int) int
 	}
 
 	Field struct {
@@ -277,10 +292,13 @@ type ComplexityRoot struct {
 		AnswerInvitation       func(childComplexity int, input model.AnswerInvitationInput) int
 		AnswerJoinRequest      func(childComplexity int, input model.AnswerJoinRequestInput) int
 		ApproveCommunity       func(childComplexity int, input model.ApproveCommunityInput) int
+		ArchivePost            func(childComplexity int, input model.ArchivePostInput) int
 		ChangeMemberRole       func(childComplexity int, input model.ChangeMemberRoleInput) int
 		ConfirmMediaUpload     func(childComplexity int, input model.ConfirmMediaUploadInput) int
+		CreatePost             func(childComplexity int, input model.CreatePostInput) int
 		DisableAccount         func(childComplexity int, input model.DisableAccountInput) int
 		EnableAccount          func(childComplexity int, input model.EnableAccountInput) int
+		FeaturePost            func(childComplexity int, input model.FeaturePostInput) int
 		GrantGovernmentRole    func(childComplexity int, input model.GrantGovernmentRoleInput) int
 		InviteMember           func(childComplexity int, input model.InviteMemberInput) int
 		LeaveCommunity         func(childComplexity int, input model.LeaveCommunityInput) int
@@ -288,10 +306,12 @@ type ComplexityRoot struct {
 		LogOut                 func(childComplexity int, input *model.LogOutInput) int
 		LogOutEverywhere       func(childComplexity int, input *model.LogOutEverywhereInput) int
 		MarkNotificationsRead  func(childComplexity int, input model.MarkNotificationsReadInput) int
+		PublishPost            func(childComplexity int, input model.PublishPostInput) int
 		RefreshSession         func(childComplexity int, input model.RefreshSessionInput) int
 		RegisterCommunity      func(childComplexity int, input model.RegisterCommunityInput) int
 		ReinstateCommunity     func(childComplexity int, input model.ReinstateCommunityInput) int
 		RejectCommunity        func(childComplexity int, input model.RejectCommunityInput) int
+		RejectPost             func(childComplexity int, input model.RejectPostInput) int
 		RemoveMember           func(childComplexity int, input model.RemoveMemberInput) int
 		RequestMediaUpload     func(childComplexity int, input model.RequestMediaUploadInput) int
 		RequestToJoinCommunity func(childComplexity int, input model.RequestToJoinCommunityInput) int
@@ -299,8 +319,11 @@ type ComplexityRoot struct {
 		RevokeGovernmentRole   func(childComplexity int, input model.RevokeGovernmentRoleInput) int
 		SignUp                 func(childComplexity int, input model.SignUpInput) int
 		SubmitCommunity        func(childComplexity int, input model.SubmitCommunityInput) int
+		SubmitPost             func(childComplexity int, input model.SubmitPostInput) int
 		SuspendCommunity       func(childComplexity int, input model.SuspendCommunityInput) int
+		TakeDownPost           func(childComplexity int, input model.TakeDownPostInput) int
 		UpdateCommunity        func(childComplexity int, input model.UpdateCommunityInput) int
+		UpdatePost             func(childComplexity int, input model.UpdatePostInput) int
 		UploadMedia            func(childComplexity int, input model.UploadMediaInput) int
 	}
 
@@ -332,6 +355,43 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Post struct {
+		Author     func(childComplexity int) int
+		Body       func(childComplexity int) int
+		BodyHTML   func(childComplexity int) int
+		Community  func(childComplexity int) int
+		Cover      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Excerpt    func(childComplexity int) int
+		Featured   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Media      func(childComplexity int) int
+		PublishAt  func(childComplexity int) int
+		Region     func(childComplexity int) int
+		Slug       func(childComplexity int) int
+		Status     func(childComplexity int) int
+		StatusNote func(childComplexity int) int
+		Tags       func(childComplexity int) int
+		Title      func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+		ViewCount  func(childComplexity int) int
+	}
+
+	PostConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	PostEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PublishPostPayload struct {
+		Post func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditEntries  func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
 		Communities   func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
@@ -342,6 +402,8 @@ type ComplexityRoot struct {
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Notifications func(childComplexity int, unreadOnly *bool, first *int, after *string, last *int, before *string) int
+		Post          func(childComplexity int, communitySlug string, slug string) int
+		Posts         func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
 		Region        func(childComplexity int, code string) int
 		Regions       func(childComplexity int, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) int
 	}
@@ -360,6 +422,7 @@ type ComplexityRoot struct {
 		Level       func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Parent      func(childComplexity int) int
+		Posts       func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
 	}
 
 	RegionConnection struct {
@@ -383,6 +446,10 @@ type ComplexityRoot struct {
 
 	RejectCommunityPayload struct {
 		Community func(childComplexity int) int
+	}
+
+	RejectPostPayload struct {
+		Post func(childComplexity int) int
 	}
 
 	RemoveMemberPayload struct {
@@ -420,12 +487,24 @@ type ComplexityRoot struct {
 		Community func(childComplexity int) int
 	}
 
+	SubmitPostPayload struct {
+		Post func(childComplexity int) int
+	}
+
 	SuspendCommunityPayload struct {
 		Community func(childComplexity int) int
 	}
 
+	TakeDownPostPayload struct {
+		Post func(childComplexity int) int
+	}
+
 	UpdateCommunityPayload struct {
 		Community func(childComplexity int) int
+	}
+
+	UpdatePostPayload struct {
+		Post func(childComplexity int) int
 	}
 
 	UploadMediaPayload struct {
@@ -475,6 +554,7 @@ type CommunityResolver interface {
 	FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error)
 
 	ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error)
+	Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error)
 }
 type DirectUploadResolver interface {
@@ -503,6 +583,14 @@ type MembershipResolver interface {
 	Account(ctx context.Context, obj *community.Membership) (*account.Account, error)
 }
 type MutationResolver interface {
+	CreatePost(ctx context.Context, input model.CreatePostInput) (*model.CreatePostPayload, error)
+	UpdatePost(ctx context.Context, input model.UpdatePostInput) (*model.UpdatePostPayload, error)
+	SubmitPost(ctx context.Context, input model.SubmitPostInput) (*model.SubmitPostPayload, error)
+	PublishPost(ctx context.Context, input model.PublishPostInput) (*model.PublishPostPayload, error)
+	RejectPost(ctx context.Context, input model.RejectPostInput) (*model.RejectPostPayload, error)
+	ArchivePost(ctx context.Context, input model.ArchivePostInput) (*model.ArchivePostPayload, error)
+	TakeDownPost(ctx context.Context, input model.TakeDownPostInput) (*model.TakeDownPostPayload, error)
+	FeaturePost(ctx context.Context, input model.FeaturePostInput) (*model.FeaturePostPayload, error)
 	RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error)
 	UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error)
 	SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error)
@@ -538,6 +626,16 @@ type NotificationResolver interface {
 	TargetID(ctx context.Context, obj *notify.Notification) (*string, error)
 	Read(ctx context.Context, obj *notify.Notification) (bool, error)
 }
+type PostResolver interface {
+	ID(ctx context.Context, obj *publishing.Post) (string, error)
+	Community(ctx context.Context, obj *publishing.Post) (*community.Community, error)
+	Author(ctx context.Context, obj *publishing.Post) (*account.Account, error)
+
+	Cover(ctx context.Context, obj *publishing.Post) (*media.Asset, error)
+	Media(ctx context.Context, obj *publishing.Post) ([]*media.Asset, error)
+	Tags(ctx context.Context, obj *publishing.Post) ([]string, error)
+	Region(ctx context.Context, obj *publishing.Post) (*region.Region, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*account.Account, error)
 	AuditEntries(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*audit.Entry], error)
@@ -545,6 +643,8 @@ type QueryResolver interface {
 	Communities(ctx context.Context, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error)
 	Fields(ctx context.Context) ([]*community.Field, error)
 	CommunityMap(ctx context.Context, regionCode string, field *string) (model.JSON, error)
+	Post(ctx context.Context, communitySlug string, slug string) (*publishing.Post, error)
+	Posts(ctx context.Context, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
@@ -557,6 +657,7 @@ type RegionResolver interface {
 	Parent(ctx context.Context, obj *region.Region) (*region.Region, error)
 	Ancestors(ctx context.Context, obj *region.Region) ([]*region.Region, error)
 	Children(ctx context.Context, obj *region.Region, first *int, after *string, last *int, before *string) (*relay.Connection[*region.Region], error)
+	Posts(ctx context.Context, obj *region.Region, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error)
 }
 
@@ -653,6 +754,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApproveCommunityPayload.Community(childComplexity), true
+
+	case "ArchivePostPayload.post":
+		if e.ComplexityRoot.ArchivePostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArchivePostPayload.Post(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -874,6 +982,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Community.Name(childComplexity), true
+	case "Community.posts":
+		if e.ComplexityRoot.Community.Posts == nil {
+			break
+		}
+
+		args, err := ec.field_Community_posts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Community.Posts(childComplexity, args["status"].(*publishing.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Community.registeredAt":
 		if e.ComplexityRoot.Community.RegisteredAt == nil {
 			break
@@ -962,6 +1081,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConfirmMediaUploadPayload.Asset(childComplexity), true
 
+	case "CreatePostPayload.post":
+		if e.ComplexityRoot.CreatePostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePostPayload.Post(childComplexity), true
+
 	case "DirectUpload.completedParts":
 		if e.ComplexityRoot.DirectUpload.Completed == nil {
 			break
@@ -1018,6 +1144,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnableAccountPayload.Account(childComplexity), true
+
+	case "FeaturePostPayload.post":
+		if e.ComplexityRoot.FeaturePostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeaturePostPayload.Post(childComplexity), true
 
 	case "Field.code":
 		if e.ComplexityRoot.Field.Code == nil {
@@ -1385,6 +1518,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveCommunity(childComplexity, args["input"].(model.ApproveCommunityInput)), true
+	case "Mutation.archivePost":
+		if e.ComplexityRoot.Mutation.ArchivePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archivePost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchivePost(childComplexity, args["input"].(model.ArchivePostInput)), true
 	case "Mutation.changeMemberRole":
 		if e.ComplexityRoot.Mutation.ChangeMemberRole == nil {
 			break
@@ -1407,6 +1551,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmMediaUpload(childComplexity, args["input"].(model.ConfirmMediaUploadInput)), true
+	case "Mutation.createPost":
+		if e.ComplexityRoot.Mutation.CreatePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePost(childComplexity, args["input"].(model.CreatePostInput)), true
 	case "Mutation.disableAccount":
 		if e.ComplexityRoot.Mutation.DisableAccount == nil {
 			break
@@ -1429,6 +1584,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableAccount(childComplexity, args["input"].(model.EnableAccountInput)), true
+	case "Mutation.featurePost":
+		if e.ComplexityRoot.Mutation.FeaturePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_featurePost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FeaturePost(childComplexity, args["input"].(model.FeaturePostInput)), true
 	case "Mutation.grantGovernmentRole":
 		if e.ComplexityRoot.Mutation.GrantGovernmentRole == nil {
 			break
@@ -1506,6 +1672,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["input"].(model.MarkNotificationsReadInput)), true
+	case "Mutation.publishPost":
+		if e.ComplexityRoot.Mutation.PublishPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishPost(childComplexity, args["input"].(model.PublishPostInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -1550,6 +1727,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectCommunity(childComplexity, args["input"].(model.RejectCommunityInput)), true
+	case "Mutation.rejectPost":
+		if e.ComplexityRoot.Mutation.RejectPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectPost(childComplexity, args["input"].(model.RejectPostInput)), true
 	case "Mutation.removeMember":
 		if e.ComplexityRoot.Mutation.RemoveMember == nil {
 			break
@@ -1627,6 +1815,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitCommunity(childComplexity, args["input"].(model.SubmitCommunityInput)), true
+	case "Mutation.submitPost":
+		if e.ComplexityRoot.Mutation.SubmitPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitPost(childComplexity, args["input"].(model.SubmitPostInput)), true
 	case "Mutation.suspendCommunity":
 		if e.ComplexityRoot.Mutation.SuspendCommunity == nil {
 			break
@@ -1638,6 +1837,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendCommunity(childComplexity, args["input"].(model.SuspendCommunityInput)), true
+	case "Mutation.takeDownPost":
+		if e.ComplexityRoot.Mutation.TakeDownPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takeDownPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakeDownPost(childComplexity, args["input"].(model.TakeDownPostInput)), true
 	case "Mutation.updateCommunity":
 		if e.ComplexityRoot.Mutation.UpdateCommunity == nil {
 			break
@@ -1649,6 +1859,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCommunity(childComplexity, args["input"].(model.UpdateCommunityInput)), true
+	case "Mutation.updatePost":
+		if e.ComplexityRoot.Mutation.UpdatePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePost(childComplexity, args["input"].(model.UpdatePostInput)), true
 	case "Mutation.uploadMedia":
 		if e.ComplexityRoot.Mutation.UploadMedia == nil {
 			break
@@ -1761,6 +1982,160 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Post.author":
+		if e.ComplexityRoot.Post.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Author(childComplexity), true
+	case "Post.body":
+		if e.ComplexityRoot.Post.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Body(childComplexity), true
+	case "Post.bodyHtml":
+		if e.ComplexityRoot.Post.BodyHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.BodyHTML(childComplexity), true
+	case "Post.community":
+		if e.ComplexityRoot.Post.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Community(childComplexity), true
+	case "Post.cover":
+		if e.ComplexityRoot.Post.Cover == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Cover(childComplexity), true
+	case "Post.createdAt":
+		if e.ComplexityRoot.Post.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.CreatedAt(childComplexity), true
+	case "Post.excerpt":
+		if e.ComplexityRoot.Post.Excerpt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Excerpt(childComplexity), true
+	case "Post.featured":
+		if e.ComplexityRoot.Post.Featured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Featured(childComplexity), true
+	case "Post.id":
+		if e.ComplexityRoot.Post.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.ID(childComplexity), true
+	case "Post.media":
+		if e.ComplexityRoot.Post.Media == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Media(childComplexity), true
+	case "Post.publishAt":
+		if e.ComplexityRoot.Post.PublishAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.PublishAt(childComplexity), true
+	case "Post.region":
+		if e.ComplexityRoot.Post.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Region(childComplexity), true
+	case "Post.slug":
+		if e.ComplexityRoot.Post.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Slug(childComplexity), true
+	case "Post.status":
+		if e.ComplexityRoot.Post.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Status(childComplexity), true
+	case "Post.statusNote":
+		if e.ComplexityRoot.Post.StatusNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.StatusNote(childComplexity), true
+	case "Post.tags":
+		if e.ComplexityRoot.Post.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Tags(childComplexity), true
+	case "Post.title":
+		if e.ComplexityRoot.Post.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Title(childComplexity), true
+	case "Post.updatedAt":
+		if e.ComplexityRoot.Post.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.UpdatedAt(childComplexity), true
+	case "Post.viewCount":
+		if e.ComplexityRoot.Post.ViewCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.ViewCount(childComplexity), true
+
+	case "PostConnection.edges":
+		if e.ComplexityRoot.PostConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostConnection.Edges(childComplexity), true
+	case "PostConnection.nodes":
+		if e.ComplexityRoot.PostConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostConnection.Nodes(childComplexity), true
+	case "PostConnection.pageInfo":
+		if e.ComplexityRoot.PostConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostConnection.PageInfo(childComplexity), true
+
+	case "PostEdge.cursor":
+		if e.ComplexityRoot.PostEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostEdge.Cursor(childComplexity), true
+	case "PostEdge.node":
+		if e.ComplexityRoot.PostEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostEdge.Node(childComplexity), true
+
+	case "PublishPostPayload.post":
+		if e.ComplexityRoot.PublishPostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishPostPayload.Post(childComplexity), true
+
 	case "Query.auditEntries":
 		if e.ComplexityRoot.Query.AuditEntries == nil {
 			break
@@ -1851,6 +2226,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["unreadOnly"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.post":
+		if e.ComplexityRoot.Query.Post == nil {
+			break
+		}
+
+		args, err := ec.field_Query_post_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Post(childComplexity, args["communitySlug"].(string), args["slug"].(string)), true
+	case "Query.posts":
+		if e.ComplexityRoot.Query.Posts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_posts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Posts(childComplexity, args["filter"].(*model.PostFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.region":
 		if e.ComplexityRoot.Query.Region == nil {
 			break
@@ -1945,6 +2342,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Parent(childComplexity), true
+	case "Region.posts":
+		if e.ComplexityRoot.Region.Posts == nil {
+			break
+		}
+
+		args, err := ec.field_Region_posts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Posts(childComplexity, args["filter"].(*model.PostFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "RegionConnection.edges":
 		if e.ComplexityRoot.RegionConnection.Edges == nil {
@@ -1998,6 +2406,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RejectCommunityPayload.Community(childComplexity), true
+
+	case "RejectPostPayload.post":
+		if e.ComplexityRoot.RejectPostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectPostPayload.Post(childComplexity), true
 
 	case "RemoveMemberPayload.membership":
 		if e.ComplexityRoot.RemoveMemberPayload.Membership == nil {
@@ -2073,6 +2488,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmitCommunityPayload.Community(childComplexity), true
 
+	case "SubmitPostPayload.post":
+		if e.ComplexityRoot.SubmitPostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitPostPayload.Post(childComplexity), true
+
 	case "SuspendCommunityPayload.community":
 		if e.ComplexityRoot.SuspendCommunityPayload.Community == nil {
 			break
@@ -2080,12 +2502,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuspendCommunityPayload.Community(childComplexity), true
 
+	case "TakeDownPostPayload.post":
+		if e.ComplexityRoot.TakeDownPostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TakeDownPostPayload.Post(childComplexity), true
+
 	case "UpdateCommunityPayload.community":
 		if e.ComplexityRoot.UpdateCommunityPayload.Community == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UpdateCommunityPayload.Community(childComplexity), true
+
+	case "UpdatePostPayload.post":
+		if e.ComplexityRoot.UpdatePostPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdatePostPayload.Post(childComplexity), true
 
 	case "UploadMediaPayload.asset":
 		if e.ComplexityRoot.UploadMediaPayload.Asset == nil {
@@ -2119,11 +2555,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AnswerInvitationInput", ec.unmarshalInputAnswerInvitationInput),
 			graphql.NewInputUnmarshaler("AnswerJoinRequestInput", ec.unmarshalInputAnswerJoinRequestInput),
 			graphql.NewInputUnmarshaler("ApproveCommunityInput", ec.unmarshalInputApproveCommunityInput),
+			graphql.NewInputUnmarshaler("ArchivePostInput", ec.unmarshalInputArchivePostInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CommunityFilter", ec.unmarshalInputCommunityFilter),
 			graphql.NewInputUnmarshaler("ConfirmMediaUploadInput", ec.unmarshalInputConfirmMediaUploadInput),
+			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
 			graphql.NewInputUnmarshaler("DisableAccountInput", ec.unmarshalInputDisableAccountInput),
 			graphql.NewInputUnmarshaler("EnableAccountInput", ec.unmarshalInputEnableAccountInput),
+			graphql.NewInputUnmarshaler("FeaturePostInput", ec.unmarshalInputFeaturePostInput),
 			graphql.NewInputUnmarshaler("GrantGovernmentRoleInput", ec.unmarshalInputGrantGovernmentRoleInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LeaveCommunityInput", ec.unmarshalInputLeaveCommunityInput),
@@ -2131,10 +2570,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogOutEverywhereInput", ec.unmarshalInputLogOutEverywhereInput),
 			graphql.NewInputUnmarshaler("LogOutInput", ec.unmarshalInputLogOutInput),
 			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
+			graphql.NewInputUnmarshaler("PostFilter", ec.unmarshalInputPostFilter),
+			graphql.NewInputUnmarshaler("PublishPostInput", ec.unmarshalInputPublishPostInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RegisterCommunityInput", ec.unmarshalInputRegisterCommunityInput),
 			graphql.NewInputUnmarshaler("ReinstateCommunityInput", ec.unmarshalInputReinstateCommunityInput),
 			graphql.NewInputUnmarshaler("RejectCommunityInput", ec.unmarshalInputRejectCommunityInput),
+			graphql.NewInputUnmarshaler("RejectPostInput", ec.unmarshalInputRejectPostInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("RequestMediaUploadInput", ec.unmarshalInputRequestMediaUploadInput),
 			graphql.NewInputUnmarshaler("RequestToJoinCommunityInput", ec.unmarshalInputRequestToJoinCommunityInput),
@@ -2143,8 +2585,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SocialLinkInput", ec.unmarshalInputSocialLinkInput),
 			graphql.NewInputUnmarshaler("SubmitCommunityInput", ec.unmarshalInputSubmitCommunityInput),
+			graphql.NewInputUnmarshaler("SubmitPostInput", ec.unmarshalInputSubmitPostInput),
 			graphql.NewInputUnmarshaler("SuspendCommunityInput", ec.unmarshalInputSuspendCommunityInput),
+			graphql.NewInputUnmarshaler("TakeDownPostInput", ec.unmarshalInputTakeDownPostInput),
 			graphql.NewInputUnmarshaler("UpdateCommunityInput", ec.unmarshalInputUpdateCommunityInput),
+			graphql.NewInputUnmarshaler("UpdatePostInput", ec.unmarshalInputUpdatePostInput),
 			graphql.NewInputUnmarshaler("UploadMediaInput", ec.unmarshalInputUploadMediaInput),
 		)
 	}
@@ -2289,6 +2734,19 @@ type Region implements Node {
     "Return the children before this cursor."
     before: String
   ): RegionConnection!
+  "Published posts about this region or anywhere below it, newest first."
+  posts(
+    "What to show (filter.regionCode and filter.communityId do not apply here)."
+    filter: PostFilter
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): PostConnection!
   "The communities domiciled in this region or anywhere below it, as the caller may see them."
   communities(
     "What to show."
@@ -2377,6 +2835,24 @@ type Query {
   domicileCode. Coordinates are [longitude, latitude].
   """
   communityMap("A region code, e.g. \"64.02\"." regionCode: String!, "A field code, e.g. \"TOURISM\"." field: String): JSON!
+  "A community's post by its slug; the public reads it once it is published. Reading it counts a view."
+  post("The community's slug." communitySlug: String!, "The post's slug." slug: String!): Post
+  """
+  Published posts, newest first (or by relevance with ` + "`" + `filter.search` + "`" + `):
+  the feed of a region's subtree, a community, tags, featured ones, a period.
+  """
+  posts(
+    "What to show."
+    filter: PostFilter
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): PostConnection!
   "The signed-in account's notifications, newest first."
   notifications(
     "Only the unread ones."
@@ -2845,6 +3321,23 @@ type Community implements Node {
   memberCount: Int!
   "Your role in it; null if you are not a member."
   viewerRole: CommunityRole
+  """
+  Its posts. Without status: the published ones, newest first, for
+  everyone. With a status (DRAFT, IN_REVIEW, …): for its members and the
+  ADMINs over it, newest first.
+  """
+  posts(
+    "Only posts in this status; its members and ADMINs only, unless PUBLISHED."
+    status: PostStatus
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): PostConnection!
   "Its members, oldest first; with pending: true, the open invitations and join requests (CHAIRs and EDITORs only)."
   members(
     "Show the open invitations and join requests instead of the members."
@@ -2950,8 +3443,118 @@ type NotificationEdge {
   node: Notification!
 }
 
+"Where a post is in its review."
+enum PostStatus {
+  "Being written; seen by its community and the ADMINs over it."
+  DRAFT
+  "Waiting for an EDITOR or CHAIR (or an ADMIN) to publish or reject it."
+  IN_REVIEW
+  "Public from publishAt on."
+  PUBLISHED
+  "Returned with a note; editing it makes it a DRAFT again."
+  REJECTED
+  "Taken out of the feeds by its community."
+  ARCHIVED
+  "Removed from public view by an ADMIN, with a reason."
+  TAKEN_DOWN
+}
+
+"What a post feed shows."
+input PostFilter {
+  "Only posts about this region or below it."
+  regionCode: String
+  "Only this community's posts."
+  communityId: ID
+  "Only posts with any of these tags."
+  tags: [String!]
+  "Only featured posts (true) or only the others (false)."
+  featured: Boolean
+  "Only posts published at or after this time."
+  from: Time
+  "Only posts published before this time."
+  to: Time
+  "Full-text search in Indonesian (stemmed: 'pertanian' finds 'petani'); the title weighs more than the body; results by relevance."
+  search: String
+}
+
+"A news post (berita) of a community."
+type Post implements Node {
+  "The post's global ID."
+  id: ID!
+  "The community it is published under."
+  community: Community!
+  "Who wrote it."
+  author: Account!
+  "The title."
+  title: String!
+  "The URL slug, unique in its community; stable once published."
+  slug: String!
+  "The body in Markdown."
+  body: String!
+  "The body rendered to HTML and sanitised: safe to insert into a page."
+  bodyHtml: String!
+  "A short plain-text summary."
+  excerpt: String!
+  "The cover image."
+  cover: MediaAsset
+  "Attached images and documents."
+  media: [MediaAsset!]!
+  "Tags, lower-case."
+  tags: [String!]!
+  "The region it is about."
+  region: Region!
+  "Where it is in its review."
+  status: PostStatus!
+  "The note of a rejection or take-down; empty otherwise."
+  statusNote: String!
+  "When it becomes (or became) public; null until published."
+  publishAt: Time
+  "Marked by an ADMIN as an example for others (percontohan)."
+  featured: Boolean!
+  "Readers counted once per viewer per day, crawlers not counted; updated every minute."
+  viewCount: Int!
+  "When it was created."
+  createdAt: Time!
+  "When it was last changed."
+  updatedAt: Time!
+}
+
+"A page of posts."
+type PostConnection {
+  "The posts of this page with their cursors."
+  edges: [PostEdge!]!
+  "The posts of this page."
+  nodes: [Post!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"A post in a page, with its cursor."
+type PostEdge {
+  "Pass as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `) to page from this post."
+  cursor: String!
+  "The post."
+  node: Post!
+}
+
 "The entry points for writing."
 type Mutation {
+  "Write a DRAFT post for a community you are a member of."
+  createPost(input: CreatePostInput!): CreatePostPayload!
+  "Edit your DRAFT or REJECTED post (a rejected one becomes a DRAFT again)."
+  updatePost(input: UpdatePostInput!): UpdatePostPayload!
+  "Send your DRAFT for review."
+  submitPost(input: SubmitPostInput!): SubmitPostPayload!
+  "Publish a post in review, now or at publishAt (an EDITOR or CHAIR of its community, or an ADMIN over it)."
+  publishPost(input: PublishPostInput!): PublishPostPayload!
+  "Return a post in review to its author with a note."
+  rejectPost(input: RejectPostInput!): RejectPostPayload!
+  "Take a published post out of the feeds (an EDITOR or CHAIR)."
+  archivePost(input: ArchivePostInput!): ArchivePostPayload!
+  "Remove a post from public view with a reason (an ADMIN over it); its author is notified."
+  takeDownPost(input: TakeDownPostInput!): TakeDownPostPayload!
+  "Mark a published post as an example for others, or unmark it (an ADMIN over it)."
+  featurePost(input: FeaturePostInput!): FeaturePostPayload!
   "Start a community's registration as a DRAFT; you become its CHAIR."
   registerCommunity(input: RegisterCommunityInput!): RegisterCommunityPayload!
   "Edit a community's profile (its CHAIR). The slug, domicile and decree change only in DRAFT or REJECTED."
@@ -3490,6 +4093,140 @@ type MarkNotificationsReadPayload {
   "How many were marked."
   marked: Int!
 }
+
+"Input of createPost."
+input CreatePostInput {
+  "The community it is for."
+  communityId: ID!
+  "The title."
+  title: String!
+  "The body in Markdown."
+  body: String
+  "A short summary; derived from the body if not given."
+  excerpt: String
+  "Tags."
+  tags: [String!]
+  "A READY, PUBLIC image of yours or of the community."
+  coverId: ID
+  "READY, PUBLIC media of yours or of the community, in order."
+  mediaIds: [ID!]
+  "The region it is about; the community's domicile if not given."
+  regionCode: String
+  "Resending with the same key returns the first post instead of a second one."
+  idempotencyKey: String
+}
+
+"Result of createPost."
+type CreatePostPayload {
+  "The DRAFT post."
+  post: Post!
+}
+
+"Input of updatePost: the fields given change."
+input UpdatePostInput {
+  "The post."
+  postId: ID!
+  "The title."
+  title: String
+  "The body in Markdown."
+  body: String
+  "A short summary."
+  excerpt: String
+  "Tags; replaces the list."
+  tags: [String!]
+  "The cover image."
+  coverId: ID
+  "Attachments; replaces the list."
+  mediaIds: [ID!]
+  "The region it is about."
+  regionCode: String
+}
+
+"Result of updatePost."
+type UpdatePostPayload {
+  "The post."
+  post: Post!
+}
+
+"Input of submitPost."
+input SubmitPostInput {
+  "The post."
+  postId: ID!
+}
+
+"Result of submitPost."
+type SubmitPostPayload {
+  "The post, IN_REVIEW."
+  post: Post!
+}
+
+"Input of publishPost."
+input PublishPostInput {
+  "The post."
+  postId: ID!
+  "When it becomes public; now if not given or past."
+  publishAt: Time
+}
+
+"Result of publishPost."
+type PublishPostPayload {
+  "The post, PUBLISHED."
+  post: Post!
+}
+
+"Input of rejectPost."
+input RejectPostInput {
+  "The post."
+  postId: ID!
+  "Why; shown to the author."
+  note: String!
+}
+
+"Result of rejectPost."
+type RejectPostPayload {
+  "The post, REJECTED."
+  post: Post!
+}
+
+"Input of archivePost."
+input ArchivePostInput {
+  "The post."
+  postId: ID!
+}
+
+"Result of archivePost."
+type ArchivePostPayload {
+  "The post, ARCHIVED."
+  post: Post!
+}
+
+"Input of takeDownPost."
+input TakeDownPostInput {
+  "The post."
+  postId: ID!
+  "Why; shown to the author."
+  reason: String!
+}
+
+"Result of takeDownPost."
+type TakeDownPostPayload {
+  "The post, TAKEN_DOWN."
+  post: Post!
+}
+
+"Input of featurePost."
+input FeaturePostInput {
+  "The post."
+  postId: ID!
+  "True to feature, false to unfeature."
+  featured: Boolean!
+}
+
+"Result of featurePost."
+type FeaturePostPayload {
+  "The post."
+  post: Post!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3544,6 +4281,14 @@ func (ec *executionContext) childFields_ApproveCommunityPayload(ctx context.Cont
 		return ec.fieldContext_ApproveCommunityPayload_community(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApproveCommunityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ArchivePostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_ArchivePostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArchivePostPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3662,6 +4407,8 @@ func (ec *executionContext) childFields_Community(ctx context.Context, field gra
 		return ec.fieldContext_Community_memberCount(ctx, field)
 	case "viewerRole":
 		return ec.fieldContext_Community_viewerRole(ctx, field)
+	case "posts":
+		return ec.fieldContext_Community_posts(ctx, field)
 	case "members":
 		return ec.fieldContext_Community_members(ctx, field)
 	}
@@ -3698,6 +4445,14 @@ func (ec *executionContext) childFields_ConfirmMediaUploadPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type ConfirmMediaUploadPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreatePostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_CreatePostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatePostPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DirectUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "method":
@@ -3732,6 +4487,14 @@ func (ec *executionContext) childFields_EnableAccountPayload(ctx context.Context
 		return ec.fieldContext_EnableAccountPayload_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnableAccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FeaturePostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_FeaturePostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeaturePostPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Field(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3990,6 +4753,80 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Post_id(ctx, field)
+	case "community":
+		return ec.fieldContext_Post_community(ctx, field)
+	case "author":
+		return ec.fieldContext_Post_author(ctx, field)
+	case "title":
+		return ec.fieldContext_Post_title(ctx, field)
+	case "slug":
+		return ec.fieldContext_Post_slug(ctx, field)
+	case "body":
+		return ec.fieldContext_Post_body(ctx, field)
+	case "bodyHtml":
+		return ec.fieldContext_Post_bodyHtml(ctx, field)
+	case "excerpt":
+		return ec.fieldContext_Post_excerpt(ctx, field)
+	case "cover":
+		return ec.fieldContext_Post_cover(ctx, field)
+	case "media":
+		return ec.fieldContext_Post_media(ctx, field)
+	case "tags":
+		return ec.fieldContext_Post_tags(ctx, field)
+	case "region":
+		return ec.fieldContext_Post_region(ctx, field)
+	case "status":
+		return ec.fieldContext_Post_status(ctx, field)
+	case "statusNote":
+		return ec.fieldContext_Post_statusNote(ctx, field)
+	case "publishAt":
+		return ec.fieldContext_Post_publishAt(ctx, field)
+	case "featured":
+		return ec.fieldContext_Post_featured(ctx, field)
+	case "viewCount":
+		return ec.fieldContext_Post_viewCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Post_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Post_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Post", field.Name)
+}
+
+func (ec *executionContext) childFields_PostConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PostConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PostConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PostConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PostConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PostEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PostEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PostEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PostEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PublishPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_PublishPostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishPostPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RefreshSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -4016,6 +4853,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_ancestors(ctx, field)
 	case "children":
 		return ec.fieldContext_Region_children(ctx, field)
+	case "posts":
+		return ec.fieldContext_Region_posts(ctx, field)
 	case "communities":
 		return ec.fieldContext_Region_communities(ctx, field)
 	}
@@ -4066,6 +4905,14 @@ func (ec *executionContext) childFields_RejectCommunityPayload(ctx context.Conte
 		return ec.fieldContext_RejectCommunityPayload_community(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RejectCommunityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RejectPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_RejectPostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectPostPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RemoveMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4138,6 +4985,14 @@ func (ec *executionContext) childFields_SubmitCommunityPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type SubmitCommunityPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SubmitPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_SubmitPostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitPostPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SuspendCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "community":
@@ -4146,12 +5001,28 @@ func (ec *executionContext) childFields_SuspendCommunityPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type SuspendCommunityPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TakeDownPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_TakeDownPostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TakeDownPostPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "community":
 		return ec.fieldContext_UpdateCommunityPayload_community(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateCommunityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdatePostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "post":
+		return ec.fieldContext_UpdatePostPayload_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdatePostPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UploadMediaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4334,6 +5205,52 @@ func (ec *executionContext) field_Community_members_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Community_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*publishing.Status, error) {
+			return ec.unmarshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_MediaAsset_url_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4390,6 +5307,20 @@ func (ec *executionContext) field_Mutation_approveCommunity_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archivePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ArchivePostInput, error) {
+			return ec.unmarshalNArchivePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchivePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changeMemberRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4418,6 +5349,20 @@ func (ec *executionContext) field_Mutation_confirmMediaUpload_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePostInput, error) {
+			return ec.unmarshalNCreatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4438,6 +5383,20 @@ func (ec *executionContext) field_Mutation_enableAccount_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EnableAccountInput, error) {
 			return ec.unmarshalNEnableAccountInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐEnableAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_featurePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeaturePostInput, error) {
+			return ec.unmarshalNFeaturePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeaturePostInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4544,6 +5503,20 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishPostInput, error) {
+			return ec.unmarshalNPublishPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4592,6 +5565,20 @@ func (ec *executionContext) field_Mutation_rejectCommunity_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RejectCommunityInput, error) {
 			return ec.unmarshalNRejectCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectCommunityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectPostInput, error) {
+			return ec.unmarshalNRejectPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectPostInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4698,6 +5685,20 @@ func (ec *executionContext) field_Mutation_submitCommunity_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_submitPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitPostInput, error) {
+			return ec.unmarshalNSubmitPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_suspendCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4712,12 +5713,40 @@ func (ec *executionContext) field_Mutation_suspendCommunity_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_takeDownPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TakeDownPostInput, error) {
+			return ec.unmarshalNTakeDownPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateCommunityInput, error) {
 			return ec.unmarshalNUpdateCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateCommunityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePostInput, error) {
+			return ec.unmarshalNUpdatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdatePostInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4964,6 +5993,74 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_post_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "communitySlug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["communitySlug"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PostFilter, error) {
+			return ec.unmarshalOPostFilter2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPostFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5129,6 +6226,52 @@ func (ec *executionContext) field_Region_communities_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PostFilter, error) {
+			return ec.unmarshalOPostFilter2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPostFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -5522,6 +6665,38 @@ func (ec *executionContext) fieldContext_ApproveCommunityPayload_community(_ con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArchivePostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.ArchivePostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArchivePostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArchivePostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArchivePostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6610,6 +7785,50 @@ func (ec *executionContext) fieldContext_Community_viewerRole(_ context.Context,
 	return graphql.NewScalarFieldContext("Community", field, true, true, "CommunityRole")
 }
 
+func (ec *executionContext) _Community_posts(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Community().Posts(ctx, obj, fc.Args["status"].(*publishing.Status), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*publishing.Post]) graphql.Marshaler {
+			return ec.marshalNPostConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_posts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Community",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Community_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Community_members(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6832,6 +8051,38 @@ func (ec *executionContext) fieldContext_ConfirmMediaUploadPayload_asset(_ conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreatePostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.CreatePostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatePostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7075,6 +8326,38 @@ func (ec *executionContext) fieldContext_EnableAccountPayload_account(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeaturePostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.FeaturePostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeaturePostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeaturePostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeaturePostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8446,6 +9729,358 @@ func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePost(ctx, fc.Args["input"].(model.CreatePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatePostPayload) graphql.Marshaler {
+			return ec.marshalNCreatePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatePostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePost(ctx, fc.Args["input"].(model.UpdatePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdatePostPayload) graphql.Marshaler {
+			return ec.marshalNUpdatePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdatePostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdatePostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitPost(ctx, fc.Args["input"].(model.SubmitPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitPostPayload) graphql.Marshaler {
+			return ec.marshalNSubmitPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitPostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishPost(ctx, fc.Args["input"].(model.PublishPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishPostPayload) graphql.Marshaler {
+			return ec.marshalNPublishPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishPostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectPost(ctx, fc.Args["input"].(model.RejectPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RejectPostPayload) graphql.Marshaler {
+			return ec.marshalNRejectPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectPostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archivePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archivePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchivePost(ctx, fc.Args["input"].(model.ArchivePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArchivePostPayload) graphql.Marshaler {
+			return ec.marshalNArchivePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchivePostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archivePost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArchivePostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archivePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_takeDownPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takeDownPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakeDownPost(ctx, fc.Args["input"].(model.TakeDownPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TakeDownPostPayload) graphql.Marshaler {
+			return ec.marshalNTakeDownPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takeDownPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TakeDownPostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takeDownPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_featurePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_featurePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FeaturePost(ctx, fc.Args["input"].(model.FeaturePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeaturePostPayload) graphql.Marshaler {
+			return ec.marshalNFeaturePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeaturePostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_featurePost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeaturePostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_featurePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10086,6 +11721,671 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Post_community(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Community(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_author(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_title(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_slug(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_body(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_bodyHtml(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_bodyHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BodyHTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_bodyHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_excerpt(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_excerpt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Excerpt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_excerpt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_cover(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_cover(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Cover(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalOMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_cover(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_media(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_media(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Media(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_media(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_tags(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, true, "String")
+}
+
+func (ec *executionContext) _Post_region(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_status(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v publishing.Status) graphql.Marshaler {
+			return ec.marshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "PostStatus")
+}
+
+func (ec *executionContext) _Post_statusNote(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_statusNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_statusNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_publishAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_publishAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_publishAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Post_featured(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_featured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Featured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_featured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Post_viewCount(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_viewCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_viewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Post_createdAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Post_updatedAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PostConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Post]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relay.Edge[*publishing.Post]) graphql.Marshaler {
+			return ec.marshalNPostEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PostConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Post]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPostᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PostConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Post]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PostEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Post]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PostEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Post]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublishPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.PublishPostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishPostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishPostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublishPostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10320,6 +12620,94 @@ func (ec *executionContext) fieldContext_Query_communityMap(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_communityMap_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_post(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Post(ctx, fc.Args["communitySlug"].(string), fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_post(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_post_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_posts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Posts(ctx, fc.Args["filter"].(*model.PostFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*publishing.Post]) graphql.Marshaler {
+			return ec.marshalNPostConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_posts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10886,6 +13274,50 @@ func (ec *executionContext) fieldContext_Region_children(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_posts(ctx context.Context, field graphql.CollectedField, obj *region.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Posts(ctx, obj, fc.Args["filter"].(*model.PostFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*publishing.Post]) graphql.Marshaler {
+			return ec.marshalNPostConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_posts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Region_communities(ctx context.Context, field graphql.CollectedField, obj *region.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11172,6 +13604,38 @@ func (ec *executionContext) fieldContext_RejectCommunityPayload_community(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RejectPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.RejectPostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectPostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectPostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectPostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11511,6 +13975,38 @@ func (ec *executionContext) fieldContext_SubmitCommunityPayload_community(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _SubmitPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.SubmitPostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitPostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitPostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitPostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SuspendCommunityPayload_community(ctx context.Context, field graphql.CollectedField, obj *model.SuspendCommunityPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11543,6 +14039,38 @@ func (ec *executionContext) fieldContext_SuspendCommunityPayload_community(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _TakeDownPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.TakeDownPostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TakeDownPostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TakeDownPostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TakeDownPostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateCommunityPayload_community(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCommunityPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11570,6 +14098,38 @@ func (ec *executionContext) fieldContext_UpdateCommunityPayload_community(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdatePostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePostPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdatePostPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdatePostPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdatePostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12873,6 +15433,48 @@ func UnmarshalApproveCommunityInput(ctx context.Context, raw any) (model.Approve
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputArchivePostInput(ctx context.Context, obj any) (model.ArchivePostInput, error) {
+	var it model.ArchivePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalArchivePostInput unmarshals raw into the ArchivePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalArchivePostInput(ctx context.Context, raw any) (model.ArchivePostInput, error) {
+	var out model.ArchivePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArchivePostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangeMemberRoleInput(ctx context.Context, obj any) (model.ChangeMemberRoleInput, error) {
 	var it model.ChangeMemberRoleInput
 	if obj == nil {
@@ -13041,6 +15643,104 @@ func UnmarshalConfirmMediaUploadInput(ctx context.Context, raw any) (model.Confi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, obj any) (model.CreatePostInput, error) {
+	var it model.CreatePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"communityId", "title", "body", "excerpt", "tags", "coverId", "mediaIds", "regionCode", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "excerpt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excerpt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Excerpt = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "coverId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coverId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoverID = data
+		case "mediaIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mediaIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MediaIds = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePostInput unmarshals raw into the CreatePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePostInput(ctx context.Context, raw any) (model.CreatePostInput, error) {
+	var out model.CreatePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDisableAccountInput(ctx context.Context, obj any) (model.DisableAccountInput, error) {
 	var it model.DisableAccountInput
 	if obj == nil {
@@ -13136,6 +15836,55 @@ func (ec *executionContext) unmarshalInputEnableAccountInput(ctx context.Context
 func UnmarshalEnableAccountInput(ctx context.Context, raw any) (model.EnableAccountInput, error) {
 	var out model.EnableAccountInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnableAccountInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFeaturePostInput(ctx context.Context, obj any) (model.FeaturePostInput, error) {
+	var it model.FeaturePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId", "featured"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		case "featured":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("featured"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Featured = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeaturePostInput unmarshals raw into the FeaturePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeaturePostInput(ctx context.Context, raw any) (model.FeaturePostInput, error) {
+	var out model.FeaturePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeaturePostInput", raw, &out)
 	return out, err
 }
 
@@ -13482,6 +16231,139 @@ func UnmarshalMarkNotificationsReadInput(ctx context.Context, raw any) (model.Ma
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPostFilter(ctx context.Context, obj any) (model.PostFilter, error) {
+	var it model.PostFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCode", "communityId", "tags", "featured", "from", "to", "search"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "featured":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("featured"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Featured = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPostFilter unmarshals raw into the PostFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPostFilter(ctx context.Context, raw any) (model.PostFilter, error) {
+	var out model.PostFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PostFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishPostInput(ctx context.Context, obj any) (model.PublishPostInput, error) {
+	var it model.PublishPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId", "publishAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		case "publishAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishPostInput unmarshals raw into the PublishPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishPostInput(ctx context.Context, raw any) (model.PublishPostInput, error) {
+	var out model.PublishPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishPostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefreshSessionInput(ctx context.Context, obj any) (model.RefreshSessionInput, error) {
 	var it model.RefreshSessionInput
 	if obj == nil {
@@ -13759,6 +16641,55 @@ func (ec *executionContext) unmarshalInputRejectCommunityInput(ctx context.Conte
 func UnmarshalRejectCommunityInput(ctx context.Context, raw any) (model.RejectCommunityInput, error) {
 	var out model.RejectCommunityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectCommunityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRejectPostInput(ctx context.Context, obj any) (model.RejectPostInput, error) {
+	var it model.RejectPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectPostInput unmarshals raw into the RejectPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectPostInput(ctx context.Context, raw any) (model.RejectPostInput, error) {
+	var out model.RejectPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectPostInput", raw, &out)
 	return out, err
 }
 
@@ -14186,6 +17117,48 @@ func UnmarshalSubmitCommunityInput(ctx context.Context, raw any) (model.SubmitCo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubmitPostInput(ctx context.Context, obj any) (model.SubmitPostInput, error) {
+	var it model.SubmitPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitPostInput unmarshals raw into the SubmitPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitPostInput(ctx context.Context, raw any) (model.SubmitPostInput, error) {
+	var out model.SubmitPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitPostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSuspendCommunityInput(ctx context.Context, obj any) (model.SuspendCommunityInput, error) {
 	var it model.SuspendCommunityInput
 	if obj == nil {
@@ -14232,6 +17205,55 @@ func (ec *executionContext) unmarshalInputSuspendCommunityInput(ctx context.Cont
 func UnmarshalSuspendCommunityInput(ctx context.Context, raw any) (model.SuspendCommunityInput, error) {
 	var out model.SuspendCommunityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendCommunityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTakeDownPostInput(ctx context.Context, obj any) (model.TakeDownPostInput, error) {
+	var it model.TakeDownPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTakeDownPostInput unmarshals raw into the TakeDownPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTakeDownPostInput(ctx context.Context, raw any) (model.TakeDownPostInput, error) {
+	var out model.TakeDownPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TakeDownPostInput", raw, &out)
 	return out, err
 }
 
@@ -14375,6 +17397,97 @@ func UnmarshalUpdateCommunityInput(ctx context.Context, raw any) (model.UpdateCo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdatePostInput(ctx context.Context, obj any) (model.UpdatePostInput, error) {
+	var it model.UpdatePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postId", "title", "body", "excerpt", "tags", "coverId", "mediaIds", "regionCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "excerpt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excerpt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Excerpt = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "coverId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coverId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoverID = data
+		case "mediaIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mediaIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MediaIds = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePostInput unmarshals raw into the UpdatePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePostInput(ctx context.Context, raw any) (model.UpdatePostInput, error) {
+	var out model.UpdatePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUploadMediaInput(ctx context.Context, obj any) (model.UploadMediaInput, error) {
 	var it model.UploadMediaInput
 	if obj == nil {
@@ -14457,6 +17570,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Region(ctx, sel, obj)
+	case publishing.Post:
+		return ec._Post(ctx, sel, &obj)
+	case *publishing.Post:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Post(ctx, sel, obj)
 	case notify.Notification:
 		return ec._Notification(ctx, sel, &obj)
 	case *notify.Notification:
@@ -14678,6 +17798,39 @@ func (ec *executionContext) _ApproveCommunityPayload(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("ApproveCommunityPayload")
 		case "community":
 			out.Values[i] = ec._ApproveCommunityPayload_community(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var archivePostPayloadImplementors = []string{"ArchivePostPayload"}
+
+func (ec *executionContext) _ArchivePostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ArchivePostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, archivePostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArchivePostPayload")
+		case "post":
+			out.Values[i] = ec._ArchivePostPayload_post(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15072,6 +18225,12 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_viewerRole(ctx, field, obj)
 				})
+		case "posts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Community_posts(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -15209,6 +18368,39 @@ func (ec *executionContext) _ConfirmMediaUploadPayload(ctx context.Context, sel 
 	return out
 }
 
+var createPostPayloadImplementors = []string{"CreatePostPayload"}
+
+func (ec *executionContext) _CreatePostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreatePostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createPostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatePostPayload")
+		case "post":
+			out.Values[i] = ec._CreatePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var directUploadImplementors = []string{"DirectUpload"}
 
 func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.SelectionSet, obj *media.DirectUpload) graphql.Marshaler {
@@ -15320,6 +18512,39 @@ func (ec *executionContext) _EnableAccountPayload(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("EnableAccountPayload")
 		case "account":
 			out.Values[i] = ec._EnableAccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var featurePostPayloadImplementors = []string{"FeaturePostPayload"}
+
+func (ec *executionContext) _FeaturePostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeaturePostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, featurePostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeaturePostPayload")
+		case "post":
+			out.Values[i] = ec._FeaturePostPayload_post(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16079,6 +19304,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archivePost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archivePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "takeDownPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takeDownPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "featurePost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_featurePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerCommunity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerCommunity(ctx, field)
@@ -16487,6 +19768,250 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var postImplementors = []string{"Post", "Node"}
+
+func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *publishing.Post) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Post")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_id(ctx, field, obj)
+				})
+		case "community":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_community(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_author(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Post_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._Post_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Post_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bodyHtml":
+			out.Values[i] = ec._Post_bodyHtml(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "excerpt":
+			out.Values[i] = ec._Post_excerpt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cover":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_cover(ctx, field, obj)
+				})
+		case "media":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_media(ctx, field, obj)
+				})
+		case "tags":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_tags(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_region(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Post_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusNote":
+			out.Values[i] = ec._Post_statusNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishAt":
+			out.Values[i] = ec._Post_publishAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "featured":
+			out.Values[i] = ec._Post_featured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewCount":
+			out.Values[i] = ec._Post_viewCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Post_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Post_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var postConnectionImplementors = []string{"PostConnection"}
+
+func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.SelectionSet, obj *relay.Connection[*publishing.Post]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostConnection")
+		case "edges":
+			out.Values[i] = ec._PostConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PostConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PostConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var postEdgeImplementors = []string{"PostEdge"}
+
+func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*publishing.Post]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostEdge")
+		case "cursor":
+			out.Values[i] = ec._PostEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PostEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publishPostPayloadImplementors = []string{"PublishPostPayload"}
+
+func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PublishPostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishPostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishPostPayload")
+		case "post":
+			out.Values[i] = ec._PublishPostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -16541,6 +20066,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_communityMap(ctx, field)
+				})
+		case "post":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_post(ctx, field)
+				})
+		case "posts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_posts(ctx, field)
 				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -16690,6 +20227,12 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_children(ctx, field, obj)
+				})
+		case "posts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_posts(ctx, field, obj)
 				})
 		case "communities":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -16874,6 +20417,39 @@ func (ec *executionContext) _RejectCommunityPayload(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("RejectCommunityPayload")
 		case "community":
 			out.Values[i] = ec._RejectCommunityPayload_community(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rejectPostPayloadImplementors = []string{"RejectPostPayload"}
+
+func (ec *executionContext) _RejectPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RejectPostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectPostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectPostPayload")
+		case "post":
+			out.Values[i] = ec._RejectPostPayload_post(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17173,6 +20749,39 @@ func (ec *executionContext) _SubmitCommunityPayload(ctx context.Context, sel ast
 	return out
 }
 
+var submitPostPayloadImplementors = []string{"SubmitPostPayload"}
+
+func (ec *executionContext) _SubmitPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitPostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitPostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitPostPayload")
+		case "post":
+			out.Values[i] = ec._SubmitPostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var suspendCommunityPayloadImplementors = []string{"SuspendCommunityPayload"}
 
 func (ec *executionContext) _SuspendCommunityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SuspendCommunityPayload) graphql.Marshaler {
@@ -17206,6 +20815,39 @@ func (ec *executionContext) _SuspendCommunityPayload(ctx context.Context, sel as
 	return out
 }
 
+var takeDownPostPayloadImplementors = []string{"TakeDownPostPayload"}
+
+func (ec *executionContext) _TakeDownPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TakeDownPostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, takeDownPostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TakeDownPostPayload")
+		case "post":
+			out.Values[i] = ec._TakeDownPostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateCommunityPayloadImplementors = []string{"UpdateCommunityPayload"}
 
 func (ec *executionContext) _UpdateCommunityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateCommunityPayload) graphql.Marshaler {
@@ -17219,6 +20861,39 @@ func (ec *executionContext) _UpdateCommunityPayload(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("UpdateCommunityPayload")
 		case "community":
 			out.Values[i] = ec._UpdateCommunityPayload_community(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updatePostPayloadImplementors = []string{"UpdatePostPayload"}
+
+func (ec *executionContext) _UpdatePostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdatePostPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updatePostPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdatePostPayload")
+		case "post":
+			out.Values[i] = ec._UpdatePostPayload_post(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17719,6 +21394,19 @@ func (ec *executionContext) marshalNApproveCommunityPayload2ᚖgithubᚗcomᚋki
 	return ec._ApproveCommunityPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNArchivePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchivePostInput(ctx context.Context, v any) (model.ArchivePostInput, error) {
+	res, err := ec.unmarshalInputArchivePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNArchivePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchivePostPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArchivePostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArchivePostPayload!")
+		return graphql.Null
+	}
+	return ec._ArchivePostPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Entry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17961,6 +21649,19 @@ func (ec *executionContext) marshalNConfirmMediaUploadPayload2ᚖgithubᚗcomᚋ
 	return ec._ConfirmMediaUploadPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostInput(ctx context.Context, v any) (model.CreatePostInput, error) {
+	res, err := ec.unmarshalInputCreatePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreatePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreatePostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatePostPayload!")
+		return graphql.Null
+	}
+	return ec._CreatePostPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DirectUpload!")
@@ -18003,6 +21704,19 @@ func (ec *executionContext) marshalNEnableAccountPayload2ᚖgithubᚗcomᚋkimhu
 		return graphql.Null
 	}
 	return ec._EnableAccountPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeaturePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeaturePostInput(ctx context.Context, v any) (model.FeaturePostInput, error) {
+	res, err := ec.unmarshalInputFeaturePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeaturePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeaturePostPayload(ctx context.Context, sel ast.SelectionSet, v *model.FeaturePostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeaturePostPayload!")
+		return graphql.Null
+	}
+	return ec._FeaturePostPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Field) graphql.Marshaler {
@@ -18312,6 +22026,22 @@ func (ec *executionContext) marshalNMarkNotificationsReadPayload2ᚖgithubᚗcom
 	return ec._MarkNotificationsReadPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx context.Context, sel ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx context.Context, sel ast.SelectionSet, v *media.Asset) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MediaAsset!")
@@ -18574,6 +22304,105 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋin
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPost2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPostᚄ(ctx context.Context, sel ast.SelectionSet, v []*publishing.Post) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx context.Context, sel ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Post!")
+		return graphql.Null
+	}
+	return ec._Post(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPostConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*publishing.Post]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PostConnection!")
+		return graphql.Null
+	}
+	return ec._PostConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPostEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*publishing.Post]) graphql.Marshaler {
+	return ec._PostEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPostEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*publishing.Post]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPostEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx context.Context, v any) (publishing.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx context.Context, sel ast.SelectionSet, v publishing.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PostStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus = map[string]publishing.Status{
+		"DRAFT":      publishing.Draft,
+		"IN_REVIEW":  publishing.InReview,
+		"PUBLISHED":  publishing.Published,
+		"REJECTED":   publishing.Rejected,
+		"ARCHIVED":   publishing.Archived,
+		"TAKEN_DOWN": publishing.TakenDown,
+	}
+	marshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus = map[publishing.Status]string{
+		publishing.Draft:     "DRAFT",
+		publishing.InReview:  "IN_REVIEW",
+		publishing.Published: "PUBLISHED",
+		publishing.Rejected:  "REJECTED",
+		publishing.Archived:  "ARCHIVED",
+		publishing.TakenDown: "TAKEN_DOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNPublishPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostInput(ctx context.Context, v any) (model.PublishPostInput, error) {
+	res, err := ec.unmarshalInputPublishPostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublishPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostPayload(ctx context.Context, sel ast.SelectionSet, v *model.PublishPostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublishPostPayload!")
+		return graphql.Null
+	}
+	return ec._PublishPostPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRefreshSessionInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRefreshSessionInput(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 	res, err := ec.unmarshalInputRefreshSessionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18708,6 +22537,19 @@ func (ec *executionContext) marshalNRejectCommunityPayload2ᚖgithubᚗcomᚋkim
 	return ec._RejectCommunityPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRejectPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectPostInput(ctx context.Context, v any) (model.RejectPostInput, error) {
+	res, err := ec.unmarshalInputRejectPostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRejectPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectPostPayload(ctx context.Context, sel ast.SelectionSet, v *model.RejectPostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RejectPostPayload!")
+		return graphql.Null
+	}
+	return ec._RejectPostPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRemoveMemberInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRemoveMemberInput(ctx context.Context, v any) (model.RemoveMemberInput, error) {
 	res, err := ec.unmarshalInputRemoveMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18839,6 +22681,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNSubmitCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitCommunityInput(ctx context.Context, v any) (model.SubmitCommunityInput, error) {
 	res, err := ec.unmarshalInputSubmitCommunityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18852,6 +22723,19 @@ func (ec *executionContext) marshalNSubmitCommunityPayload2ᚖgithubᚗcomᚋkim
 	return ec._SubmitCommunityPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSubmitPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitPostInput(ctx context.Context, v any) (model.SubmitPostInput, error) {
+	res, err := ec.unmarshalInputSubmitPostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitPostPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitPostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubmitPostPayload!")
+		return graphql.Null
+	}
+	return ec._SubmitPostPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSuspendCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSuspendCommunityInput(ctx context.Context, v any) (model.SuspendCommunityInput, error) {
 	res, err := ec.unmarshalInputSuspendCommunityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18863,6 +22747,19 @@ func (ec *executionContext) marshalNSuspendCommunityPayload2ᚖgithubᚗcomᚋki
 		return graphql.Null
 	}
 	return ec._SuspendCommunityPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTakeDownPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownPostInput(ctx context.Context, v any) (model.TakeDownPostInput, error) {
+	res, err := ec.unmarshalInputTakeDownPostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTakeDownPostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownPostPayload(ctx context.Context, sel ast.SelectionSet, v *model.TakeDownPostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TakeDownPostPayload!")
+		return graphql.Null
+	}
+	return ec._TakeDownPostPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -18890,6 +22787,19 @@ func (ec *executionContext) marshalNUpdateCommunityPayload2ᚖgithubᚗcomᚋkim
 		return graphql.Null
 	}
 	return ec._UpdateCommunityPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdatePostInput(ctx context.Context, v any) (model.UpdatePostInput, error) {
+	res, err := ec.unmarshalInputUpdatePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdatePostPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdatePostPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdatePostPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdatePostPayload!")
+		return graphql.Null
+	}
+	return ec._UpdatePostPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
@@ -19518,6 +23428,59 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋkimhubᚋkimhubᚋgraph�
 	}
 	return ec._Node(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx context.Context, sel ast.SelectionSet, v *publishing.Post) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Post(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPostFilter2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPostFilter(ctx context.Context, v any) (*model.PostFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPostFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx context.Context, v any) (*publishing.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx context.Context, sel ast.SelectionSet, v *publishing.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus = map[string]publishing.Status{
+		"DRAFT":      publishing.Draft,
+		"IN_REVIEW":  publishing.InReview,
+		"PUBLISHED":  publishing.Published,
+		"REJECTED":   publishing.Rejected,
+		"ARCHIVED":   publishing.Archived,
+		"TAKEN_DOWN": publishing.TakenDown,
+	}
+	marshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus = map[publishing.Status]string{
+		publishing.Draft:     "DRAFT",
+		publishing.InReview:  "IN_REVIEW",
+		publishing.Published: "PUBLISHED",
+		publishing.Rejected:  "REJECTED",
+		publishing.Archived:  "ARCHIVED",
+		publishing.TakenDown: "TAKEN_DOWN",
+	}
+)
 
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx context.Context, sel ast.SelectionSet, v *region.Region) graphql.Marshaler {
 	if v == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -152,6 +153,16 @@ func complexity() ComplexityRoot {
 		return pageCost(child, first, last)
 	}
 	c.Account.Memberships = func(child int) int { return 1 + 10*child }
+	c.Query.Posts = func(child int, _ *model.PostFilter, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Region.Posts = func(child int, _ *model.PostFilter, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Community.Posts = func(child int, _ *publishing.Status, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Post.Media = func(child int) int { return 1 + 10*child }
 	c.Community.Fields = func(child int) int { return 1 + 8*child }
 	// Each of these hashes a password (argon2id, 19 MiB): aliasing many
 	// into one request is refused by the complexity limit.

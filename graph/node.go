@@ -26,6 +26,7 @@ const (
 	typeCommunity    = "Community"
 	typeMembership   = "Membership"
 	typeNotification = "Notification"
+	typePost         = "Post"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -42,7 +43,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -62,6 +63,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Communities.GetMembership(ctx, access.ActorFrom(ctx), n)
 		case typeNotification:
 			return r.Svc.Notifications.Get(ctx, access.ActorFrom(ctx), n)
+		case typePost:
+			return r.Svc.Posts.Get(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)
@@ -112,3 +115,5 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error
 	}
 	return out, nil
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

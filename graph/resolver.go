@@ -9,6 +9,7 @@ import (
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
 )
@@ -18,6 +19,8 @@ import (
 // types; rules live in internal/.
 type Resolver struct {
 	Svc Services
+	// Views records who reads a post (nil: views are not counted).
+	Views *publishing.ViewRecorder
 }
 
 // Services are kimhub's domain services, as the resolvers see them.
@@ -30,6 +33,7 @@ type Services struct {
 	Media         *media.Service
 	Communities   *community.Service
 	Notifications *notify.Store
+	Posts         *publishing.Service
 }
 
 // deref returns what an optional argument points to, or def.

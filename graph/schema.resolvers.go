@@ -20,6 +20,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -86,17 +87,18 @@ func (r *accountResolver) Memberships(ctx context.Context, obj *account.Account)
 	if err != nil {
 		return nil, err
 	}
-	self := access.ActorFrom(ctx).AccountID == obj.ID
+	actor := access.ActorFrom(ctx)
+	self := actor.AccountID == obj.ID
 	out := []*community.Membership{}
 	for i := range all {
 		m := &all[i]
-		if !self {
-			if m.Status != community.Joined {
-				continue
-			}
-			if c, _, err := visibleCommunity(ctx, m.CommunityID); err != nil || c == nil {
-				continue
-			}
+		if !self && m.Status != community.Joined {
+			continue // others see memberships, not invitations or requests
+		}
+		if c, _, err := visibleCommunity(ctx, m.CommunityID); err != nil {
+			return nil, err
+		} else if c == nil && !community.InviteeMaySee(actor, m) {
+			continue
 		}
 		out = append(out, m)
 	}
@@ -214,6 +216,25 @@ func (r *communityResolver) ViewerRole(ctx context.Context, obj *community.Commu
 	return &role, nil
 }
 
+// Posts is the resolver for the posts field.
+func (r *communityResolver) Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error) {
+	if status != nil && *status != publishing.Published {
+		page, err := relay.NewPage(publishing.StatusCursorKind, pageArgs(first, after, last, before))
+		if err != nil {
+			return nil, err
+		}
+		conn, err := r.Svc.Posts.CommunityPosts(ctx, access.ActorFrom(ctx), obj.ID, *status, page)
+		return &conn, err
+	}
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(publishing.FeedCursorKind(""), args); err != nil {
+		return nil, err
+	}
+	conn, err := loader.For(ctx).CommunityPosts.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
+		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+	return &conn, err
+}
+
 // Members is the resolver for the members field.
 func (r *communityResolver) Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error) {
 	args := pageArgs(first, after, last, before)
@@ -318,9 +339,9 @@ func (r *membershipResolver) ID(ctx context.Context, obj *community.Membership) 
 func (r *membershipResolver) Community(ctx context.Context, obj *community.Membership) (*community.Community, error) {
 	c, _, err := visibleCommunity(ctx, obj.CommunityID)
 	if err == nil && c == nil {
-		// Reached through the account's own invitation: show it the
-		// community it is invited to.
-		if obj.AccountID == access.ActorFrom(ctx).AccountID {
+		// An invitee sees the community it is invited to; nobody else
+		// sees a hidden community through a membership.
+		if community.InviteeMaySee(access.ActorFrom(ctx), obj) {
 			return loader.Get(ctx, loader.For(ctx).Community, obj.CommunityID, "no such community")
 		}
 		err = apperr.NotFoundf("no such community")
@@ -331,6 +352,118 @@ func (r *membershipResolver) Community(ctx context.Context, obj *community.Membe
 // Account is the resolver for the account field.
 func (r *membershipResolver) Account(ctx context.Context, obj *community.Membership) (*account.Account, error) {
 	return loader.Get(ctx, loader.For(ctx).Account, obj.AccountID, "the account is missing")
+}
+
+// CreatePost is the resolver for the createPost field.
+func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePostInput) (*model.CreatePostPayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := draftInput(&input.Title, input.Body, input.Excerpt, input.Tags, input.CoverID, input.MediaIds, input.RegionCode)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Create(ctx, access.ActorFrom(ctx), cid, in, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreatePostPayload{Post: p}, nil
+}
+
+// UpdatePost is the resolver for the updatePost field.
+func (r *mutationResolver) UpdatePost(ctx context.Context, input model.UpdatePostInput) (*model.UpdatePostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	in, err := draftInput(input.Title, input.Body, input.Excerpt, input.Tags, input.CoverID, input.MediaIds, input.RegionCode)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Update(ctx, access.ActorFrom(ctx), id, in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdatePostPayload{Post: p}, nil
+}
+
+// SubmitPost is the resolver for the submitPost field.
+func (r *mutationResolver) SubmitPost(ctx context.Context, input model.SubmitPostInput) (*model.SubmitPostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Submit(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubmitPostPayload{Post: p}, nil
+}
+
+// PublishPost is the resolver for the publishPost field.
+func (r *mutationResolver) PublishPost(ctx context.Context, input model.PublishPostInput) (*model.PublishPostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Publish(ctx, access.ActorFrom(ctx), id, input.PublishAt)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PublishPostPayload{Post: p}, nil
+}
+
+// RejectPost is the resolver for the rejectPost field.
+func (r *mutationResolver) RejectPost(ctx context.Context, input model.RejectPostInput) (*model.RejectPostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Reject(ctx, access.ActorFrom(ctx), id, input.Note)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RejectPostPayload{Post: p}, nil
+}
+
+// ArchivePost is the resolver for the archivePost field.
+func (r *mutationResolver) ArchivePost(ctx context.Context, input model.ArchivePostInput) (*model.ArchivePostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.Archive(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ArchivePostPayload{Post: p}, nil
+}
+
+// TakeDownPost is the resolver for the takeDownPost field.
+func (r *mutationResolver) TakeDownPost(ctx context.Context, input model.TakeDownPostInput) (*model.TakeDownPostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.TakeDown(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TakeDownPostPayload{Post: p}, nil
+}
+
+// FeaturePost is the resolver for the featurePost field.
+func (r *mutationResolver) FeaturePost(ctx context.Context, input model.FeaturePostInput) (*model.FeaturePostPayload, error) {
+	id, err := int64ID(input.PostID, typePost, "postId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.SetFeatured(ctx, access.ActorFrom(ctx), id, input.Featured)
+	if err != nil {
+		return nil, err
+	}
+	return &model.FeaturePostPayload{Post: p}, nil
 }
 
 // RegisterCommunity is the resolver for the registerCommunity field.
@@ -723,6 +856,66 @@ func (r *notificationResolver) Read(ctx context.Context, obj *notify.Notificatio
 	return obj.ReadAt != nil, nil
 }
 
+// ID is the resolver for the id field.
+func (r *postResolver) ID(ctx context.Context, obj *publishing.Post) (string, error) {
+	return relay.ID(typePost, itoa64(obj.ID)), nil
+}
+
+// Community is the resolver for the community field.
+func (r *postResolver) Community(ctx context.Context, obj *publishing.Post) (*community.Community, error) {
+	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	if err == nil && c == nil {
+		err = apperr.NotFoundf("no such community")
+	}
+	return c, err
+}
+
+// Author is the resolver for the author field.
+func (r *postResolver) Author(ctx context.Context, obj *publishing.Post) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+}
+
+// Cover is the resolver for the cover field.
+func (r *postResolver) Cover(ctx context.Context, obj *publishing.Post) (*media.Asset, error) {
+	if obj.CoverID == nil {
+		return nil, nil
+	}
+	return r.readableAsset(ctx, *obj.CoverID)
+}
+
+// Media is the resolver for the media field.
+func (r *postResolver) Media(ctx context.Context, obj *publishing.Post) ([]*media.Asset, error) {
+	ids, err := loader.For(ctx).PostMedia.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*media.Asset{}
+	for _, id := range ids {
+		a, err := r.readableAsset(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Tags is the resolver for the tags field.
+func (r *postResolver) Tags(ctx context.Context, obj *publishing.Post) ([]string, error) {
+	tags, err := loader.For(ctx).PostTags.Load(ctx, obj.ID)
+	if tags == nil {
+		tags = []string{}
+	}
+	return tags, err
+}
+
+// Region is the resolver for the region field.
+func (r *postResolver) Region(ctx context.Context, obj *publishing.Post) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.RegionCode, "the region is missing")
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*account.Account, error) {
 	actor := access.ActorFrom(ctx)
@@ -778,6 +971,45 @@ func (r *queryResolver) CommunityMap(ctx context.Context, regionCode string, fie
 		return relay.ID(typeCommunity, strconv.FormatInt(id, 10))
 	})
 	return model.JSON(b), err
+}
+
+// Post is the resolver for the post field.
+func (r *queryResolver) Post(ctx context.Context, communitySlug string, slug string) (*publishing.Post, error) {
+	actor := access.ActorFrom(ctx)
+	c, err := r.Svc.Communities.BySlug(ctx, actor, communitySlug)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Svc.Posts.BySlug(ctx, actor, c.ID, slug)
+	if err != nil {
+		return nil, err
+	}
+	if r.Views != nil {
+		r.Views.Record(ctx, actor, p)
+	}
+	return p, nil
+}
+
+// Posts is the resolver for the posts field.
+func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error) {
+	by, keys, ff, err := feedFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	page, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	conns, err := r.Svc.Posts.Feed(ctx, by, keys, ff, page)
+	if err != nil {
+		return nil, err
+	}
+	key := ""
+	if len(keys) == 1 {
+		key = keys[0]
+	}
+	conn := conns[key]
+	return &conn, nil
 }
 
 // Notifications is the resolver for the notifications field.
@@ -850,6 +1082,23 @@ func (r *regionResolver) Children(ctx context.Context, obj *region.Region, first
 	return &conn, err
 }
 
+// Posts is the resolver for the posts field.
+func (r *regionResolver) Posts(ctx context.Context, obj *region.Region, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error) {
+	_, _, ff, err := feedFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	if filter != nil && (filter.RegionCode != nil || filter.CommunityID != nil) {
+		return nil, apperr.Invalid("filter", "Region.posts is the region's own subtree: leave regionCode and communityId out")
+	}
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), args); err != nil {
+		return nil, err
+	}
+	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: loader.EncodeFeed(ff)})
+	return &conn, err
+}
+
 // Communities is the resolver for the communities field.
 func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error) {
 	q, regionCode := communityQuery(filter, orderBy)
@@ -891,6 +1140,9 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Notification returns NotificationResolver implementation.
 func (r *Resolver) Notification() NotificationResolver { return &notificationResolver{r} }
 
+// Post returns PostResolver implementation.
+func (r *Resolver) Post() PostResolver { return &postResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -907,6 +1159,7 @@ type (
 	membershipResolver   struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }
 	notificationResolver struct{ *Resolver }
+	postResolver         struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	regionResolver       struct{ *Resolver }
 )

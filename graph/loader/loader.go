@@ -22,6 +22,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -37,6 +38,7 @@ type Stores struct {
 	Grants      *grant.Service
 	Media       *media.Service
 	Communities *community.Service
+	Posts       *publishing.Service
 }
 
 // Loaders are one request's batched readers.
@@ -65,6 +67,32 @@ type Loaders struct {
 	// the open invitations and requests.
 	CommunityMembers   *dataloadgen.Loader[PageKey[int64], relay.Connection[*community.Membership]]
 	AccountMemberships *dataloadgen.Loader[int64, []community.Membership]
+
+	PostTags  *dataloadgen.Loader[int64, []string]
+	PostMedia *dataloadgen.Loader[int64, []int64]
+	// RegionPosts and CommunityPosts page published feeds; Extra is the
+	// encoded FeedFilter.
+	RegionPosts    *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
+	CommunityPosts *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
+}
+
+// EncodeFeed makes a feed filter a loader key part.
+func EncodeFeed(f publishing.FeedFilter) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+func decodeFeed(s string) publishing.FeedFilter {
+	var f publishing.FeedFilter
+	_ = json.Unmarshal([]byte(s), &f)
+	return f
+}
+
+func feedLoader(s *publishing.Service, by publishing.By) *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]] {
+	return newPageLoader(func(extra string) string { return publishing.FeedCursorKind(decodeFeed(extra).Search) },
+		func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Post], error) {
+			return s.Feed(ctx, by, keys, decodeFeed(extra), p)
+		})
 }
 
 // CommunityQuery is the filter and order of a community list, as a
@@ -114,6 +142,10 @@ func New(s Stores) *Loaders {
 				return s.Communities.Members(ctx, ids, extra == "pending", p)
 			}),
 		AccountMemberships: newListLoader(s.Communities.MembershipsOf),
+		PostTags:           newListLoader(s.Posts.TagsOf),
+		PostMedia:          newListLoader(s.Posts.MediaOf),
+		RegionPosts:        feedLoader(s.Posts, publishing.ByRegion),
+		CommunityPosts:     feedLoader(s.Posts, publishing.ByCommunity),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -42,3 +43,9 @@ type NotificationConnection = relay.Connection[*notify.Notification]
 
 // NotificationEdge is one notification of a page.
 type NotificationEdge = relay.Edge[*notify.Notification]
+
+// PostConnection is a page of posts.
+type PostConnection = relay.Connection[*publishing.Post]
+
+// PostEdge is one post of a page.
+type PostEdge = relay.Edge[*publishing.Post]

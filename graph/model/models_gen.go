@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/session"
 )
 
@@ -58,6 +60,18 @@ type ApproveCommunityPayload struct {
 	Community *community.Community `json:"community"`
 }
 
+// Input of archivePost.
+type ArchivePostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+}
+
+// Result of archivePost.
+type ArchivePostPayload struct {
+	// The post, ARCHIVED.
+	Post *publishing.Post `json:"post"`
+}
+
 // Input of changeMemberRole.
 type ChangeMemberRoleInput struct {
 	// The community.
@@ -100,6 +114,34 @@ type ConfirmMediaUploadPayload struct {
 	Asset *media.Asset `json:"asset"`
 }
 
+// Input of createPost.
+type CreatePostInput struct {
+	// The community it is for.
+	CommunityID string `json:"communityId"`
+	// The title.
+	Title string `json:"title"`
+	// The body in Markdown.
+	Body *string `json:"body,omitempty"`
+	// A short summary; derived from the body if not given.
+	Excerpt *string `json:"excerpt,omitempty"`
+	// Tags.
+	Tags []string `json:"tags,omitempty"`
+	// A READY, PUBLIC image of yours or of the community.
+	CoverID *string `json:"coverId,omitempty"`
+	// READY, PUBLIC media of yours or of the community, in order.
+	MediaIds []string `json:"mediaIds,omitempty"`
+	// The region it is about; the community's domicile if not given.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Resending with the same key returns the first post instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of createPost.
+type CreatePostPayload struct {
+	// The DRAFT post.
+	Post *publishing.Post `json:"post"`
+}
+
 // Input of disableAccount.
 type DisableAccountInput struct {
 	// The account to disable.
@@ -126,6 +168,20 @@ type EnableAccountInput struct {
 type EnableAccountPayload struct {
 	// The enabled account.
 	Account *account.Account `json:"account"`
+}
+
+// Input of featurePost.
+type FeaturePostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+	// True to feature, false to unfeature.
+	Featured bool `json:"featured"`
+}
+
+// Result of featurePost.
+type FeaturePostPayload struct {
+	// The post.
+	Post *publishing.Post `json:"post"`
 }
 
 // A form field of a presigned POST.
@@ -248,6 +304,38 @@ type MarkNotificationsReadPayload struct {
 type Mutation struct {
 }
 
+// What a post feed shows.
+type PostFilter struct {
+	// Only posts about this region or below it.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Only this community's posts.
+	CommunityID *string `json:"communityId,omitempty"`
+	// Only posts with any of these tags.
+	Tags []string `json:"tags,omitempty"`
+	// Only featured posts (true) or only the others (false).
+	Featured *bool `json:"featured,omitempty"`
+	// Only posts published at or after this time.
+	From *time.Time `json:"from,omitempty"`
+	// Only posts published before this time.
+	To *time.Time `json:"to,omitempty"`
+	// Full-text search in Indonesian (stemmed: 'pertanian' finds 'petani'); the title weighs more than the body; results by relevance.
+	Search *string `json:"search,omitempty"`
+}
+
+// Input of publishPost.
+type PublishPostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+	// When it becomes public; now if not given or past.
+	PublishAt *time.Time `json:"publishAt,omitempty"`
+}
+
+// Result of publishPost.
+type PublishPostPayload struct {
+	// The post, PUBLISHED.
+	Post *publishing.Post `json:"post"`
+}
+
 // The entry points for reading.
 type Query struct {
 }
@@ -332,6 +420,20 @@ type RejectCommunityInput struct {
 type RejectCommunityPayload struct {
 	// The community.
 	Community *community.Community `json:"community"`
+}
+
+// Input of rejectPost.
+type RejectPostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+	// Why; shown to the author.
+	Note string `json:"note"`
+}
+
+// Result of rejectPost.
+type RejectPostPayload struct {
+	// The post, REJECTED.
+	Post *publishing.Post `json:"post"`
 }
 
 // Input of removeMember.
@@ -460,6 +562,18 @@ type SubmitCommunityPayload struct {
 	Community *community.Community `json:"community"`
 }
 
+// Input of submitPost.
+type SubmitPostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+}
+
+// Result of submitPost.
+type SubmitPostPayload struct {
+	// The post, IN_REVIEW.
+	Post *publishing.Post `json:"post"`
+}
+
 // Input of suspendCommunity.
 type SuspendCommunityInput struct {
 	// The community.
@@ -472,6 +586,20 @@ type SuspendCommunityInput struct {
 type SuspendCommunityPayload struct {
 	// The community.
 	Community *community.Community `json:"community"`
+}
+
+// Input of takeDownPost.
+type TakeDownPostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+	// Why; shown to the author.
+	Reason string `json:"reason"`
+}
+
+// Result of takeDownPost.
+type TakeDownPostPayload struct {
+	// The post, TAKEN_DOWN.
+	Post *publishing.Post `json:"post"`
 }
 
 // Input of updateCommunity: the fields given change, the others stay.
@@ -512,6 +640,32 @@ type UpdateCommunityInput struct {
 type UpdateCommunityPayload struct {
 	// The community.
 	Community *community.Community `json:"community"`
+}
+
+// Input of updatePost: the fields given change.
+type UpdatePostInput struct {
+	// The post.
+	PostID string `json:"postId"`
+	// The title.
+	Title *string `json:"title,omitempty"`
+	// The body in Markdown.
+	Body *string `json:"body,omitempty"`
+	// A short summary.
+	Excerpt *string `json:"excerpt,omitempty"`
+	// Tags; replaces the list.
+	Tags []string `json:"tags,omitempty"`
+	// The cover image.
+	CoverID *string `json:"coverId,omitempty"`
+	// Attachments; replaces the list.
+	MediaIds []string `json:"mediaIds,omitempty"`
+	// The region it is about.
+	RegionCode *string `json:"regionCode,omitempty"`
+}
+
+// Result of updatePost.
+type UpdatePostPayload struct {
+	// The post.
+	Post *publishing.Post `json:"post"`
 }
 
 // Input of uploadMedia.

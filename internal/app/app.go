@@ -24,6 +24,7 @@ import (
 	"github.com/kimhub/kimhub/internal/demo"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/server"
@@ -256,6 +257,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	svc := NewServices(db, store, cfg, log)
+	svc.Views = publishing.NewViewRecorder(ctx, svc.Posts, log)
 	handler := server.Handler(server.Options{
 		GraphQL:  GraphQLHandler(svc, cfg),
 		GraphiQL: cfg.GraphiQL,
@@ -280,6 +282,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go pruneRateLimits(ctx, &ratelimit.Limiter{DB: db}, log)
+	go every(ctx, time.Minute, func(time.Time) {
+		if _, err := svc.Posts.AggregateViews(ctx); err != nil {
+			log.Warn("aggregate views", "err", err)
+		}
+	})
 	if cfg.Media.JanitorInterval > 0 {
 		go every(ctx, cfg.Media.JanitorInterval, func(now time.Time) { runJanitor(ctx, svc.Media, now, log) })
 	}

@@ -263,3 +263,34 @@ func TestCommunityMutationsAndNotifications(t *testing.T) {
 		t.Fatalf("memberships as the public sees them: %+v", other.Node.Memberships)
 	}
 }
+
+// TestMembershipsDoNotRevealHiddenCommunities: a pending request to a
+// community that is then suspended shows nothing of it.
+func TestMembershipsDoNotRevealHiddenCommunities(t *testing.T) {
+	s := start(t, nil)
+	warga := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+	kukar := s.logIn(t, "admin.kukar@demo.kimhub.id", demo.Password).AccessToken
+	var c struct {
+		Community struct{ ID string } `json:"community"`
+	}
+	s.query(t, `{ community(slug: "kim-bukit-biru") { id } }`, nil).decode(t, &c)
+	s.queryAs(t, kukar, `mutation($id: ID!) { suspendCommunity(input: {communityId: $id, reason: "uji"}) { community { status } } }`,
+		map[string]any{"id": c.Community.ID}).decode(t, &struct{}{})
+	var me struct {
+		Me struct {
+			Memberships []struct {
+				Status    string
+				Community struct{ Slug, Status string }
+			}
+		} `json:"me"`
+	}
+	s.queryAs(t, warga, `{ me { memberships { status community { slug status } } } }`, nil).decode(t, &me)
+	for _, m := range me.Me.Memberships {
+		if m.Community.Slug == "kim-bukit-biru" {
+			t.Fatalf("the suspended community shows through a join request: %+v", m)
+		}
+	}
+	if len(me.Me.Memberships) != 1 {
+		t.Fatalf("memberships: %+v", me.Me.Memberships)
+	}
+}

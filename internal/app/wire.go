@@ -20,6 +20,7 @@ import (
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
@@ -36,6 +37,10 @@ type Services struct {
 	Media         *media.Service
 	Communities   *community.Service
 	Notifications *notify.Store
+	Posts         *publishing.Service
+	// Views records post views in the background; set by serve (nil: not
+	// counted).
+	Views *publishing.ViewRecorder
 }
 
 // NewServices builds every service over db and the media bucket.
@@ -55,6 +60,7 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Media:         m,
 		Communities:   communities,
 		Notifications: &notify.Store{DB: db},
+		Posts:         &publishing.Service{DB: db},
 	}
 }
 
@@ -78,15 +84,15 @@ func OpenStorage(ctx context.Context, cfg config.Config) (*storage.Store, error)
 // GraphQLHandler is the /graphql endpoint with everything in front of it:
 // the body limit, authentication, and per-request loaders.
 func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
-	r := &graph.Resolver{Svc: graph.Services{
+	r := &graph.Resolver{Views: s.Views, Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
-		Communities: s.Communities, Notifications: s.Notifications,
+		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -212,4 +213,21 @@ func (p *Profile) normalize() error {
 		return apperr.Invalid("fields", "choose at most 8 fields")
 	}
 	return nil
+}
+
+// changed names the fields a profile edit sets, for the audit trail.
+func (p Profile) changed() []string {
+	var out []string
+	for name, set := range map[string]bool{
+		"name": p.Name != nil, "slug": p.Slug != nil, "category": p.Category != nil, "fields": p.Fields != nil,
+		"domicileCode": p.DomicileCode != nil, "description": p.Description != nil, "logoId": p.LogoID != nil,
+		"decreeId": p.DecreeID != nil, "contactEmail": p.ContactEmail != nil, "contactPhone": p.ContactPhone != nil,
+		"socialLinks": p.SocialLinks != nil, "location": p.Latitude != nil, "foundedOn": p.FoundedOn != nil,
+	} {
+		if set {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -242,7 +242,7 @@ func TestRegistrationWorkflowByRoleAndScope(t *testing.T) {
 	// The audit trail and the notifications.
 	var actions []string
 	f.db.Select(&actions, `SELECT action FROM audit_entries WHERE target_type = 'Community' AND target_id = $1 ORDER BY id`, fmt.Sprint(c.ID))
-	if got := strings.Join(actions, " "); got != "community.register community.submit community.approve community.suspend community.reinstate" {
+	if got := strings.Join(actions, " "); got != "community.register community.update community.update community.submit community.approve community.suspend community.reinstate" {
 		t.Fatalf("audit: %s", got)
 	}
 	var kinds []string
@@ -382,5 +382,50 @@ func TestMembersAndTheLastChair(t *testing.T) {
 	got, _ = f.svc.Get(f.ctx, access.Anonymous, c.ID)
 	if got.MemberCount != 2 {
 		t.Fatalf("member count after leaving %d", got.MemberCount)
+	}
+}
+
+func TestRegisterResentConcurrentlyGivesOneCommunity(t *testing.T) {
+	f := setup(t)
+	ids := make(chan int64, 8)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := f.svc.Register(f.ctx, f.chair, community.Profile{Name: ptr("KIM Sama"), Slug: ptr("kim-sama"), Category: ptr(community.KIM)}, "same-key")
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- c.ID
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a resend failed: %v", err)
+	}
+	var first int64
+	for id := range ids {
+		if first == 0 {
+			first = id
+		} else if id != first {
+			t.Fatalf("two communities: %d and %d", first, id)
+		}
+	}
+}
+
+func TestAnAttachedDecreeStaysWithItsCommunity(t *testing.T) {
+	f := setup(t)
+	a := f.submitted(t, "kim-a", "64.02.01.2001")
+	b, err := f.svc.Register(f.ctx, f.chair, community.Profile{Name: ptr("KIM B"), Slug: ptr("kim-b"), Category: ptr(community.KIM)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(f.ctx, f.chair, b.ID, community.Profile{DecreeID: a.DecreeID}); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("moving A's decree to B: %v", err)
 	}
 }

@@ -135,7 +135,7 @@ func (s *Service) memberChange(ctx context.Context, actor access.Actor, communit
 			if err != nil {
 				return err
 			}
-			if m == nil || m.Status != Invited {
+			if m == nil || !InviteeMaySee(actor, m) {
 				return apperr.NotFoundf("no such community")
 			}
 		}
@@ -224,7 +224,7 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, communityID, a
 		out = m
 		if status == Invited {
 			return notify.Send(ctx, tx, []int64{accountID}, notify.Message{Kind: "MEMBERSHIP_INVITED",
-				Title: fmt.Sprintf("You are invited to join %s as %s", c.Name, role), TargetType: "Community", TargetID: fmt.Sprint(c.ID)})
+				Title: fmt.Sprintf("You are invited to join %s as %s", c.Name, role), TargetType: "Membership", TargetID: fmt.Sprint(m.ID)})
 		}
 		return nil
 	})

@@ -65,6 +65,13 @@ func visibility(actor access.Actor, arg func(any) string) string {
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
+// InviteeMaySee reports whether actor, not otherwise allowed to see a
+// community, sees it through m: only as the invitee of an open invitation,
+// so that the invitation can be answered.
+func InviteeMaySee(actor access.Actor, m *Membership) bool {
+	return actor.SignedIn() && m.AccountID == actor.AccountID && m.Status == Invited
+}
+
 // MayView reports whether actor may see c, given the actor's role in it.
 func MayView(actor access.Actor, c *Community, role access.CommunityRole) bool {
 	if c.Status == Active {
@@ -326,7 +333,7 @@ func (s *Service) GetMembership(ctx context.Context, actor access.Actor, id int6
 	if err := s.DB.GetContext(ctx, &m, `SELECT `+membershipColumns+` FROM memberships WHERE id = $1`, id); err != nil {
 		return nil, postgres.MapError(err, "get membership", "no such membership")
 	}
-	if actor.SignedIn() && m.AccountID == actor.AccountID {
+	if InviteeMaySee(actor, &m) {
 		return &m, nil
 	}
 	c, err := s.Get(ctx, actor, m.CommunityID)

@@ -75,8 +75,9 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 			VALUES ($1, $2, 'CHAIR', 'ACTIVE', now())`, c.ID, actor.AccountID); err != nil {
 			return err
 		}
-		p.Name, p.Slug, p.Category = nil, nil, nil
-		if err := s.apply(ctx, tx, actor, &c, p); err != nil {
+		rest := p // the name, slug and category are written; the rest follows
+		rest.Name, rest.Slug, rest.Category = nil, nil, nil
+		if err := s.apply(ctx, tx, actor, &c, rest); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, actor.AccountID, "community.register", "Community", fmt.Sprint(c.ID), deref(c.DomicileCode), "", nil); err != nil {
@@ -87,6 +88,13 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 	var replay idempotency.ErrReplayed
 	if errors.As(err, &replay) {
 		return s.Get(ctx, actor, replay.ResultID)
+	}
+	if apperr.Is(err, apperr.Conflict) && key != "" {
+		// A resend racing its first request waits on the slug, then finds
+		// the slug taken by that request: answer with its result.
+		if id, lerr := idempotency.Lookup(ctx, s.DB, actor.AccountID, opRegister, key); lerr == nil && id != 0 {
+			return s.Get(ctx, actor, id)
+		}
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "register community", "")
@@ -118,7 +126,11 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, p Pr
 			return apperr.New(apperr.InvalidTransition, "the community is %s: its slug, domicile and decree change only in DRAFT or REJECTED", c.Status).
 				With("state", string(c.Status))
 		}
-		return s.apply(ctx, tx, actor, c, p)
+		if err := s.apply(ctx, tx, actor, c, p); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.AccountID, "community.update", "Community", fmt.Sprint(id), deref(c.DomicileCode), "",
+			map[string]any{"fields": p.changed()})
 	})
 	if err != nil {
 		return nil, postgres.MapError(err, "update community", "")
@@ -229,6 +241,9 @@ func attachAsset(ctx context.Context, tx *sqlx.Tx, actor access.Actor, assetID i
 	err := tx.GetContext(ctx, &a, `SELECT owner_id, community_id, visibility, status, content_type FROM media_assets WHERE id = $1 FOR UPDATE`, assetID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && a.OwnerID != actor.AccountID && (a.CommunityID == nil || *a.CommunityID != c.ID)) {
 		return apperr.Invalid(field, "no such media asset of yours")
+	}
+	if err == nil && a.CommunityID != nil && *a.CommunityID != c.ID {
+		return apperr.Invalid(field, "this asset belongs to another community")
 	}
 	if err != nil {
 		return err
