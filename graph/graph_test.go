@@ -158,3 +158,71 @@ func TestCommunityTreeStatementsDoNotGrowWithRows(t *testing.T) {
 		t.Fatalf("statements: %d for %d rows, %d for %d rows", small, smallRows, large, largeRows)
 	}
 }
+
+// TestFeedStatementsDoNotGrowWithPageSize: a feed of posts with author,
+// community, cover (its small variant's URL) and tags costs the same number
+// of statements for 5 posts as for 50.
+func TestFeedStatementsDoNotGrowWithPageSize(t *testing.T) {
+	testenv.DB(t)
+	db, count := testenv.CountingDB(t)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Limits.MaxComplexity = 1_000_000
+	svc := app.NewServices(db, nil, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := svc.Regions.Import(context.Background(), strings.NewReader(kaltim(t)), nil); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO accounts (name, email, password_hash) SELECT 'Penulis ' || i, 'p' || i || '@t.id', 'x' FROM generate_series(1, 10) i`)
+	db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, 5) i`)
+	db.MustExec(`INSERT INTO media_assets (owner_id, object_key, visibility, status, upload_method, content_type, size_bytes, width, height, ready_at)
+		SELECT 1, 'public/x/' || i || '.jpg', 'PUBLIC', 'READY', 'GRAPHQL', 'image/jpeg', 100, 800, 600, now() FROM generate_series(1, 60) i`)
+	db.MustExec(`INSERT INTO media_variants (asset_id, variant, object_key, width, height, size_bytes)
+		SELECT id, 'SMALL', object_key || '-small.jpg', 320, 240, 10 FROM media_assets`)
+	db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, body, region_code, status, publish_at, cover_id)
+		SELECT (i % 5) + 1, (i % 10) + 1, 'Berita ' || i, 'berita-' || i, 'isi', '64.02.06.1001', 'PUBLISHED', now() - i * interval '1 minute', i
+		FROM generate_series(1, 60) i`)
+	db.MustExec(`INSERT INTO post_tags (post_id, tag) SELECT id, 'desa' FROM posts`)
+	srv := httptest.NewServer(app.GraphQLHandler(svc, cfg))
+	defer srv.Close()
+	statements := func(n int) (int64, int) {
+		doc := `query($n: Int) { posts(filter: {regionCode: "64.02"}, first: $n) { nodes {
+			title author { name } community { name } cover { url(variant: SMALL) } tags } } }`
+		body, _ := json.Marshal(map[string]any{"query": doc, "variables": map[string]any{"n": n}})
+		before := count.Load()
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data struct {
+				Posts struct {
+					Nodes []struct {
+						Cover struct{ URL string }
+						Tags  []string
+					}
+				}
+			}
+			Errors []any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("%v %v", err, out.Errors)
+		}
+		if len(out.Data.Posts.Nodes) > 0 && (!strings.HasSuffix(out.Data.Posts.Nodes[0].Cover.URL, "-small.jpg") || len(out.Data.Posts.Nodes[0].Tags) != 1) {
+			t.Fatalf("node: %+v", out.Data.Posts.Nodes[0])
+		}
+		return count.Load() - before, len(out.Data.Posts.Nodes)
+	}
+	small, smallRows := statements(5)
+	large, largeRows := statements(50)
+	t.Logf("%d posts: %d statements; %d posts: %d statements", smallRows, small, largeRows, large)
+	if smallRows != 5 || largeRows != 50 {
+		t.Fatalf("rows %d %d", smallRows, largeRows)
+	}
+	if large > 2*small || large > 12 {
+		t.Fatalf("statements: %d for 5 posts, %d for 50", small, large)
+	}
+}

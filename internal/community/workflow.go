@@ -66,6 +66,12 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 	}
 	var c Community
 	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opRegister, key); err != nil || id != 0 {
+			if err == nil {
+				err = idempotency.ErrReplayed{ResultID: id}
+			}
+			return err
+		}
 		err := tx.GetContext(ctx, &c, `INSERT INTO communities (name, slug, category, member_count, created_by)
 			VALUES ($1, $2, $3, 1, $4) RETURNING `+columns, *p.Name, *p.Slug, *p.Category, actor.AccountID)
 		if err != nil {
@@ -88,13 +94,6 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 	var replay idempotency.ErrReplayed
 	if errors.As(err, &replay) {
 		return s.Get(ctx, actor, replay.ResultID)
-	}
-	if apperr.Is(err, apperr.Conflict) && key != "" {
-		// A resend racing its first request waits on the slug, then finds
-		// the slug taken by that request: answer with its result.
-		if id, lerr := idempotency.Lookup(ctx, s.DB, actor.AccountID, opRegister, key); lerr == nil && id != 0 {
-			return s.Get(ctx, actor, id)
-		}
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "register community", "")

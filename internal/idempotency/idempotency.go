@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -73,4 +74,19 @@ func Record(ctx context.Context, tx *sqlx.Tx, accountID int64, operation, key st
 		return ErrReplayed{ResultID: id}
 	}
 	return err
+}
+
+// Claim, inside the creating transaction, waits for any other request with
+// the same key to finish and returns its result (0 if there is none): with
+// it, a resend that races its first request replays it instead of failing
+// on whatever the first one created.
+func Claim(ctx context.Context, tx *sqlx.Tx, accountID int64, operation, key string) (int64, error) {
+	if key == "" {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+		fmt.Sprintf("%d|%s|%s", accountID, operation, key)); err != nil {
+		return 0, err
+	}
+	return Lookup(ctx, tx, accountID, operation, key)
 }

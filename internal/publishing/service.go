@@ -94,6 +94,17 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 	}
 	var p Post
 	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opCreate, key); err != nil || id != 0 {
+			if err == nil {
+				err = idempotency.ErrReplayed{ResultID: id}
+			}
+			return err
+		}
+		// Posts of one community are created one at a time, so that two
+		// with the same title get different slugs.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, communityID); err != nil {
+			return err
+		}
 		sc, err := loadScope(ctx, tx, actor.AccountID, communityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
@@ -180,6 +191,9 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 		}
 		if in.Title != nil {
 			set("title", *in.Title)
+			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, p.CommunityID); err != nil {
+				return err
+			}
 			slug, err := freeSlug(ctx, tx, p.CommunityID, Slugify(*in.Title), p.ID)
 			if err != nil {
 				return err

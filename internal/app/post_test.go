@@ -1,0 +1,122 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kimhub/kimhub/internal/demo"
+)
+
+func TestPostsThroughTheAPI(t *testing.T) {
+	s := start(t, nil)
+	warga := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+	editor := s.logIn(t, "editor@demo.kimhub.id", demo.Password).AccessToken
+	kukar := s.logIn(t, "admin.kukar@demo.kimhub.id", demo.Password).AccessToken
+	var c struct {
+		Community struct{ ID string } `json:"community"`
+	}
+	s.query(t, `{ community(slug: "kim-jahab-maju") { id } }`, nil).decode(t, &c)
+	cover := uploaded(t, s.upload(t, warga, "sawah.png", pngFile(t, 64, 48), nil))
+	const create = `mutation($c: ID!, $cover: ID!) { createPost(input: {communityId: $c, title: "Panen Padi di Jahab",
+		body: "Warga **memanen** padi. <script>alert(1)</script> [x](javascript:alert(1))", tags: ["Pertanian", "desa"],
+		coverId: $cover, idempotencyKey: "post-1"}) { post { id slug status bodyHtml excerpt tags cover { id } } } }`
+	var r1, r2 struct {
+		CreatePost struct {
+			Post struct {
+				ID, Slug, Status, BodyHTML, Excerpt string
+				Tags                                []string
+			}
+		} `json:"createPost"`
+	}
+	vars := map[string]any{"c": c.Community.ID, "cover": cover.ID}
+	s.queryAs(t, warga, create, vars).decode(t, &r1)
+	s.queryAs(t, warga, create, vars).decode(t, &r2)
+	p := r1.CreatePost.Post
+	if p.ID != r2.CreatePost.Post.ID || p.Status != "DRAFT" || p.Slug != "panen-padi-di-jahab" || strings.Contains(p.BodyHTML, "<script") ||
+		strings.Contains(p.BodyHTML, "javascript:") || !strings.Contains(p.BodyHTML, "<strong>memanen</strong>") || strings.Join(p.Tags, ",") != "desa,pertanian" {
+		t.Fatalf("created: %+v / %+v", p, r2.CreatePost.Post)
+	}
+	const byNode = `query($id: ID!) { node(id: $id) { ... on Post { status } } }`
+	if c := s.query(t, byNode, map[string]any{"id": p.ID}).code(t); c != "NOT_FOUND" {
+		t.Fatalf("the public reads a draft: %s", c)
+	}
+	move := func(token, doc string) gqlResponse { return s.queryAs(t, token, doc, map[string]any{"id": p.ID}) }
+	move(warga, `mutation($id: ID!) { submitPost(input: {postId: $id}) { post { status } } }`).decode(t, &struct{}{})
+	if c := move(warga, `mutation($id: ID!) { publishPost(input: {postId: $id}) { post { status } } }`).code(t); c != "FORBIDDEN" {
+		t.Fatalf("a MEMBER publishes: %s", c)
+	}
+	move(editor, `mutation($id: ID!) { publishPost(input: {postId: $id}) { post { status } } }`).decode(t, &struct{}{})
+	move(kukar, `mutation($id: ID!) { featurePost(input: {postId: $id, featured: true}) { post { featured } } }`).decode(t, &struct{}{})
+	var read struct {
+		Post struct {
+			Title, Status string
+			Featured      bool
+			Author        struct{ Name string }
+			Community     struct{ Name string }
+			Cover         struct{ URL string }
+		} `json:"post"`
+		Feed struct {
+			Nodes []struct{ Title string }
+		} `json:"feed"`
+		Region struct {
+			Posts struct {
+				Nodes []struct{ Title string }
+			}
+		} `json:"region"`
+	}
+	s.query(t, `{ post(communitySlug: "kim-jahab-maju", slug: "panen-padi-di-jahab") { title status featured author { name } community { name } cover { url(variant: SMALL) } }
+		feed: posts(filter: {search: "memanen", featured: true}) { nodes { title } }
+		region(code: "64.02.06") { posts(filter: {tags: ["desa"]}) { nodes { title } } } }`, nil).decode(t, &read)
+	if read.Post.Status != "PUBLISHED" || !read.Post.Featured || read.Post.Author.Name != "Warga Desa" || !strings.HasSuffix(read.Post.Cover.URL, "-small.jpg") ||
+		len(read.Feed.Nodes) != 1 || len(read.Region.Posts.Nodes) != 1 {
+		t.Fatalf("reading: %+v", read)
+	}
+	// A reader's views count once a day; Go's client counts as a crawler
+	// (the read above), a phone's browser does not.
+	for i := 0; i < 3; i++ {
+		body := strings.NewReader(`{"query":"{ post(communitySlug: \"kim-jahab-maju\", slug: \"panen-padi-di-jahab\") { title } }"}`)
+		req, _ := http.NewRequest("POST", s.url+"/graphql", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 13) Chrome/120 Mobile")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	svc := servicesFor(t)
+	var n int
+	for i := 0; i < 100 && n == 0; i++ { // the view is written in the background
+		time.Sleep(20 * time.Millisecond)
+		n, _ = svc.Posts.AggregateViews(context.Background())
+	}
+	var v struct {
+		Node struct{ ViewCount int } `json:"node"`
+	}
+	s.query(t, `query($id: ID!) { node(id: $id) { ... on Post { viewCount } } }`, map[string]any{"id": p.ID}).decode(t, &v)
+	if v.Node.ViewCount != 1 {
+		t.Fatalf("view count %d", v.Node.ViewCount)
+	}
+	// Taken down: gone from the public on every path.
+	move(kukar, `mutation($id: ID!) { takeDownPost(input: {postId: $id, reason: "hoaks"}) { post { status } } }`).decode(t, &struct{}{})
+	if c := s.query(t, `{ post(communitySlug: "kim-jahab-maju", slug: "panen-padi-di-jahab") { title } }`, nil).code(t); c != "NOT_FOUND" {
+		t.Fatalf("a taken-down post by slug: %s", c)
+	}
+	if c := s.query(t, byNode, map[string]any{"id": p.ID}).code(t); c != "NOT_FOUND" {
+		t.Fatalf("a taken-down post by id: %s", c)
+	}
+	var feed struct {
+		Posts struct {
+			Nodes []struct{ Title string }
+		} `json:"posts"`
+	}
+	s.query(t, `{ posts { nodes { title } } }`, nil).decode(t, &feed)
+	for _, x := range feed.Posts.Nodes {
+		if x.Title == "Panen Padi di Jahab" {
+			t.Fatal("a taken-down post in the feed")
+		}
+	}
+}

@@ -1,0 +1,360 @@
+package publishing_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/publishing"
+	"github.com/kimhub/kimhub/internal/region"
+	"github.com/kimhub/kimhub/internal/relay"
+	"github.com/kimhub/kimhub/internal/reqlog"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+const tree = `code,name
+64,Kalimantan Timur
+64.01,Kabupaten Paser
+64.01.01,Batu Sopang
+64.02,Kabupaten Kutai Kartanegara
+64.02.06,Tenggarong
+64.02.06.1001,Jahab
+`
+
+type fixture struct {
+	db  *sqlx.DB
+	svc *publishing.Service
+	ctx context.Context
+	// A community in Jahab with a CHAIR, an EDITOR and a MEMBER (who writes).
+	community                                                      int64
+	chair, editor, writer, stranger, adminKukar, adminPaser, humas access.Actor
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db := testenv.DB(t)
+	ctx := context.Background()
+	if _, err := region.NewStore(db).Import(ctx, strings.NewReader(tree), nil); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, svc: &publishing.Service{DB: db}, ctx: ctx}
+	account := func(name string, role access.Role, code string) access.Actor {
+		var id int64
+		db.QueryRow(`INSERT INTO accounts (name, email, password_hash) VALUES ($1, $2, 'x') RETURNING id`,
+			name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@t.id").Scan(&id)
+		a := access.Actor{AccountID: id}
+		if role != "" {
+			db.MustExec(`INSERT INTO grants (account_id, role, region_code) VALUES ($1, $2, $3)`, id, role, code)
+			a.Grants = []access.Grant{{AccountID: id, Role: role, RegionCode: code}}
+		}
+		return a
+	}
+	f.chair, f.editor, f.writer, f.stranger = account("Ketua", "", ""), account("Editor", "", ""), account("Penulis", "", ""), account("Orang Lain", "", "")
+	f.adminKukar, f.adminPaser, f.humas = account("Admin Kukar", access.Admin, "64.02"), account("Admin Paser", access.Admin, "64.01"), account("Humas", access.Humas, "64.02")
+	db.QueryRow(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Jahab', 'kim-jahab', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0001', $1) RETURNING id`, f.chair.AccountID).Scan(&f.community)
+	for a, role := range map[int64]string{f.chair.AccountID: "CHAIR", f.editor.AccountID: "EDITOR", f.writer.AccountID: "MEMBER"} {
+		db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status) VALUES ($1, $2, $3, 'ACTIVE')`, f.community, a, role)
+	}
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func code(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return string(apperr.CodeOf(err))
+}
+
+func (f *fixture) draft(t *testing.T, title, body string) *publishing.Post {
+	t.Helper()
+	p, err := f.svc.Create(f.ctx, f.writer, f.community, publishing.DraftInput{Title: &title, Body: &body, Tags: []string{"Desa", "panen"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) published(t *testing.T, title, body string) *publishing.Post {
+	t.Helper()
+	p := f.draft(t, title, body)
+	if _, err := f.svc.Submit(f.ctx, f.writer, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Publish(f.ctx, f.editor, p.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestWorkflowByRole(t *testing.T) {
+	f := setup(t)
+	if _, err := f.svc.Create(f.ctx, f.stranger, f.community, publishing.DraftInput{Title: ptr("x")}, ""); code(err) != "FORBIDDEN" {
+		t.Fatalf("a stranger writes: %v", err)
+	}
+	if _, err := f.svc.Create(f.ctx, f.adminKukar, f.community, publishing.DraftInput{Title: ptr("x")}, ""); code(err) != "FORBIDDEN" {
+		t.Fatalf("an admin writes for a community: %v", err)
+	}
+	p := f.draft(t, "Panen Raya di Desa Jahab!", "Petani **menanam** padi.")
+	if p.Status != publishing.Draft || p.Slug != "panen-raya-di-desa-jahab" || !strings.Contains(p.BodyHTML, "<strong>menanam</strong>") {
+		t.Fatalf("draft: %+v", p)
+	}
+	// Only the author submits.
+	if _, err := f.svc.Submit(f.ctx, f.editor, p.ID); code(err) != "FORBIDDEN" {
+		t.Fatalf("someone else submits: %v", err)
+	}
+	if p, _ = f.svc.Submit(f.ctx, f.writer, p.ID); p.Status != publishing.InReview {
+		t.Fatalf("submit: %+v", p)
+	}
+	// Who publishes: EDITOR, CHAIR, ADMIN over it; not the MEMBER, not HUMAS, not the neighbour.
+	for who, want := range map[string]struct {
+		a    access.Actor
+		code string
+	}{
+		"the writer (MEMBER)": {f.writer, "FORBIDDEN"}, "HUMAS": {f.humas, "NOT_FOUND"},
+		"the neighbouring ADMIN": {f.adminPaser, "NOT_FOUND"}, "a stranger": {f.stranger, "NOT_FOUND"},
+	} {
+		if _, err := f.svc.Publish(f.ctx, want.a, p.ID, nil); code(err) != want.code {
+			t.Errorf("publish by %s: %s, want %s", who, code(err), want.code)
+		}
+	}
+	if _, err := f.svc.Reject(f.ctx, f.editor, p.ID, " "); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("reject without a note: %v", err)
+	}
+	if p, _ = f.svc.Reject(f.ctx, f.editor, p.ID, "lengkapi sumber"); p.Status != publishing.Rejected {
+		t.Fatalf("reject: %+v", p)
+	}
+	// Editing a rejected post makes it a DRAFT; its slug follows the title.
+	if p, _ = f.svc.Update(f.ctx, f.writer, p.ID, publishing.DraftInput{Title: ptr("Panen Raya 2026")}); p.Status != publishing.Draft || p.Slug != "panen-raya-2026" {
+		t.Fatalf("edit after rejection: %+v", p)
+	}
+	f.svc.Submit(f.ctx, f.writer, p.ID)
+	if p, _ = f.svc.Publish(f.ctx, f.adminKukar, p.ID, nil); p.Status != publishing.Published || p.PublishAt == nil {
+		t.Fatalf("publish by the admin: %+v", p)
+	}
+	if _, err := f.svc.Update(f.ctx, f.writer, p.ID, publishing.DraftInput{Title: ptr("Lain")}); code(err) != "INVALID_TRANSITION" {
+		t.Fatalf("editing a published post: %v", err)
+	}
+	if _, err := f.svc.Publish(f.ctx, f.editor, p.ID, nil); code(err) != "INVALID_TRANSITION" {
+		t.Fatalf("publishing twice: %v", err)
+	}
+	// Featuring and taking down: ADMINs over it only.
+	if _, err := f.svc.SetFeatured(f.ctx, f.chair, p.ID, true); code(err) != "FORBIDDEN" {
+		t.Fatalf("the chair features: %v", err)
+	}
+	if p, _ = f.svc.SetFeatured(f.ctx, f.adminKukar, p.ID, true); !p.Featured {
+		t.Fatal("not featured")
+	}
+	if _, err := f.svc.TakeDown(f.ctx, f.editor, p.ID, "hoaks"); code(err) != "FORBIDDEN" {
+		t.Fatalf("the editor takes down: %v", err)
+	}
+	if _, err := f.svc.TakeDown(f.ctx, f.adminKukar, p.ID, ""); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("take down without a reason: %v", err)
+	}
+	if p, _ = f.svc.TakeDown(f.ctx, f.adminKukar, p.ID, "hoaks"); p.Status != publishing.TakenDown {
+		t.Fatalf("take down: %+v", p)
+	}
+	var kinds []string
+	f.db.Select(&kinds, `SELECT kind FROM notifications WHERE account_id = $1 ORDER BY id`, f.writer.AccountID)
+	if got := strings.Join(kinds, " "); got != "POST_REJECTED POST_PUBLISHED POST_TAKEN_DOWN" {
+		t.Fatalf("the author's notifications: %s", got)
+	}
+	var actions []string
+	f.db.Select(&actions, `SELECT action FROM audit_entries WHERE target_type = 'Post' ORDER BY id`)
+	if got := strings.Join(actions, " "); got != "post.create post.submit post.reject post.submit post.publish post.feature post.take_down" {
+		t.Fatalf("audit: %s", got)
+	}
+	// Archiving is the community's.
+	q := f.published(t, "Kedua", "")
+	if _, err := f.svc.Archive(f.ctx, f.writer, q.ID); code(err) != "FORBIDDEN" {
+		t.Fatalf("a member archives: %v", err)
+	}
+	if q, _ = f.svc.Archive(f.ctx, f.chair, q.ID); q.Status != publishing.Archived {
+		t.Fatalf("archive: %+v", q)
+	}
+}
+
+func TestDraftsAndTakenDownPostsAreNeverPublic(t *testing.T) {
+	f := setup(t)
+	d := f.draft(t, "Rahasia", "draf")
+	p := f.published(t, "Terbit", "isi")
+	gone := f.published(t, "Diturunkan", "isi")
+	f.svc.TakeDown(f.ctx, f.adminKukar, gone.ID, "hoaks")
+	for _, id := range []int64{d.ID, gone.ID} {
+		for _, a := range []access.Actor{access.Anonymous, f.stranger, f.adminPaser} {
+			if _, err := f.svc.Get(f.ctx, a, id); code(err) != "NOT_FOUND" {
+				t.Errorf("post %d read by %d: %v", id, a.AccountID, err)
+			}
+		}
+		for _, a := range []access.Actor{f.writer, f.chair, f.adminKukar} {
+			if _, err := f.svc.Get(f.ctx, a, id); err != nil {
+				t.Errorf("post %d for %d: %v", id, a.AccountID, err)
+			}
+		}
+	}
+	page, _ := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{})
+	feed, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{}, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := feed["64.02"].Nodes(); len(n) != 1 || n[0].ID != p.ID {
+		t.Fatalf("feed: %+v", n)
+	}
+	if _, err := f.svc.CommunityPosts(f.ctx, f.stranger, f.community, publishing.Draft, page); code(err) != "FORBIDDEN" {
+		t.Fatalf("a stranger lists drafts: %v", err)
+	}
+	sp, _ := relay.NewPage(publishing.StatusCursorKind, relay.Args{})
+	if c, err := f.svc.CommunityPosts(f.ctx, f.editor, f.community, publishing.Draft, sp); err != nil || len(c.Edges) != 1 {
+		t.Fatalf("the editor lists drafts: %v %v", c, err)
+	}
+}
+
+func TestScheduledPostAppearsOnTime(t *testing.T) {
+	f := setup(t)
+	p := f.draft(t, "Jadwal", "besok")
+	f.svc.Submit(f.ctx, f.writer, p.ID)
+	at := time.Now().Add(time.Hour)
+	p, err := f.svc.Publish(f.ctx, f.editor, p.ID, &at)
+	if err != nil || p.Status != publishing.Published {
+		t.Fatalf("schedule: %+v %v", p, err)
+	}
+	if _, err := f.svc.Get(f.ctx, access.Anonymous, p.ID); code(err) != "NOT_FOUND" {
+		t.Fatalf("a scheduled post is public before its time: %v", err)
+	}
+	page, _ := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{})
+	feed, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{}, page)
+	if len(feed[""].Edges) != 0 {
+		t.Fatal("a scheduled post is in the feed before its time")
+	}
+	// The hour passes (no job runs): it is public.
+	f.db.MustExec(`UPDATE posts SET publish_at = now() - interval '1 second' WHERE id = $1`, p.ID)
+	if _, err := f.svc.Get(f.ctx, access.Anonymous, p.ID); err != nil {
+		t.Fatalf("after its time: %v", err)
+	}
+	feed, _ = f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{}, page)
+	if len(feed[""].Edges) != 1 {
+		t.Fatal("not in the feed after its time")
+	}
+}
+
+func TestIdempotentCreateAndSlugs(t *testing.T) {
+	f := setup(t)
+	ids := make(chan int64, 6)
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := f.svc.Create(f.ctx, f.writer, f.community, publishing.DraftInput{Title: ptr("Kabar Desa")}, "k-1")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- p.ID
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[int64]bool{}
+	for id := range ids {
+		seen[id] = true
+	}
+	var n int
+	f.db.Get(&n, `SELECT count(*) FROM posts`)
+	if len(seen) != 1 || n != 1 {
+		t.Fatalf("%d ids, %d posts", len(seen), n)
+	}
+	b := f.draft(t, "Kabar Desa", "")
+	c := f.draft(t, "Kabar  desa", "")
+	if b.Slug != "kabar-desa-2" || c.Slug != "kabar-desa-3" {
+		t.Fatalf("slugs %q %q", b.Slug, c.Slug)
+	}
+	if s := publishing.Slugify("Pesta Budaya Erau — Tenggarong 2026!"); s != "pesta-budaya-erau-tenggarong-2026" {
+		t.Errorf("slugify: %q", s)
+	}
+}
+
+func TestViewsAreCountedHonestly(t *testing.T) {
+	f := setup(t)
+	p := f.published(t, "Dilihat", "")
+	day := time.Now()
+	for _, v := range []string{"a:1", "a:1", "h:abc", "a:2"} {
+		if err := f.svc.AddView(f.ctx, p.ID, v, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.svc.AddView(f.ctx, p.ID, "a:1", day.AddDate(0, 0, 1)) // another day counts again
+	n, err := f.svc.AggregateViews(f.ctx)
+	if err != nil || n != 4 {
+		t.Fatalf("aggregated %d (%v)", n, err)
+	}
+	if n, _ := f.svc.AggregateViews(f.ctx); n != 0 {
+		t.Fatalf("counted twice: %d", n)
+	}
+	got, _ := f.svc.Get(f.ctx, access.Anonymous, p.ID)
+	if got.ViewCount != 4 {
+		t.Fatalf("view count %d", got.ViewCount)
+	}
+	for ua, counted := range map[string]bool{
+		"Mozilla/5.0 (Linux; Android 13) Chrome/120 Mobile": true,
+		"Googlebot/2.1 (+http://www.google.com/bot.html)":   false,
+		"facebookexternalhit/1.1":                           false,
+		"WhatsApp/2.23":                                     false,
+	} {
+		ctx := reqlog.WithClient(f.ctx, reqlog.Client{IP: "10.1.1.1", UserAgent: ua})
+		if _, ok := publishing.ViewerOf(ctx, access.Anonymous); ok != counted {
+			t.Errorf("%q counted: %v", ua, ok)
+		}
+	}
+	a, _ := publishing.ViewerOf(reqlog.WithClient(f.ctx, reqlog.Client{IP: "10.1.1.1", UserAgent: "x"}), access.Anonymous)
+	b, _ := publishing.ViewerOf(reqlog.WithClient(f.ctx, reqlog.Client{IP: "10.1.1.2", UserAgent: "x"}), access.Anonymous)
+	if a == b || strings.Contains(a, "10.1.1.1") {
+		t.Errorf("anonymous viewers %q %q: distinct and hashed", a, b)
+	}
+}
+
+func TestSearchInIndonesian(t *testing.T) {
+	f := setup(t)
+	tani := f.published(t, "Petani Jahab panen padi", "Kelompok tani memanen padi di sawah.")
+	body := f.published(t, "Kabar minggu ini", "Ada pelatihan pertanian organik untuk warga.")
+	f.published(t, "Festival budaya Erau", "Tarian dan musik tingkilan.")
+	search := func(q string) []int64 {
+		page, _ := relay.NewPage(publishing.FeedCursorKind(q), relay.Args{})
+		feed, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: q}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range feed[""].Nodes() {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	// "pertanian" and "petani" share the stem "tani"; the title match ranks first.
+	if got := search("pertanian"); len(got) != 2 || got[0] != tani.ID || got[1] != body.ID {
+		t.Fatalf("pertanian: %v (tani %d, body %d)", got, tani.ID, body.ID)
+	}
+	if got := search("budaya"); len(got) != 1 {
+		t.Fatalf("budaya: %v", got)
+	}
+	if got := search("kapal"); len(got) != 0 {
+		t.Fatalf("kapal: %v", got)
+	}
+	// Ranked results page with cursors.
+	page, _ := relay.NewPage(publishing.FeedCursorKind("pertanian"), relay.Args{First: ptr(1)})
+	first, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, page)
+	next, _ := relay.NewPage(publishing.FeedCursorKind("pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor})
+	second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, next)
+	if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
+		t.Fatalf("second page: %+v %v", second[""], err)
+	}
+}
