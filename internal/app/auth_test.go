@@ -480,10 +480,33 @@ func TestGovernmentGrantsThroughTheAPI(t *testing.T) {
 			}
 		} `json:"auditEntries"`
 	}
-	auditOf(kukar, "64.02").decode(t, &a)
+	// The whole Kukar trail, page by page (the demo writes many entries).
 	var lines []string
-	for _, n := range a.AuditEntries.Nodes {
-		lines = append(lines, n.Action+"@"+n.Region.Code+" by "+n.Actor.Name+": "+n.Reason)
+	var after any
+	for page := 0; page < 10; page++ {
+		var pg struct {
+			AuditEntries struct {
+				Nodes []struct {
+					Action, Reason string
+					Actor          *struct{ Name string }
+					Region         *struct{ Code string }
+				}
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+			} `json:"auditEntries"`
+		}
+		s.queryAs(t, kukar, `query($after: String) { auditEntries(regionCode: "64.02", first: 100, after: $after) {
+			nodes { action reason actor { name } region { code } } pageInfo { hasNextPage endCursor } } }`,
+			map[string]any{"after": after}).decode(t, &pg)
+		for _, n := range pg.AuditEntries.Nodes {
+			lines = append(lines, n.Action+"@"+n.Region.Code+" by "+n.Actor.Name+": "+n.Reason)
+		}
+		if !pg.AuditEntries.PageInfo.HasNextPage {
+			break
+		}
+		after = *pg.AuditEntries.PageInfo.EndCursor
 	}
 	got := strings.Join(lines, "\n")
 	for _, want := range []string{

@@ -21,7 +21,7 @@ func TestPostsThroughTheAPI(t *testing.T) {
 	s.query(t, `{ community(slug: "kim-jahab-maju") { id } }`, nil).decode(t, &c)
 	cover := uploaded(t, s.upload(t, warga, "sawah.png", pngFile(t, 64, 48), nil))
 	const create = `mutation($c: ID!, $cover: ID!) { createPost(input: {communityId: $c, title: "Panen Padi di Jahab",
-		body: "Warga **memanen** padi. <script>alert(1)</script> [x](javascript:alert(1))", tags: ["Pertanian", "desa"],
+		body: "Warga **memanen** padi dan menganyam ketupat. <script>alert(1)</script> [x](javascript:alert(1))", tags: ["Pertanian", "desa"],
 		coverId: $cover, idempotencyKey: "post-1"}) { post { id slug status bodyHtml excerpt tags cover { id } } } }`
 	var r1, r2 struct {
 		CreatePost struct {
@@ -68,7 +68,7 @@ func TestPostsThroughTheAPI(t *testing.T) {
 		} `json:"region"`
 	}
 	s.query(t, `{ post(communitySlug: "kim-jahab-maju", slug: "panen-padi-di-jahab") { title status featured author { name } community { name } cover { url(variant: SMALL) } }
-		feed: posts(filter: {search: "memanen", featured: true}) { nodes { title } }
+		feed: posts(filter: {search: "ketupat", featured: true}) { nodes { title } }
 		region(code: "64.02.06") { posts(filter: {tags: ["desa"]}) { nodes { title } } } }`, nil).decode(t, &read)
 	if read.Post.Status != "PUBLISHED" || !read.Post.Featured || read.Post.Author.Name != "Warga Desa" || !strings.HasSuffix(read.Post.Cover.URL, "-small.jpg") ||
 		len(read.Feed.Nodes) != 1 || len(read.Region.Posts.Nodes) != 1 {

@@ -18,6 +18,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 )
 
@@ -59,6 +60,7 @@ type Deps struct {
 	Grants      *grant.Service
 	Media       *media.Service
 	Communities *community.Service
+	Posts       *publishing.Service
 }
 
 // Load writes the demo data, reporting progress to w.
@@ -75,7 +77,13 @@ func Load(ctx context.Context, d Deps, w io.Writer) error {
 	if d.Communities == nil || d.Media == nil {
 		return nil
 	}
-	return loadCommunities(ctx, d, w)
+	if err := loadCommunities(ctx, d, w); err != nil {
+		return err
+	}
+	if d.Posts == nil {
+		return nil
+	}
+	return loadPosts(ctx, d, w)
 }
 
 func loadAccounts(ctx context.Context, d Deps, w io.Writer) error {
