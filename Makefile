@@ -4,6 +4,7 @@
 #   make test       bring up the same services, run the whole test suite
 #   make bench      the benchmarks behind the README figures
 #   make bench-media  upload throughput and server memory, three paths
+#   make bench-feed   a regency feed at 1,000,000 posts, page 1 vs page 1000
 #   make lint       gofmt + go vet
 #   make generate   go generate ./...
 #   make services   bring up PostgreSQL + MinIO only
@@ -27,7 +28,7 @@ SERVICES  := bash scripts/services.sh
 # (a bare eval "$(...)" would hide its exit status).
 SERVICES_ENV = services_env="$$($(SERVICES) up)"; eval "$$services_env"
 
-.PHONY: help run build test bench bench-media generate lint check-generate services stop env clean
+.PHONY: help run build test bench bench-media bench-feed generate lint check-generate services stop env clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -56,6 +57,15 @@ bench-media:
 	$(SERVICES_ENV); \
 	$(GO) build -o $(BIN) ./cmd/kimhub; \
 	$(GO) run ./cmd/benchmedia -bin $(BIN)
+
+# A regency feed at 1,000,000 posts: page 1 vs page 1000 (docs/benchmarks.md).
+# Generates into its own database kimhub_bench once (a few minutes), then reuses it.
+bench-feed:
+	$(SERVICES_ENV); \
+	bench_url="$${DATABASE_URL/\/kimhub\?//kimhub_bench?}"; \
+	psql "$$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'kimhub_bench'" | grep -q 1 || \
+		psql "$$DATABASE_URL" -c "CREATE DATABASE kimhub_bench" >/dev/null; \
+	DATABASE_URL="$$bench_url" $(GO) run ./cmd/benchfeed
 
 generate:
 	$(GO) generate ./...

@@ -51,7 +51,10 @@ const (
 func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, p relay.Page) (map[string]relay.Connection[*Post], error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	var from, key string
+	// Each key's page is a LATERAL subquery with its own ORDER BY and
+	// LIMIT: PostgreSQL walks an index from the cursor and stops after the
+	// page, for the first page as for the thousandth.
+	var keysSQL, match, key string
 	switch by {
 	case ByRegion:
 		for _, k := range keys {
@@ -59,15 +62,20 @@ func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, 
 				return nil, apperr.Invalid("regionCode", "%q is not a region code", k)
 			}
 		}
-		from = "unnest(" + arg(pq.Array(keys)) + "::text[]) AS k(key) JOIN posts p ON (p.region_code = k.key OR p.region_code LIKE k.key || '.%')"
+		keysSQL = "unnest(" + arg(pq.Array(keys)) + "::text[]) AS k(key)"
+		// A subtree as a range of codes: "64.02" up to "64.02/" ('/'
+		// sorts right after '.', before the digits) takes 64.02 and
+		// 64.02.*, not 64.021.
+		match = "p.region_code >= k.key AND p.region_code < k.key || '/'"
 		key = "k.key"
 	case ByCommunity:
-		from = "unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key) JOIN posts p ON p.community_id = k.key"
+		keysSQL = "unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)"
+		match = "p.community_id = k.key"
 		key = "k.key::text"
 	case Everywhere:
-		from, key, keys = "posts p", "''", []string{""}
+		keysSQL, match, key, keys = "(VALUES ('')) AS k(key)", "TRUE", "k.key", []string{""}
 	}
-	where := []string{"p.status = 'PUBLISHED'", "p.publish_at <= now()",
+	where := []string{match, "p.status = 'PUBLISHED'", "p.publish_at <= now()",
 		"EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"}
 	if len(f.Tags) > 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = ANY("+arg(pq.Array(lowerAll(f.Tags)))+"))")
@@ -112,15 +120,14 @@ func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, 
 			where = append(where, fmt.Sprintf("(p.publish_at, p.id) %s (%s, %s)", op, arg(at), arg(id)))
 		}
 	}
-	stmt := `SELECT * FROM (
-		SELECT ` + key + ` AS feed_key, ` + sortExpr + ` AS sort_value, ` + prefixedColumns("p") + `,
-			row_number() OVER (PARTITION BY ` + key + ` ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + `) AS n
-		FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + `
-	) x WHERE n <= ` + arg(p.Fetch()) + ` ORDER BY feed_key, n`
+	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
+		SELECT ` + sortExpr + ` AS sort_value, ` + prefixedColumns("p") + `
+		FROM posts p WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
+	) x ORDER BY feed_key, x.sort_value ` + dir + `, x.id ` + dir
 	var rows []struct {
 		FeedKey   string `db:"feed_key"`
 		SortValue any    `db:"sort_value"`
-		N         int    `db:"n"`
 		Post
 	}
 	if err := s.DB.SelectContext(ctx, &rows, stmt, args...); err != nil {
