@@ -109,7 +109,7 @@ func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) error {
 		c := communityOf.Uint64()
 		body := sentence(30)
 		return []any{firstCommunity + int64(c), 1 + rng.IntN(o.Accounts), sentence(6), fmt.Sprintf("berita-%d", i+1), body, "<p>" + body + "</p>",
-			body[:min(len(body), 120)], domiciles[c], "PUBLISHED", now.Add(-time.Duration(rng.Int64N(int64(730*24*time.Hour))))}
+			body[:min(len(body), 120)], domiciles[c], "PUBLISHED", now.Add(-time.Duration(rng.Int64N(int64(730 * 24 * time.Hour))))}
 	}); err != nil {
 		return err
 	}
