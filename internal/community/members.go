@@ -175,12 +175,18 @@ func setMember(ctx context.Context, tx *sqlx.Tx, actor access.Actor, c *Communit
 		map[string]any{"communityId": c.ID, "accountId": m.AccountID, "role": role, "status": status})
 }
 
-// chairsLeftWithout counts the ACTIVE CHAIRs other than accountID.
-func chairsLeftWithout(ctx context.Context, tx *sqlx.Tx, communityID, accountID int64) (int, error) {
+// keepsAChair refuses a change that would leave the community without an
+// ACTIVE CHAIR other than accountID (who is leaving, removed or demoted).
+func keepsAChair(ctx context.Context, tx *sqlx.Tx, communityID, accountID int64) error {
 	var n int
-	err := tx.GetContext(ctx, &n, `SELECT count(*) FROM memberships
-		WHERE community_id = $1 AND role = 'CHAIR' AND status = 'ACTIVE' AND account_id <> $2`, communityID, accountID)
-	return n, err
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM memberships
+		WHERE community_id = $1 AND role = 'CHAIR' AND status = 'ACTIVE' AND account_id <> $2`, communityID, accountID); err != nil {
+		return err
+	}
+	if n == 0 {
+		return errLastChair
+	}
+	return nil
 }
 
 var errLastChair = apperr.New(apperr.InvalidTransition, "a community always keeps a CHAIR: make another member CHAIR first").With("state", "LAST_CHAIR")
@@ -322,11 +328,8 @@ func (s *Service) Leave(ctx context.Context, actor access.Actor, communityID int
 			return apperr.New(apperr.InvalidTransition, "you are not a member").With("state", stateOf(m))
 		}
 		if m.Role == access.Chair {
-			if n, err := chairsLeftWithout(ctx, tx, communityID, actor.AccountID); err != nil || n == 0 {
-				if err != nil {
-					return err
-				}
-				return errLastChair
+			if err := keepsAChair(ctx, tx, communityID, actor.AccountID); err != nil {
+				return err
 			}
 		}
 		out = m
@@ -350,11 +353,8 @@ func (s *Service) Remove(ctx context.Context, actor access.Actor, communityID, a
 			return apperr.New(apperr.InvalidTransition, "the account is not a member").With("state", stateOf(m))
 		}
 		if m.Role == access.Chair && m.Status == Joined {
-			if n, err := chairsLeftWithout(ctx, tx, communityID, accountID); err != nil || n == 0 {
-				if err != nil {
-					return err
-				}
-				return errLastChair
+			if err := keepsAChair(ctx, tx, communityID, accountID); err != nil {
+				return err
 			}
 		}
 		out = m
@@ -382,11 +382,8 @@ func (s *Service) ChangeRole(ctx context.Context, actor access.Actor, communityI
 			return apperr.New(apperr.InvalidTransition, "the account is not a member").With("state", stateOf(m))
 		}
 		if m.Role == access.Chair && role != access.Chair {
-			if n, err := chairsLeftWithout(ctx, tx, communityID, accountID); err != nil || n == 0 {
-				if err != nil {
-					return err
-				}
-				return errLastChair
+			if err := keepsAChair(ctx, tx, communityID, accountID); err != nil {
+				return err
 			}
 		}
 		out = m

@@ -110,12 +110,9 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, p Pr
 	}
 	var c *Community
 	err := postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var role access.CommunityRole
 		var err error
-		if c, err = s.lockVisible(ctx, tx, actor, id); err != nil {
-			return err
-		}
-		role, err := roleIn(ctx, tx, actor.AccountID, id)
-		if err != nil {
+		if c, role, err = s.lockVisible(ctx, tx, actor, id); err != nil {
 			return err
 		}
 		if err := access.Check(actor, access.ManageCommunity, resource(c, role)); err != nil {
@@ -323,12 +320,9 @@ func (s *Service) move(ctx context.Context, actor access.Actor, id int64, t tran
 	}
 	var c *Community
 	err := postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var role access.CommunityRole
 		var err error
-		if c, err = s.lockVisible(ctx, tx, actor, id); err != nil {
-			return err
-		}
-		role, err := roleIn(ctx, tx, actor.AccountID, id)
-		if err != nil {
+		if c, role, err = s.lockVisible(ctx, tx, actor, id); err != nil {
 			return err
 		}
 		if err := access.Check(actor, t.action, resource(c, role)); err != nil {
@@ -391,21 +385,21 @@ func nextNumber(ctx context.Context, tx *sqlx.Tx, domicile string) (string, erro
 	return fmt.Sprintf("%s-%04d", regency, n), nil
 }
 
-// lockVisible locks a community row for a change, as NOT_FOUND when the
-// actor may not see it.
-func (s *Service) lockVisible(ctx context.Context, tx *sqlx.Tx, actor access.Actor, id int64) (*Community, error) {
+// lockVisible locks a community row for a change and returns it with the
+// actor's role in it; NOT_FOUND when the actor may not see it.
+func (s *Service) lockVisible(ctx context.Context, tx *sqlx.Tx, actor access.Actor, id int64) (*Community, access.CommunityRole, error) {
 	var c Community
 	if err := tx.GetContext(ctx, &c, `SELECT `+columns+` FROM communities WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return nil, postgres.MapError(err, "lock community", "no such community")
+		return nil, "", postgres.MapError(err, "lock community", "no such community")
 	}
 	role, err := roleIn(ctx, tx, actor.AccountID, id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !MayView(actor, &c, role) {
-		return nil, apperr.NotFoundf("no such community")
+		return nil, "", apperr.NotFoundf("no such community")
 	}
-	return &c, nil
+	return &c, role, nil
 }
 
 func roleIn(ctx context.Context, q sqlx.QueryerContext, accountID, communityID int64) (access.CommunityRole, error) {
