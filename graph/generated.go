@@ -3493,7 +3493,7 @@ type Post implements Node {
   body: String!
   "The body rendered to HTML and sanitised: safe to insert into a page."
   bodyHtml: String!
-  "A short plain-text summary."
+  "A short summary in plain text (escape it when putting it into HTML; use bodyHtml for markup)."
   excerpt: String!
   "The cover image."
   cover: MediaAsset

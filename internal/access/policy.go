@@ -26,9 +26,11 @@ const (
 	ViewCommunityDraft Action = "community.view_unpublished" // see a DRAFT/SUBMITTED/REJECTED/SUSPENDED community
 
 	// Published content (posts, showcases).
-	WriteContent    Action = "content.write"    // write drafts and submit them for review
-	PublishContent  Action = "content.publish"  // publish or reject what is in review
-	ModerateContent Action = "content.moderate" // take down, feature
+	WriteContent    Action = "content.write"            // write drafts and submit them for review
+	PublishContent  Action = "content.publish"          // publish or reject what is in review
+	ModerateContent Action = "content.moderate"         // take down, feature
+	ArchiveContent  Action = "content.archive"          // take one's own community's published item out of the feeds
+	ReadUnpublished Action = "content.read_unpublished" // read a draft, an item in review, a rejected or taken-down one
 
 	// The two-way channel.
 	PublishProgram      Action = "program.publish"      // create and publish programmes for a region
@@ -39,6 +41,7 @@ const (
 	// Media.
 	UploadMedia      Action = "media.upload"       // upload a file of one's own
 	ReadPrivateMedia Action = "media.read_private" // fetch a PRIVATE asset such as an SK decree
+	LookUpMedia      Action = "media.look_up"      // fetch any asset by its ID (node(id:)), not through what publishes it
 )
 
 // rule says who may do an action. Government roles count only over the
@@ -73,6 +76,8 @@ var policy = map[Action]rule{
 	WriteContent:    {community: []CommunityRole{Chair, Editor, Member}},
 	PublishContent:  {community: []CommunityRole{Chair, Editor}, gov: []Role{Admin}},
 	ModerateContent: {gov: []Role{Admin}},
+	ArchiveContent:  {community: []CommunityRole{Chair, Editor}},
+	ReadUnpublished: {owner: true, community: []CommunityRole{Chair, Editor}, gov: []Role{Admin}},
 
 	PublishProgram:      {gov: []Role{Admin, Humas}},
 	ReportDissemination: {community: []CommunityRole{Chair, Editor}},
@@ -81,6 +86,7 @@ var policy = map[Action]rule{
 
 	UploadMedia:      {account: true},
 	ReadPrivateMedia: {owner: true, community: []CommunityRole{Chair}, gov: []Role{Admin}},
+	LookUpMedia:      {owner: true, community: []CommunityRole{Chair, Editor}, gov: []Role{Admin}},
 }
 
 // Resource is what an action is done to, as the policy sees it.

@@ -49,12 +49,15 @@ var matrix = map[Action]string{
 	WriteContent:        ".Y.....",
 	PublishContent:      "...Y.YY",
 	ModerateContent:     "...Y.YY",
+	ArchiveContent:      ".......",
+	ReadUnpublished:     ".Y.Y.YY",
 	PublishProgram:      "..YY.YY",
 	ReportDissemination: ".......",
 	SubmitAspiration:    ".Y.....",
 	RespondAspiration:   "..YY.YY",
 	UploadMedia:         ".YYYYYY",
 	ReadPrivateMedia:    ".Y.Y.YY",
+	LookUpMedia:         ".Y.Y.YY",
 }
 
 func TestPermissionMatrix(t *testing.T) {
@@ -91,9 +94,12 @@ func TestCommunityRoles(t *testing.T) {
 		WriteContent:        "YYY",
 		PublishContent:      "YY.",
 		ReportDissemination: "YY.",
+		ArchiveContent:      "YY.",
+		ReadUnpublished:     "YY.",
 		SubmitAspiration:    "YYY",
 		ViewCommunityDraft:  "YYY",
 		ReadPrivateMedia:    "Y..",
+		LookUpMedia:         "YY.",
 		ReviewCommunity:     "...", // a community never reviews itself
 	} {
 		var got strings.Builder

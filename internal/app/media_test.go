@@ -250,6 +250,13 @@ func TestUploadThroughGraphQL(t *testing.T) {
 	if code != 200 || err != nil || format != "jpeg" || cfg.Width != 240 || cfg.Height != 320 {
 		t.Fatalf("small: %d %v %s %dx%d", code, err, format, cfg.Width, cfg.Height)
 	}
+	// By ID the asset is its owner's (and its community's managers'); the
+	// public reaches photos through what publishes them.
+	const byID = `query($id: ID!) { node(id: $id) { ... on MediaAsset { id } } }`
+	if c := s.query(t, byID, map[string]any{"id": a.ID}).code(t); c != "NOT_FOUND" {
+		t.Fatalf("an anonymous look-up by ID: %s", c)
+	}
+	s.queryAs(t, tok, byID, map[string]any{"id": a.ID}).decode(t, &struct{}{})
 	// Resending with the same key gives the same asset, not a second one.
 	again := uploaded(t, s.upload(t, tok, "IMG_2041.jpg", photo, map[string]any{"idempotencyKey": "photo-1"}))
 	if again.ID != a.ID || countAssets(t) != baseRows+1 {

@@ -124,7 +124,27 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*Asset
 	if err := s.CheckRead(ctx, actor, a); err != nil {
 		return nil, apperr.NotFoundf("no such media asset")
 	}
+	// By ID, even a PUBLIC asset is only for those who manage it: the
+	// public reaches a photo through the published post that shows it, so
+	// the cover of a draft is not found by counting IDs.
+	if err := access.Check(actor, access.LookUpMedia, s.resource(ctx, actor, a)); err != nil {
+		return nil, apperr.NotFoundf("no such media asset")
+	}
 	return a, nil
+}
+
+// resource is an asset as the policy sees it for actor.
+func (s *Service) resource(ctx context.Context, actor access.Actor, a *Asset) access.Resource {
+	res := access.Resource{OwnerID: a.OwnerID}
+	if a.RegionCode != nil {
+		res.RegionCode = *a.RegionCode
+	}
+	if a.CommunityID != nil && s.CommunityRole != nil && actor.SignedIn() {
+		if role, err := s.CommunityRole(ctx, actor.AccountID, *a.CommunityID); err == nil {
+			res.CommunityRole = role
+		}
+	}
+	return res
 }
 
 // ByIDs returns the assets among ids, unchecked: callers filter with
@@ -154,18 +174,7 @@ func (s *Service) CheckRead(ctx context.Context, actor access.Actor, a *Asset) e
 	if a.Visibility == Public {
 		return nil
 	}
-	res := access.Resource{OwnerID: a.OwnerID}
-	if a.RegionCode != nil {
-		res.RegionCode = *a.RegionCode
-	}
-	if a.CommunityID != nil && s.CommunityRole != nil && actor.SignedIn() {
-		role, err := s.CommunityRole(ctx, actor.AccountID, *a.CommunityID)
-		if err != nil {
-			return err
-		}
-		res.CommunityRole = role
-	}
-	return access.Check(actor, access.ReadPrivateMedia, res)
+	return access.Check(actor, access.ReadPrivateMedia, s.resource(ctx, actor, a))
 }
 
 // Variants returns the derived variants of each asset.

@@ -163,10 +163,11 @@ func prefixedColumns(alias string) string {
 	return strings.Join(parts, ", ")
 }
 
+// lowerAll puts tags in the form they are stored in.
 func lowerAll(xs []string) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
-		out[i] = strings.ToLower(strings.TrimSpace(x))
+		out[i] = strings.ToLower(strings.Join(strings.Fields(x), " "))
 	}
 	return out
 }
@@ -212,8 +213,8 @@ func (s *Service) CommunityPosts(ctx context.Context, actor access.Actor, commun
 	if err != nil {
 		return none, postgres.MapError(err, "post scope", "no such community")
 	}
-	if status != Published && !access.Allowed(actor, access.ViewCommunityDraft, sc.resource(&Post{CommunityID: communityID})) {
-		return none, apperr.New(apperr.Forbidden, "only the community's members and the ADMINs over it see its %s posts", status)
+	if status != Published && !access.Allowed(actor, access.ReadUnpublished, sc.resource(&Post{CommunityID: communityID})) {
+		return none, apperr.New(apperr.Forbidden, "only the community's EDITORs and CHAIRs and the ADMINs over it see its %s posts", status)
 	}
 	args := []any{communityID, status}
 	cond := ""

@@ -170,13 +170,16 @@ func TestWorkflowByRole(t *testing.T) {
 	}
 	var actions []string
 	f.db.Select(&actions, `SELECT action FROM audit_entries WHERE target_type = 'Post' ORDER BY id`)
-	if got := strings.Join(actions, " "); got != "post.create post.submit post.reject post.submit post.publish post.feature post.take_down" {
+	if got := strings.Join(actions, " "); got != "post.create post.submit post.reject post.revise post.submit post.publish post.feature post.take_down" {
 		t.Fatalf("audit: %s", got)
 	}
-	// Archiving is the community's.
+	// Archiving is the community's, not a MEMBER's, nor an ADMIN's.
 	q := f.published(t, "Kedua", "")
 	if _, err := f.svc.Archive(f.ctx, f.writer, q.ID); code(err) != "FORBIDDEN" {
 		t.Fatalf("a member archives: %v", err)
+	}
+	if _, err := f.svc.Archive(f.ctx, f.adminKukar, q.ID); code(err) != "FORBIDDEN" {
+		t.Fatalf("an admin archives: %v", err)
 	}
 	if q, _ = f.svc.Archive(f.ctx, f.chair, q.ID); q.Status != publishing.Archived {
 		t.Fatalf("archive: %+v", q)
@@ -186,6 +189,13 @@ func TestWorkflowByRole(t *testing.T) {
 func TestDraftsAndTakenDownPostsAreNeverPublic(t *testing.T) {
 	f := setup(t)
 	d := f.draft(t, "Rahasia", "draf")
+	// Another MEMBER of the community does not read a colleague's draft.
+	var other int64
+	f.db.QueryRow(`INSERT INTO accounts (name, email, password_hash) VALUES ('Anggota Lain', 'lain@t.id', 'x') RETURNING id`).Scan(&other)
+	f.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status) VALUES ($1, $2, 'MEMBER', 'ACTIVE')`, f.community, other)
+	if _, err := f.svc.Get(f.ctx, access.Actor{AccountID: other}, d.ID); code(err) != "NOT_FOUND" {
+		t.Fatalf("another member reads a draft: %v", err)
+	}
 	p := f.published(t, "Terbit", "isi")
 	gone := f.published(t, "Diturunkan", "isi")
 	f.svc.TakeDown(f.ctx, f.adminKukar, gone.ID, "hoaks")
@@ -356,5 +366,21 @@ func TestSearchInIndonesian(t *testing.T) {
 	second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, next)
 	if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
 		t.Fatalf("second page: %+v %v", second[""], err)
+	}
+}
+
+func TestPostsStayInTheirCommunitysRegencyAndStatus(t *testing.T) {
+	f := setup(t)
+	if _, err := f.svc.Create(f.ctx, f.writer, f.community, publishing.DraftInput{Title: ptr("Di Paser"), RegionCode: ptr("64.01.01")}, ""); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("a post about another regency: %v", err)
+	}
+	p, err := f.svc.Create(f.ctx, f.writer, f.community, publishing.DraftInput{Title: ptr("Di Tenggarong"), RegionCode: ptr("64.02.06")}, "")
+	if err != nil || p.RegionCode != "64.02.06" {
+		t.Fatalf("a post about its own regency: %+v %v", p, err)
+	}
+	// A suspended community neither submits nor publishes.
+	f.db.MustExec(`UPDATE communities SET status = 'SUSPENDED' WHERE id = $1`, f.community)
+	if _, err := f.svc.Submit(f.ctx, f.writer, p.ID); code(err) != "INVALID_TRANSITION" {
+		t.Fatalf("submit while suspended: %v", err)
 	}
 }

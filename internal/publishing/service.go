@@ -17,6 +17,7 @@ import (
 	"github.com/kimhub/kimhub/internal/idempotency"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/region"
 )
 
 // Service keeps posts.
@@ -57,15 +58,10 @@ func publicNow(p *Post, communityStatus string, now time.Time) bool {
 }
 
 // mayRead: the public reads what is published (and due); the author, the
-// community's members and the ADMINs over it read everything of it.
+// community's EDITORs and CHAIRs and the ADMINs over it read the rest
+// (access.ReadUnpublished).
 func mayRead(actor access.Actor, p *Post, sc scope, now time.Time) bool {
-	if publicNow(p, sc.CommunityStatus, now) {
-		return true
-	}
-	if actor.SignedIn() && actor.AccountID == p.AuthorID {
-		return true
-	}
-	return access.Allowed(actor, access.ViewCommunityDraft, sc.resource(p))
+	return publicNow(p, sc.CommunityStatus, now) || access.Allowed(actor, access.ReadUnpublished, sc.resource(p))
 }
 
 const opCreate = "post.create"
@@ -122,6 +118,9 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 		}
 		region := deref(sc.Domicile)
 		if in.RegionCode != nil {
+			if err := withinRegency(*in.RegionCode, region); err != nil {
+				return err
+			}
 			region = *in.RegionCode
 		}
 		slug, err := freeSlug(ctx, tx, communityID, Slugify(*in.Title), 0)
@@ -183,6 +182,7 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 		if p.Status != Draft && p.Status != Rejected {
 			return apperr.New(apperr.InvalidTransition, "the post is %s; only a DRAFT or REJECTED post is edited", p.Status).With("state", string(p.Status))
 		}
+		wasRejected := p.Status == Rejected
 		var sets []string
 		var args []any
 		set := func(col string, v any) {
@@ -211,9 +211,13 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 			set("excerpt", strings.TrimSpace(*in.Excerpt))
 		}
 		if in.RegionCode != nil {
+			if err := withinRegency(*in.RegionCode, deref(sc.Domicile)); err != nil {
+				return err
+			}
 			set("region_code", *in.RegionCode)
 		}
-		set("status", Draft) // an edited rejection goes back to DRAFT
+		set("status", Draft) // an edited rejection goes back to DRAFT, its note gone
+		set("status_note", "")
 		args = append(args, p.ID)
 		err = tx.GetContext(ctx, p, `UPDATE posts SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE id = $`+fmt.Sprint(len(args))+
 			` RETURNING `+postColumns, args...)
@@ -222,6 +226,12 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 		}
 		if err != nil {
 			return err
+		}
+		if wasRejected {
+			if err := audit.Record(ctx, tx, actor.AccountID, "post.revise", "Post", fmt.Sprint(p.ID), deref(sc.Domicile), "",
+				map[string]any{"status": Draft}); err != nil {
+				return err
+			}
 		}
 		return setAttachments(ctx, tx, actor, p, in)
 	})
@@ -360,7 +370,7 @@ var (
 	submitMove   = move{"submit", access.WriteContent, []Status{Draft}, InReview, false, ""}
 	publishMove  = move{"publish", access.PublishContent, []Status{InReview}, Published, false, "POST_PUBLISHED"}
 	rejectMove   = move{"reject", access.PublishContent, []Status{InReview}, Rejected, true, "POST_REJECTED"}
-	archiveMove  = move{"archive", access.PublishContent, []Status{Published}, Archived, false, ""}
+	archiveMove  = move{"archive", access.ArchiveContent, []Status{Published}, Archived, false, ""}
 	takeDownMove = move{"take_down", access.ModerateContent, []Status{Published, Archived}, TakenDown, true, "POST_TAKEN_DOWN"}
 )
 
@@ -369,13 +379,11 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, id int64) (*Po
 	return s.step(ctx, actor, id, submitMove, "", nil)
 }
 
-// Publish makes a post in review public, now or at publishAt.
+// Publish makes a post in review public, now or at a later publishAt (a
+// past one means now). "Now" is the database's clock, the one the feeds
+// compare with.
 func (s *Service) Publish(ctx context.Context, actor access.Actor, id int64, publishAt *time.Time) (*Post, error) {
-	at := time.Now()
-	if publishAt != nil && publishAt.After(at) {
-		at = *publishAt
-	}
-	return s.step(ctx, actor, id, publishMove, "", &at)
+	return s.step(ctx, actor, id, publishMove, "", publishAt)
 }
 
 // Reject returns a post in review to its author with a note.
@@ -415,8 +423,13 @@ func (s *Service) step(ctx context.Context, actor access.Actor, id int64, m move
 		if !containsStatus(m.from, p.Status) {
 			return apperr.New(apperr.InvalidTransition, "the post is %s; it cannot be %s now", p.Status, m.name).With("state", string(p.Status))
 		}
+		if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
+			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
+				With("state", sc.CommunityStatus)
+		}
 		if err := tx.GetContext(ctx, p, `UPDATE posts SET status = $2, status_note = $3,
-				publish_at = COALESCE($4, publish_at), updated_at = now()
+				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
+				updated_at = now()
 			WHERE id = $1 RETURNING `+postColumns, id, m.to, note, publishAt); err != nil {
 			return err
 		}
@@ -462,6 +475,20 @@ func (s *Service) SetFeatured(ctx context.Context, actor access.Actor, id int64,
 		return nil, postgres.MapError(err, "feature post", "")
 	}
 	return p, nil
+}
+
+// withinRegency refuses a post about a region outside its community's
+// regency: a KIM writes about its own area, where its own Diskominfo
+// moderates it.
+func withinRegency(code, domicile string) error {
+	if _, err := region.LevelOf(code); err != nil {
+		return apperr.Invalid("regionCode", "%q is not a region code", code)
+	}
+	parts := strings.SplitN(domicile, ".", 3)
+	if len(parts) < 2 || !region.InSubtree(code, parts[0]+"."+parts[1]) {
+		return apperr.Invalid("regionCode", "a community writes about its own regency; %s is outside it", code)
+	}
+	return nil
 }
 
 func containsStatus(list []Status, s Status) bool {

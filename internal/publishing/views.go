@@ -21,7 +21,9 @@ import (
 // to posts.view_count, so no hot row is updated on each view.
 
 // crawlers matches the user agents of bots and link previewers.
-var crawlers = regexp.MustCompile(`(?i)bot|crawl|spider|slurp|facebookexternalhit|whatsapp|telegram|preview|curl|wget|python-requests|go-http-client|headless`)
+// "bot" counts only as a word of its own or a name's end before a version
+// (Googlebot/2.1, AdsBot-Google), not inside a phone's brand (CUBOT).
+var crawlers = regexp.MustCompile(`(?i)(bot[/;)\-]|bot$|[^a-z]bot\b|crawl|spider|slurp|facebookexternalhit|whatsapp|telegram|preview|curl|wget|python-requests|go-http-client|headless)`)
 
 // ViewRecorder queues views and writes them in the background.
 type ViewRecorder struct {
@@ -46,8 +48,8 @@ func NewViewRecorder(ctx context.Context, s *Service, log *slog.Logger) *ViewRec
 
 // Record notes that the request's viewer read a published post.
 func (r *ViewRecorder) Record(ctx context.Context, actor access.Actor, p *Post) {
-	if p.Status != Published {
-		return
+	if p.Status != Published || p.PublishAt == nil || p.PublishAt.After(time.Now()) {
+		return // a preview of a scheduled post is not a reader's view
 	}
 	v, ok := ViewerOf(ctx, actor)
 	if !ok {
