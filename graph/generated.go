@@ -51,6 +51,7 @@ type ResolverRoot interface {
 	Post() PostResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	Showcase() ShowcaseResolver
 }
 
 type DirectiveRoot struct {
@@ -83,6 +84,10 @@ type ComplexityRoot struct {
 
 	ArchivePostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	ArchiveShowcasePayload struct {
+		Showcase func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -139,6 +144,7 @@ type ComplexityRoot struct {
 		Posts              func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
 		RegisteredAt       func(childComplexity int) int
 		RegistrationNumber func(childComplexity int) int
+		Showcases          func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
 		Slug               func(childComplexity int) int
 		SocialLinks        func(childComplexity int) int
 		Status             func(childComplexity int) int
@@ -166,6 +172,10 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	CreateShowcasePayload struct {
+		Showcase func(childComplexity int) int
+	}
+
 	DirectUpload struct {
 		Completed func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -186,6 +196,10 @@ type ComplexityRoot struct {
 
 	FeaturePostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	FeatureShowcasePayload struct {
+		Showcase func(childComplexity int) int
 	}
 
 	Field struct {
@@ -293,12 +307,15 @@ type ComplexityRoot struct {
 		AnswerJoinRequest      func(childComplexity int, input model.AnswerJoinRequestInput) int
 		ApproveCommunity       func(childComplexity int, input model.ApproveCommunityInput) int
 		ArchivePost            func(childComplexity int, input model.ArchivePostInput) int
+		ArchiveShowcase        func(childComplexity int, input model.ArchiveShowcaseInput) int
 		ChangeMemberRole       func(childComplexity int, input model.ChangeMemberRoleInput) int
 		ConfirmMediaUpload     func(childComplexity int, input model.ConfirmMediaUploadInput) int
 		CreatePost             func(childComplexity int, input model.CreatePostInput) int
+		CreateShowcase         func(childComplexity int, input model.CreateShowcaseInput) int
 		DisableAccount         func(childComplexity int, input model.DisableAccountInput) int
 		EnableAccount          func(childComplexity int, input model.EnableAccountInput) int
 		FeaturePost            func(childComplexity int, input model.FeaturePostInput) int
+		FeatureShowcase        func(childComplexity int, input model.FeatureShowcaseInput) int
 		GrantGovernmentRole    func(childComplexity int, input model.GrantGovernmentRoleInput) int
 		InviteMember           func(childComplexity int, input model.InviteMemberInput) int
 		LeaveCommunity         func(childComplexity int, input model.LeaveCommunityInput) int
@@ -307,11 +324,13 @@ type ComplexityRoot struct {
 		LogOutEverywhere       func(childComplexity int, input *model.LogOutEverywhereInput) int
 		MarkNotificationsRead  func(childComplexity int, input model.MarkNotificationsReadInput) int
 		PublishPost            func(childComplexity int, input model.PublishPostInput) int
+		PublishShowcase        func(childComplexity int, input model.PublishShowcaseInput) int
 		RefreshSession         func(childComplexity int, input model.RefreshSessionInput) int
 		RegisterCommunity      func(childComplexity int, input model.RegisterCommunityInput) int
 		ReinstateCommunity     func(childComplexity int, input model.ReinstateCommunityInput) int
 		RejectCommunity        func(childComplexity int, input model.RejectCommunityInput) int
 		RejectPost             func(childComplexity int, input model.RejectPostInput) int
+		RejectShowcase         func(childComplexity int, input model.RejectShowcaseInput) int
 		RemoveMember           func(childComplexity int, input model.RemoveMemberInput) int
 		RequestMediaUpload     func(childComplexity int, input model.RequestMediaUploadInput) int
 		RequestToJoinCommunity func(childComplexity int, input model.RequestToJoinCommunityInput) int
@@ -320,10 +339,13 @@ type ComplexityRoot struct {
 		SignUp                 func(childComplexity int, input model.SignUpInput) int
 		SubmitCommunity        func(childComplexity int, input model.SubmitCommunityInput) int
 		SubmitPost             func(childComplexity int, input model.SubmitPostInput) int
+		SubmitShowcase         func(childComplexity int, input model.SubmitShowcaseInput) int
 		SuspendCommunity       func(childComplexity int, input model.SuspendCommunityInput) int
 		TakeDownPost           func(childComplexity int, input model.TakeDownPostInput) int
+		TakeDownShowcase       func(childComplexity int, input model.TakeDownShowcaseInput) int
 		UpdateCommunity        func(childComplexity int, input model.UpdateCommunityInput) int
 		UpdatePost             func(childComplexity int, input model.UpdatePostInput) int
+		UpdateShowcase         func(childComplexity int, input model.UpdateShowcaseInput) int
 		UploadMedia            func(childComplexity int, input model.UploadMediaInput) int
 	}
 
@@ -392,6 +414,10 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	PublishShowcasePayload struct {
+		Showcase func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditEntries  func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
 		Communities   func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
@@ -406,6 +432,8 @@ type ComplexityRoot struct {
 		Posts         func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
 		Region        func(childComplexity int, code string) int
 		Regions       func(childComplexity int, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) int
+		Showcase      func(childComplexity int, communitySlug string, slug string) int
+		Showcases     func(childComplexity int, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) int
 	}
 
 	RefreshSessionPayload struct {
@@ -452,6 +480,10 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	RejectShowcasePayload struct {
+		Showcase func(childComplexity int) int
+	}
+
 	RemoveMemberPayload struct {
 		Membership func(childComplexity int) int
 	}
@@ -474,6 +506,40 @@ type ComplexityRoot struct {
 		Grant func(childComplexity int) int
 	}
 
+	Showcase struct {
+		Author          func(childComplexity int) int
+		Community       func(childComplexity int) int
+		Contact         func(childComplexity int) int
+		Cover           func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Description     func(childComplexity int) int
+		DescriptionHTML func(childComplexity int) int
+		Featured        func(childComplexity int) int
+		Gallery         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Location        func(childComplexity int) int
+		PublishAt       func(childComplexity int) int
+		Region          func(childComplexity int) int
+		Slug            func(childComplexity int) int
+		Status          func(childComplexity int) int
+		StatusNote      func(childComplexity int) int
+		Title           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		ViewCount       func(childComplexity int) int
+	}
+
+	ShowcaseConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ShowcaseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SignUpPayload struct {
 		Account func(childComplexity int) int
 	}
@@ -491,6 +557,10 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	SubmitShowcasePayload struct {
+		Showcase func(childComplexity int) int
+	}
+
 	SuspendCommunityPayload struct {
 		Community func(childComplexity int) int
 	}
@@ -499,12 +569,20 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	TakeDownShowcasePayload struct {
+		Showcase func(childComplexity int) int
+	}
+
 	UpdateCommunityPayload struct {
 		Community func(childComplexity int) int
 	}
 
 	UpdatePostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	UpdateShowcasePayload struct {
+		Showcase func(childComplexity int) int
 	}
 
 	UploadMediaPayload struct {
@@ -555,6 +633,7 @@ type CommunityResolver interface {
 
 	ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error)
 	Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
+	Showcases(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
 	Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error)
 }
 type DirectUploadResolver interface {
@@ -591,6 +670,14 @@ type MutationResolver interface {
 	ArchivePost(ctx context.Context, input model.ArchivePostInput) (*model.ArchivePostPayload, error)
 	TakeDownPost(ctx context.Context, input model.TakeDownPostInput) (*model.TakeDownPostPayload, error)
 	FeaturePost(ctx context.Context, input model.FeaturePostInput) (*model.FeaturePostPayload, error)
+	CreateShowcase(ctx context.Context, input model.CreateShowcaseInput) (*model.CreateShowcasePayload, error)
+	UpdateShowcase(ctx context.Context, input model.UpdateShowcaseInput) (*model.UpdateShowcasePayload, error)
+	SubmitShowcase(ctx context.Context, input model.SubmitShowcaseInput) (*model.SubmitShowcasePayload, error)
+	PublishShowcase(ctx context.Context, input model.PublishShowcaseInput) (*model.PublishShowcasePayload, error)
+	RejectShowcase(ctx context.Context, input model.RejectShowcaseInput) (*model.RejectShowcasePayload, error)
+	ArchiveShowcase(ctx context.Context, input model.ArchiveShowcaseInput) (*model.ArchiveShowcasePayload, error)
+	TakeDownShowcase(ctx context.Context, input model.TakeDownShowcaseInput) (*model.TakeDownShowcasePayload, error)
+	FeatureShowcase(ctx context.Context, input model.FeatureShowcaseInput) (*model.FeatureShowcasePayload, error)
 	RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error)
 	UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error)
 	SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error)
@@ -645,6 +732,8 @@ type QueryResolver interface {
 	CommunityMap(ctx context.Context, regionCode string, field *string) (model.JSON, error)
 	Post(ctx context.Context, communitySlug string, slug string) (*publishing.Post, error)
 	Posts(ctx context.Context, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
+	Showcase(ctx context.Context, communitySlug string, slug string) (*publishing.Showcase, error)
+	Showcases(ctx context.Context, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
@@ -659,6 +748,17 @@ type RegionResolver interface {
 	Children(ctx context.Context, obj *region.Region, first *int, after *string, last *int, before *string) (*relay.Connection[*region.Region], error)
 	Posts(ctx context.Context, obj *region.Region, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error)
+}
+type ShowcaseResolver interface {
+	ID(ctx context.Context, obj *publishing.Showcase) (string, error)
+	Community(ctx context.Context, obj *publishing.Showcase) (*community.Community, error)
+	Author(ctx context.Context, obj *publishing.Showcase) (*account.Account, error)
+
+	Cover(ctx context.Context, obj *publishing.Showcase) (*media.Asset, error)
+	Gallery(ctx context.Context, obj *publishing.Showcase) ([]*media.Asset, error)
+	Location(ctx context.Context, obj *publishing.Showcase) (*model.GeoPoint, error)
+
+	Region(ctx context.Context, obj *publishing.Showcase) (*region.Region, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -761,6 +861,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArchivePostPayload.Post(childComplexity), true
+
+	case "ArchiveShowcasePayload.showcase":
+		if e.ComplexityRoot.ArchiveShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArchiveShowcasePayload.Showcase(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -1005,6 +1112,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Community.RegistrationNumber(childComplexity), true
+	case "Community.showcases":
+		if e.ComplexityRoot.Community.Showcases == nil {
+			break
+		}
+
+		args, err := ec.field_Community_showcases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Community.Showcases(childComplexity, args["status"].(*publishing.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Community.slug":
 		if e.ComplexityRoot.Community.Slug == nil {
 			break
@@ -1088,6 +1206,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreatePostPayload.Post(childComplexity), true
 
+	case "CreateShowcasePayload.showcase":
+		if e.ComplexityRoot.CreateShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateShowcasePayload.Showcase(childComplexity), true
+
 	case "DirectUpload.completedParts":
 		if e.ComplexityRoot.DirectUpload.Completed == nil {
 			break
@@ -1151,6 +1276,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FeaturePostPayload.Post(childComplexity), true
+
+	case "FeatureShowcasePayload.showcase":
+		if e.ComplexityRoot.FeatureShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureShowcasePayload.Showcase(childComplexity), true
 
 	case "Field.code":
 		if e.ComplexityRoot.Field.Code == nil {
@@ -1529,6 +1661,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchivePost(childComplexity, args["input"].(model.ArchivePostInput)), true
+	case "Mutation.archiveShowcase":
+		if e.ComplexityRoot.Mutation.ArchiveShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveShowcase(childComplexity, args["input"].(model.ArchiveShowcaseInput)), true
 	case "Mutation.changeMemberRole":
 		if e.ComplexityRoot.Mutation.ChangeMemberRole == nil {
 			break
@@ -1562,6 +1705,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePost(childComplexity, args["input"].(model.CreatePostInput)), true
+	case "Mutation.createShowcase":
+		if e.ComplexityRoot.Mutation.CreateShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateShowcase(childComplexity, args["input"].(model.CreateShowcaseInput)), true
 	case "Mutation.disableAccount":
 		if e.ComplexityRoot.Mutation.DisableAccount == nil {
 			break
@@ -1595,6 +1749,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FeaturePost(childComplexity, args["input"].(model.FeaturePostInput)), true
+	case "Mutation.featureShowcase":
+		if e.ComplexityRoot.Mutation.FeatureShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_featureShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FeatureShowcase(childComplexity, args["input"].(model.FeatureShowcaseInput)), true
 	case "Mutation.grantGovernmentRole":
 		if e.ComplexityRoot.Mutation.GrantGovernmentRole == nil {
 			break
@@ -1683,6 +1848,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishPost(childComplexity, args["input"].(model.PublishPostInput)), true
+	case "Mutation.publishShowcase":
+		if e.ComplexityRoot.Mutation.PublishShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishShowcase(childComplexity, args["input"].(model.PublishShowcaseInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -1738,6 +1914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectPost(childComplexity, args["input"].(model.RejectPostInput)), true
+	case "Mutation.rejectShowcase":
+		if e.ComplexityRoot.Mutation.RejectShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectShowcase(childComplexity, args["input"].(model.RejectShowcaseInput)), true
 	case "Mutation.removeMember":
 		if e.ComplexityRoot.Mutation.RemoveMember == nil {
 			break
@@ -1826,6 +2013,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitPost(childComplexity, args["input"].(model.SubmitPostInput)), true
+	case "Mutation.submitShowcase":
+		if e.ComplexityRoot.Mutation.SubmitShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitShowcase(childComplexity, args["input"].(model.SubmitShowcaseInput)), true
 	case "Mutation.suspendCommunity":
 		if e.ComplexityRoot.Mutation.SuspendCommunity == nil {
 			break
@@ -1848,6 +2046,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TakeDownPost(childComplexity, args["input"].(model.TakeDownPostInput)), true
+	case "Mutation.takeDownShowcase":
+		if e.ComplexityRoot.Mutation.TakeDownShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takeDownShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakeDownShowcase(childComplexity, args["input"].(model.TakeDownShowcaseInput)), true
 	case "Mutation.updateCommunity":
 		if e.ComplexityRoot.Mutation.UpdateCommunity == nil {
 			break
@@ -1870,6 +2079,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePost(childComplexity, args["input"].(model.UpdatePostInput)), true
+	case "Mutation.updateShowcase":
+		if e.ComplexityRoot.Mutation.UpdateShowcase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShowcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShowcase(childComplexity, args["input"].(model.UpdateShowcaseInput)), true
 	case "Mutation.uploadMedia":
 		if e.ComplexityRoot.Mutation.UploadMedia == nil {
 			break
@@ -2136,6 +2356,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishPostPayload.Post(childComplexity), true
 
+	case "PublishShowcasePayload.showcase":
+		if e.ComplexityRoot.PublishShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishShowcasePayload.Showcase(childComplexity), true
+
 	case "Query.auditEntries":
 		if e.ComplexityRoot.Query.AuditEntries == nil {
 			break
@@ -2270,6 +2497,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Regions(childComplexity, args["parentCode"].(*string), args["level"].(*region.Level), args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.showcase":
+		if e.ComplexityRoot.Query.Showcase == nil {
+			break
+		}
+
+		args, err := ec.field_Query_showcase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Showcase(childComplexity, args["communitySlug"].(string), args["slug"].(string)), true
+	case "Query.showcases":
+		if e.ComplexityRoot.Query.Showcases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_showcases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Showcases(childComplexity, args["filter"].(*model.ShowcaseFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "RefreshSessionPayload.account":
 		if e.ComplexityRoot.RefreshSessionPayload.Account == nil {
@@ -2414,6 +2663,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RejectPostPayload.Post(childComplexity), true
 
+	case "RejectShowcasePayload.showcase":
+		if e.ComplexityRoot.RejectShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectShowcasePayload.Showcase(childComplexity), true
+
 	case "RemoveMemberPayload.membership":
 		if e.ComplexityRoot.RemoveMemberPayload.Membership == nil {
 			break
@@ -2461,6 +2717,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeGovernmentRolePayload.Grant(childComplexity), true
 
+	case "Showcase.author":
+		if e.ComplexityRoot.Showcase.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Author(childComplexity), true
+	case "Showcase.community":
+		if e.ComplexityRoot.Showcase.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Community(childComplexity), true
+	case "Showcase.contact":
+		if e.ComplexityRoot.Showcase.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Contact(childComplexity), true
+	case "Showcase.cover":
+		if e.ComplexityRoot.Showcase.Cover == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Cover(childComplexity), true
+	case "Showcase.createdAt":
+		if e.ComplexityRoot.Showcase.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.CreatedAt(childComplexity), true
+	case "Showcase.description":
+		if e.ComplexityRoot.Showcase.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Description(childComplexity), true
+	case "Showcase.descriptionHtml":
+		if e.ComplexityRoot.Showcase.DescriptionHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.DescriptionHTML(childComplexity), true
+	case "Showcase.featured":
+		if e.ComplexityRoot.Showcase.Featured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Featured(childComplexity), true
+	case "Showcase.gallery":
+		if e.ComplexityRoot.Showcase.Gallery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Gallery(childComplexity), true
+	case "Showcase.id":
+		if e.ComplexityRoot.Showcase.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.ID(childComplexity), true
+	case "Showcase.kind":
+		if e.ComplexityRoot.Showcase.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Kind(childComplexity), true
+	case "Showcase.location":
+		if e.ComplexityRoot.Showcase.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Location(childComplexity), true
+	case "Showcase.publishAt":
+		if e.ComplexityRoot.Showcase.PublishAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.PublishAt(childComplexity), true
+	case "Showcase.region":
+		if e.ComplexityRoot.Showcase.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Region(childComplexity), true
+	case "Showcase.slug":
+		if e.ComplexityRoot.Showcase.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Slug(childComplexity), true
+	case "Showcase.status":
+		if e.ComplexityRoot.Showcase.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Status(childComplexity), true
+	case "Showcase.statusNote":
+		if e.ComplexityRoot.Showcase.StatusNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.StatusNote(childComplexity), true
+	case "Showcase.title":
+		if e.ComplexityRoot.Showcase.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.Title(childComplexity), true
+	case "Showcase.updatedAt":
+		if e.ComplexityRoot.Showcase.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.UpdatedAt(childComplexity), true
+	case "Showcase.viewCount":
+		if e.ComplexityRoot.Showcase.ViewCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Showcase.ViewCount(childComplexity), true
+
+	case "ShowcaseConnection.edges":
+		if e.ComplexityRoot.ShowcaseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShowcaseConnection.Edges(childComplexity), true
+	case "ShowcaseConnection.nodes":
+		if e.ComplexityRoot.ShowcaseConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShowcaseConnection.Nodes(childComplexity), true
+	case "ShowcaseConnection.pageInfo":
+		if e.ComplexityRoot.ShowcaseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShowcaseConnection.PageInfo(childComplexity), true
+
+	case "ShowcaseEdge.cursor":
+		if e.ComplexityRoot.ShowcaseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShowcaseEdge.Cursor(childComplexity), true
+	case "ShowcaseEdge.node":
+		if e.ComplexityRoot.ShowcaseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShowcaseEdge.Node(childComplexity), true
+
 	case "SignUpPayload.account":
 		if e.ComplexityRoot.SignUpPayload.Account == nil {
 			break
@@ -2495,6 +2904,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmitPostPayload.Post(childComplexity), true
 
+	case "SubmitShowcasePayload.showcase":
+		if e.ComplexityRoot.SubmitShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitShowcasePayload.Showcase(childComplexity), true
+
 	case "SuspendCommunityPayload.community":
 		if e.ComplexityRoot.SuspendCommunityPayload.Community == nil {
 			break
@@ -2509,6 +2925,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TakeDownPostPayload.Post(childComplexity), true
 
+	case "TakeDownShowcasePayload.showcase":
+		if e.ComplexityRoot.TakeDownShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TakeDownShowcasePayload.Showcase(childComplexity), true
+
 	case "UpdateCommunityPayload.community":
 		if e.ComplexityRoot.UpdateCommunityPayload.Community == nil {
 			break
@@ -2522,6 +2945,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdatePostPayload.Post(childComplexity), true
+
+	case "UpdateShowcasePayload.showcase":
+		if e.ComplexityRoot.UpdateShowcasePayload.Showcase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateShowcasePayload.Showcase(childComplexity), true
 
 	case "UploadMediaPayload.asset":
 		if e.ComplexityRoot.UploadMediaPayload.Asset == nil {
@@ -2556,13 +2986,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AnswerJoinRequestInput", ec.unmarshalInputAnswerJoinRequestInput),
 			graphql.NewInputUnmarshaler("ApproveCommunityInput", ec.unmarshalInputApproveCommunityInput),
 			graphql.NewInputUnmarshaler("ArchivePostInput", ec.unmarshalInputArchivePostInput),
+			graphql.NewInputUnmarshaler("ArchiveShowcaseInput", ec.unmarshalInputArchiveShowcaseInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CommunityFilter", ec.unmarshalInputCommunityFilter),
 			graphql.NewInputUnmarshaler("ConfirmMediaUploadInput", ec.unmarshalInputConfirmMediaUploadInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
+			graphql.NewInputUnmarshaler("CreateShowcaseInput", ec.unmarshalInputCreateShowcaseInput),
 			graphql.NewInputUnmarshaler("DisableAccountInput", ec.unmarshalInputDisableAccountInput),
 			graphql.NewInputUnmarshaler("EnableAccountInput", ec.unmarshalInputEnableAccountInput),
 			graphql.NewInputUnmarshaler("FeaturePostInput", ec.unmarshalInputFeaturePostInput),
+			graphql.NewInputUnmarshaler("FeatureShowcaseInput", ec.unmarshalInputFeatureShowcaseInput),
 			graphql.NewInputUnmarshaler("GrantGovernmentRoleInput", ec.unmarshalInputGrantGovernmentRoleInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LeaveCommunityInput", ec.unmarshalInputLeaveCommunityInput),
@@ -2572,24 +3005,30 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
 			graphql.NewInputUnmarshaler("PostFilter", ec.unmarshalInputPostFilter),
 			graphql.NewInputUnmarshaler("PublishPostInput", ec.unmarshalInputPublishPostInput),
+			graphql.NewInputUnmarshaler("PublishShowcaseInput", ec.unmarshalInputPublishShowcaseInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RegisterCommunityInput", ec.unmarshalInputRegisterCommunityInput),
 			graphql.NewInputUnmarshaler("ReinstateCommunityInput", ec.unmarshalInputReinstateCommunityInput),
 			graphql.NewInputUnmarshaler("RejectCommunityInput", ec.unmarshalInputRejectCommunityInput),
 			graphql.NewInputUnmarshaler("RejectPostInput", ec.unmarshalInputRejectPostInput),
+			graphql.NewInputUnmarshaler("RejectShowcaseInput", ec.unmarshalInputRejectShowcaseInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("RequestMediaUploadInput", ec.unmarshalInputRequestMediaUploadInput),
 			graphql.NewInputUnmarshaler("RequestToJoinCommunityInput", ec.unmarshalInputRequestToJoinCommunityInput),
 			graphql.NewInputUnmarshaler("ResumeMediaUploadInput", ec.unmarshalInputResumeMediaUploadInput),
 			graphql.NewInputUnmarshaler("RevokeGovernmentRoleInput", ec.unmarshalInputRevokeGovernmentRoleInput),
+			graphql.NewInputUnmarshaler("ShowcaseFilter", ec.unmarshalInputShowcaseFilter),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SocialLinkInput", ec.unmarshalInputSocialLinkInput),
 			graphql.NewInputUnmarshaler("SubmitCommunityInput", ec.unmarshalInputSubmitCommunityInput),
 			graphql.NewInputUnmarshaler("SubmitPostInput", ec.unmarshalInputSubmitPostInput),
+			graphql.NewInputUnmarshaler("SubmitShowcaseInput", ec.unmarshalInputSubmitShowcaseInput),
 			graphql.NewInputUnmarshaler("SuspendCommunityInput", ec.unmarshalInputSuspendCommunityInput),
 			graphql.NewInputUnmarshaler("TakeDownPostInput", ec.unmarshalInputTakeDownPostInput),
+			graphql.NewInputUnmarshaler("TakeDownShowcaseInput", ec.unmarshalInputTakeDownShowcaseInput),
 			graphql.NewInputUnmarshaler("UpdateCommunityInput", ec.unmarshalInputUpdateCommunityInput),
 			graphql.NewInputUnmarshaler("UpdatePostInput", ec.unmarshalInputUpdatePostInput),
+			graphql.NewInputUnmarshaler("UpdateShowcaseInput", ec.unmarshalInputUpdateShowcaseInput),
 			graphql.NewInputUnmarshaler("UploadMediaInput", ec.unmarshalInputUploadMediaInput),
 		)
 	}
@@ -2853,6 +3292,25 @@ type Query {
     "Return those before this cursor."
     before: String
   ): PostConnection!
+  "A community's showcase by its slug; the public reads it once it is published. Reading it counts a view."
+  showcase("The community's slug." communitySlug: String!, "The showcase's slug." slug: String!): Showcase
+  """
+  Published showcases of local potential, newest first (or by relevance
+  with ` + "`" + `filter.search` + "`" + `): a region's subtree, a community, kinds, featured
+  ones, a period.
+  """
+  showcases(
+    "What to show."
+    filter: ShowcaseFilter
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): ShowcaseConnection!
   "The signed-in account's notifications, newest first."
   notifications(
     "Only the unread ones."
@@ -3338,6 +3796,22 @@ type Community implements Node {
     "Return those before this cursor."
     before: String
   ): PostConnection!
+  """
+  Its showcases. Without status: the published ones, newest first, for
+  everyone. With another status: for its EDITORs, CHAIRs and the ADMINs over it.
+  """
+  showcases(
+    "Only showcases in this status."
+    status: PostStatus
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): ShowcaseConnection!
   "Its members, oldest first; with pending: true, the open invitations and join requests (CHAIRs and EDITORs only)."
   members(
     "Show the open invitations and join requests instead of the members."
@@ -3519,6 +3993,106 @@ type Post implements Node {
   updatedAt: Time!
 }
 
+"What a showcase presents (potensi daerah)."
+enum ShowcaseKind {
+  "A product of the village."
+  PRODUCT
+  "A micro or small business (UMKM)."
+  UMKM
+  "A destination."
+  TOURISM
+  "Arts, traditions, events."
+  CULTURE
+  "Food and drink."
+  CULINARY
+  "Farming, fishing, plantations."
+  AGRICULTURE
+  "Handicraft."
+  CRAFT
+  "Anything else."
+  OTHER
+}
+
+"What a showcase feed shows."
+input ShowcaseFilter {
+  "Only showcases about this region or below it."
+  regionCode: String
+  "Only this community's showcases."
+  communityId: ID
+  "Only these kinds."
+  kinds: [ShowcaseKind!]
+  "Only featured showcases (true) or only the others (false)."
+  featured: Boolean
+  "Only those published at or after this time."
+  from: Time
+  "Only those published before this time."
+  to: Time
+  "Full-text search in Indonesian, title above description, ranked."
+  search: String
+}
+
+"A showcase of local potential (potensi daerah): a product, a small business, a destination, a tradition, a dish."
+type Showcase implements Node {
+  "The showcase's global ID."
+  id: ID!
+  "The community it is published under."
+  community: Community!
+  "Who wrote it."
+  author: Account!
+  "What it presents."
+  kind: ShowcaseKind!
+  "The title."
+  title: String!
+  "The URL slug, unique in its community; stable once published."
+  slug: String!
+  "The description in Markdown."
+  description: String!
+  "The description rendered to HTML and sanitised: safe to insert into a page."
+  descriptionHtml: String!
+  "The cover image."
+  cover: MediaAsset
+  "The pictures, in order."
+  gallery: [MediaAsset!]!
+  "Where it is."
+  location: GeoPoint
+  "How to reach the seller or the place: a phone, a WhatsApp number, an address."
+  contact: String!
+  "The region it is in."
+  region: Region!
+  "Where it is in its review."
+  status: PostStatus!
+  "The note of a rejection or take-down; empty otherwise."
+  statusNote: String!
+  "When it becomes (or became) public; null until published."
+  publishAt: Time
+  "Marked by an ADMIN as an example for others."
+  featured: Boolean!
+  "Readers counted once per viewer per day, crawlers not counted; updated every minute."
+  viewCount: Int!
+  "When it was created."
+  createdAt: Time!
+  "When it was last changed."
+  updatedAt: Time!
+}
+
+"A page of showcases."
+type ShowcaseConnection {
+  "The showcases of this page with their cursors."
+  edges: [ShowcaseEdge!]!
+  "The showcases of this page."
+  nodes: [Showcase!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"A showcase in a page, with its cursor."
+type ShowcaseEdge {
+  "Pass as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `) to page from this showcase."
+  cursor: String!
+  "The showcase."
+  node: Showcase!
+}
+
 "A page of posts."
 type PostConnection {
   "The posts of this page with their cursors."
@@ -3555,6 +4129,22 @@ type Mutation {
   takeDownPost(input: TakeDownPostInput!): TakeDownPostPayload!
   "Mark a published post as an example for others, or unmark it (an ADMIN over it)."
   featurePost(input: FeaturePostInput!): FeaturePostPayload!
+  "Write a DRAFT showcase of local potential for a community you are a member of."
+  createShowcase(input: CreateShowcaseInput!): CreateShowcasePayload!
+  "Edit your DRAFT or REJECTED showcase."
+  updateShowcase(input: UpdateShowcaseInput!): UpdateShowcasePayload!
+  "Send your DRAFT showcase for review."
+  submitShowcase(input: SubmitShowcaseInput!): SubmitShowcasePayload!
+  "Publish a showcase in review, now or at publishAt (an EDITOR or CHAIR, or an ADMIN over it)."
+  publishShowcase(input: PublishShowcaseInput!): PublishShowcasePayload!
+  "Return a showcase in review to its author with a note."
+  rejectShowcase(input: RejectShowcaseInput!): RejectShowcasePayload!
+  "Take a published showcase out of the feeds (an EDITOR or CHAIR)."
+  archiveShowcase(input: ArchiveShowcaseInput!): ArchiveShowcasePayload!
+  "Remove a showcase from public view with a reason (an ADMIN over it)."
+  takeDownShowcase(input: TakeDownShowcaseInput!): TakeDownShowcasePayload!
+  "Mark a published showcase as an example for others, or unmark it (an ADMIN over it)."
+  featureShowcase(input: FeatureShowcaseInput!): FeatureShowcasePayload!
   "Start a community's registration as a DRAFT; you become its CHAIR."
   registerCommunity(input: RegisterCommunityInput!): RegisterCommunityPayload!
   "Edit a community's profile (its CHAIR). The slug, domicile and decree change only in DRAFT or REJECTED."
@@ -4227,6 +4817,148 @@ type FeaturePostPayload {
   "The post."
   post: Post!
 }
+
+"Input of createShowcase."
+input CreateShowcaseInput {
+  "The community it is for."
+  communityId: ID!
+  "What it presents."
+  kind: ShowcaseKind!
+  "The title."
+  title: String!
+  "The description in Markdown."
+  description: String
+  "Where it is."
+  latitude: Float
+  "Where it is."
+  longitude: Float
+  "How to reach the seller or the place."
+  contact: String
+  "A READY, PUBLIC image of yours or of the community."
+  coverId: ID
+  "READY, PUBLIC images of yours or of the community, in order."
+  galleryIds: [ID!]
+  "The region it is in, within the community's regency; the community's domicile if not given."
+  regionCode: String
+  "Resending with the same key returns the first showcase instead of a second one."
+  idempotencyKey: String
+}
+
+"Result of createShowcase."
+type CreateShowcasePayload {
+  "The DRAFT showcase."
+  showcase: Showcase!
+}
+
+"Input of updateShowcase: the fields given change."
+input UpdateShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+  "What it presents."
+  kind: ShowcaseKind
+  "The title."
+  title: String
+  "The description in Markdown."
+  description: String
+  "Where it is."
+  latitude: Float
+  "Where it is."
+  longitude: Float
+  "How to reach the seller or the place."
+  contact: String
+  "The cover image."
+  coverId: ID
+  "The pictures; replaces the gallery."
+  galleryIds: [ID!]
+  "The region it is in."
+  regionCode: String
+}
+
+"Result of updateShowcase."
+type UpdateShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of submitShowcase."
+input SubmitShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+}
+
+"Result of submitShowcase."
+type SubmitShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of publishShowcase."
+input PublishShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+  "When it becomes public; now if not given or past."
+  publishAt: Time
+}
+
+"Result of publishShowcase."
+type PublishShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of rejectShowcase."
+input RejectShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+  "Why; shown to the author."
+  note: String!
+}
+
+"Result of rejectShowcase."
+type RejectShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of archiveShowcase."
+input ArchiveShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+}
+
+"Result of archiveShowcase."
+type ArchiveShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of takeDownShowcase."
+input TakeDownShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+  "Why; shown to the author."
+  reason: String!
+}
+
+"Result of takeDownShowcase."
+type TakeDownShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
+
+"Input of featureShowcase."
+input FeatureShowcaseInput {
+  "The showcase."
+  showcaseId: ID!
+  "True to feature, false to unfeature."
+  featured: Boolean!
+}
+
+"Result of featureShowcase."
+type FeatureShowcasePayload {
+  "The showcase."
+  showcase: Showcase!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4289,6 +5021,14 @@ func (ec *executionContext) childFields_ArchivePostPayload(ctx context.Context, 
 		return ec.fieldContext_ArchivePostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArchivePostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ArchiveShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_ArchiveShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArchiveShowcasePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4409,6 +5149,8 @@ func (ec *executionContext) childFields_Community(ctx context.Context, field gra
 		return ec.fieldContext_Community_viewerRole(ctx, field)
 	case "posts":
 		return ec.fieldContext_Community_posts(ctx, field)
+	case "showcases":
+		return ec.fieldContext_Community_showcases(ctx, field)
 	case "members":
 		return ec.fieldContext_Community_members(ctx, field)
 	}
@@ -4453,6 +5195,14 @@ func (ec *executionContext) childFields_CreatePostPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CreatePostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_CreateShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateShowcasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DirectUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "method":
@@ -4495,6 +5245,14 @@ func (ec *executionContext) childFields_FeaturePostPayload(ctx context.Context, 
 		return ec.fieldContext_FeaturePostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FeaturePostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FeatureShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_FeatureShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeatureShowcasePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Field(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4827,6 +5585,14 @@ func (ec *executionContext) childFields_PublishPostPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type PublishPostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PublishShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_PublishShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishShowcasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RefreshSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -4915,6 +5681,14 @@ func (ec *executionContext) childFields_RejectPostPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type RejectPostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RejectShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_RejectShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectShowcasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RemoveMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "membership":
@@ -4959,6 +5733,74 @@ func (ec *executionContext) childFields_RevokeGovernmentRolePayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type RevokeGovernmentRolePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Showcase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Showcase_id(ctx, field)
+	case "community":
+		return ec.fieldContext_Showcase_community(ctx, field)
+	case "author":
+		return ec.fieldContext_Showcase_author(ctx, field)
+	case "kind":
+		return ec.fieldContext_Showcase_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_Showcase_title(ctx, field)
+	case "slug":
+		return ec.fieldContext_Showcase_slug(ctx, field)
+	case "description":
+		return ec.fieldContext_Showcase_description(ctx, field)
+	case "descriptionHtml":
+		return ec.fieldContext_Showcase_descriptionHtml(ctx, field)
+	case "cover":
+		return ec.fieldContext_Showcase_cover(ctx, field)
+	case "gallery":
+		return ec.fieldContext_Showcase_gallery(ctx, field)
+	case "location":
+		return ec.fieldContext_Showcase_location(ctx, field)
+	case "contact":
+		return ec.fieldContext_Showcase_contact(ctx, field)
+	case "region":
+		return ec.fieldContext_Showcase_region(ctx, field)
+	case "status":
+		return ec.fieldContext_Showcase_status(ctx, field)
+	case "statusNote":
+		return ec.fieldContext_Showcase_statusNote(ctx, field)
+	case "publishAt":
+		return ec.fieldContext_Showcase_publishAt(ctx, field)
+	case "featured":
+		return ec.fieldContext_Showcase_featured(ctx, field)
+	case "viewCount":
+		return ec.fieldContext_Showcase_viewCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Showcase_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Showcase_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Showcase", field.Name)
+}
+
+func (ec *executionContext) childFields_ShowcaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ShowcaseConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ShowcaseConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ShowcaseConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShowcaseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ShowcaseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ShowcaseEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ShowcaseEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShowcaseEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SignUpPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -4993,6 +5835,14 @@ func (ec *executionContext) childFields_SubmitPostPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type SubmitPostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SubmitShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_SubmitShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitShowcasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SuspendCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "community":
@@ -5009,6 +5859,14 @@ func (ec *executionContext) childFields_TakeDownPostPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type TakeDownPostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TakeDownShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_TakeDownShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TakeDownShowcasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "community":
@@ -5023,6 +5881,14 @@ func (ec *executionContext) childFields_UpdatePostPayload(ctx context.Context, f
 		return ec.fieldContext_UpdatePostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdatePostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "showcase":
+		return ec.fieldContext_UpdateShowcasePayload_showcase(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateShowcasePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UploadMediaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5251,6 +6117,52 @@ func (ec *executionContext) field_Community_posts_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Community_showcases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*publishing.Status, error) {
+			return ec.unmarshalOPostStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_MediaAsset_url_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5321,6 +6233,20 @@ func (ec *executionContext) field_Mutation_archivePost_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ArchiveShowcaseInput, error) {
+			return ec.unmarshalNArchiveShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveShowcaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changeMemberRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5363,6 +6289,20 @@ func (ec *executionContext) field_Mutation_createPost_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateShowcaseInput, error) {
+			return ec.unmarshalNCreateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateShowcaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5397,6 +6337,20 @@ func (ec *executionContext) field_Mutation_featurePost_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.FeaturePostInput, error) {
 			return ec.unmarshalNFeaturePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeaturePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_featureShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeatureShowcaseInput, error) {
+			return ec.unmarshalNFeatureShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeatureShowcaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5517,6 +6471,20 @@ func (ec *executionContext) field_Mutation_publishPost_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishShowcaseInput, error) {
+			return ec.unmarshalNPublishShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishShowcaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5579,6 +6547,20 @@ func (ec *executionContext) field_Mutation_rejectPost_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RejectPostInput, error) {
 			return ec.unmarshalNRejectPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectShowcaseInput, error) {
+			return ec.unmarshalNRejectShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectShowcaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5699,6 +6681,20 @@ func (ec *executionContext) field_Mutation_submitPost_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_submitShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitShowcaseInput, error) {
+			return ec.unmarshalNSubmitShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitShowcaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_suspendCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5727,6 +6723,20 @@ func (ec *executionContext) field_Mutation_takeDownPost_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_takeDownShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TakeDownShowcaseInput, error) {
+			return ec.unmarshalNTakeDownShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownShowcaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5747,6 +6757,20 @@ func (ec *executionContext) field_Mutation_updatePost_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdatePostInput, error) {
 			return ec.unmarshalNUpdatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdatePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateShowcaseInput, error) {
+			return ec.unmarshalNUpdateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateShowcaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6134,6 +7158,74 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_showcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "communitySlug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["communitySlug"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_showcases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ShowcaseFilter, error) {
+			return ec.unmarshalOShowcaseFilter2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐShowcaseFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -6697,6 +7789,38 @@ func (ec *executionContext) fieldContext_ArchivePostPayload_post(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArchiveShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.ArchiveShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArchiveShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArchiveShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArchiveShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7829,6 +8953,50 @@ func (ec *executionContext) fieldContext_Community_posts(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Community_showcases(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_showcases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Community().Showcases(ctx, obj, fc.Args["status"].(*publishing.Status), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*publishing.Showcase]) graphql.Marshaler {
+			return ec.marshalNShowcaseConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_showcases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Community",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShowcaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Community_showcases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Community_members(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8083,6 +9251,38 @@ func (ec *executionContext) fieldContext_CreatePostPayload_post(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.CreateShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8358,6 +9558,38 @@ func (ec *executionContext) fieldContext_FeaturePostPayload_post(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeatureShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.FeatureShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeatureShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10079,6 +11311,358 @@ func (ec *executionContext) fieldContext_Mutation_featurePost(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_featurePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShowcase(ctx, fc.Args["input"].(model.CreateShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateShowcasePayload) graphql.Marshaler {
+			return ec.marshalNCreateShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShowcase(ctx, fc.Args["input"].(model.UpdateShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateShowcasePayload) graphql.Marshaler {
+			return ec.marshalNUpdateShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitShowcase(ctx, fc.Args["input"].(model.SubmitShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitShowcasePayload) graphql.Marshaler {
+			return ec.marshalNSubmitShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishShowcase(ctx, fc.Args["input"].(model.PublishShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishShowcasePayload) graphql.Marshaler {
+			return ec.marshalNPublishShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectShowcase(ctx, fc.Args["input"].(model.RejectShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RejectShowcasePayload) graphql.Marshaler {
+			return ec.marshalNRejectShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveShowcase(ctx, fc.Args["input"].(model.ArchiveShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArchiveShowcasePayload) graphql.Marshaler {
+			return ec.marshalNArchiveShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArchiveShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_takeDownShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takeDownShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakeDownShowcase(ctx, fc.Args["input"].(model.TakeDownShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TakeDownShowcasePayload) graphql.Marshaler {
+			return ec.marshalNTakeDownShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takeDownShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TakeDownShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takeDownShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_featureShowcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_featureShowcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FeatureShowcase(ctx, fc.Args["input"].(model.FeatureShowcaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeatureShowcasePayload) graphql.Marshaler {
+			return ec.marshalNFeatureShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeatureShowcasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_featureShowcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeatureShowcasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_featureShowcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12386,6 +13970,38 @@ func (ec *executionContext) fieldContext_PublishPostPayload_post(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _PublishShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.PublishShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublishShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12708,6 +14324,94 @@ func (ec *executionContext) fieldContext_Query_posts(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_showcase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Showcase(ctx, fc.Args["communitySlug"].(string), fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalOShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_showcase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_showcase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_showcases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_showcases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Showcases(ctx, fc.Args["filter"].(*model.ShowcaseFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*publishing.Showcase]) graphql.Marshaler {
+			return ec.marshalNShowcaseConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_showcases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShowcaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_showcases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13641,6 +15345,38 @@ func (ec *executionContext) fieldContext_RejectPostPayload_post(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _RejectShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.RejectShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RemoveMemberPayload_membership(ctx context.Context, field graphql.CollectedField, obj *model.RemoveMemberPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13865,6 +15601,671 @@ func (ec *executionContext) fieldContext_RevokeGovernmentRolePayload_grant(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _Showcase_id(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Showcase_community(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Community(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_author(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_kind(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v publishing.ShowcaseKind) graphql.Marshaler {
+			return ec.marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "ShowcaseKind")
+}
+
+func (ec *executionContext) _Showcase_title(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_slug(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_description(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_descriptionHtml(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_descriptionHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DescriptionHTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_descriptionHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_cover(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_cover(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Cover(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Asset) graphql.Marshaler {
+			return ec.marshalOMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_cover(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_gallery(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_gallery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Gallery(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_gallery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_location(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Location(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GeoPoint) graphql.Marshaler {
+			return ec.marshalOGeoPoint2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐGeoPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeoPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_contact(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_region(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Showcase().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Showcase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Showcase_status(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v publishing.Status) graphql.Marshaler {
+			return ec.marshalNPostStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "PostStatus")
+}
+
+func (ec *executionContext) _Showcase_statusNote(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_statusNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_statusNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "String")
+}
+
+func (ec *executionContext) _Showcase_publishAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_publishAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_publishAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Showcase_featured(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_featured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Featured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_featured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Showcase_viewCount(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_viewCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_viewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Showcase_createdAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Showcase_updatedAt(ctx context.Context, field graphql.CollectedField, obj *publishing.Showcase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Showcase_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Showcase_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Showcase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShowcaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Showcase]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShowcaseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relay.Edge[*publishing.Showcase]) graphql.Marshaler {
+			return ec.marshalNShowcaseEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShowcaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShowcaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShowcaseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShowcaseConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Showcase]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShowcaseConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShowcaseConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShowcaseConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShowcaseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*publishing.Showcase]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShowcaseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShowcaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShowcaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShowcaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Showcase]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShowcaseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShowcaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShowcaseEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShowcaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Showcase]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShowcaseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShowcaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShowcaseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SignUpPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SignUpPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14007,6 +16408,38 @@ func (ec *executionContext) fieldContext_SubmitPostPayload_post(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _SubmitShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.SubmitShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SuspendCommunityPayload_community(ctx context.Context, field graphql.CollectedField, obj *model.SuspendCommunityPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14071,6 +16504,38 @@ func (ec *executionContext) fieldContext_TakeDownPostPayload_post(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TakeDownShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.TakeDownShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TakeDownShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TakeDownShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TakeDownShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateCommunityPayload_community(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCommunityPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14130,6 +16595,38 @@ func (ec *executionContext) fieldContext_UpdatePostPayload_post(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.UpdateShowcasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateShowcasePayload_showcase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+			return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateShowcasePayload_showcase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateShowcasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Showcase(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15475,6 +17972,48 @@ func UnmarshalArchivePostInput(ctx context.Context, raw any) (model.ArchivePostI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputArchiveShowcaseInput(ctx context.Context, obj any) (model.ArchiveShowcaseInput, error) {
+	var it model.ArchiveShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalArchiveShowcaseInput unmarshals raw into the ArchiveShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalArchiveShowcaseInput(ctx context.Context, raw any) (model.ArchiveShowcaseInput, error) {
+	var out model.ArchiveShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArchiveShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangeMemberRoleInput(ctx context.Context, obj any) (model.ChangeMemberRoleInput, error) {
 	var it model.ChangeMemberRoleInput
 	if obj == nil {
@@ -15741,6 +18280,118 @@ func UnmarshalCreatePostInput(ctx context.Context, raw any) (model.CreatePostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateShowcaseInput(ctx context.Context, obj any) (model.CreateShowcaseInput, error) {
+	var it model.CreateShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"communityId", "kind", "title", "description", "latitude", "longitude", "contact", "coverId", "galleryIds", "regionCode", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		case "coverId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coverId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoverID = data
+		case "galleryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("galleryIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GalleryIds = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateShowcaseInput unmarshals raw into the CreateShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateShowcaseInput(ctx context.Context, raw any) (model.CreateShowcaseInput, error) {
+	var out model.CreateShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDisableAccountInput(ctx context.Context, obj any) (model.DisableAccountInput, error) {
 	var it model.DisableAccountInput
 	if obj == nil {
@@ -15885,6 +18536,55 @@ func (ec *executionContext) unmarshalInputFeaturePostInput(ctx context.Context, 
 func UnmarshalFeaturePostInput(ctx context.Context, raw any) (model.FeaturePostInput, error) {
 	var out model.FeaturePostInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeaturePostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFeatureShowcaseInput(ctx context.Context, obj any) (model.FeatureShowcaseInput, error) {
+	var it model.FeatureShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId", "featured"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		case "featured":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("featured"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Featured = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeatureShowcaseInput unmarshals raw into the FeatureShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeatureShowcaseInput(ctx context.Context, raw any) (model.FeatureShowcaseInput, error) {
+	var out model.FeatureShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeatureShowcaseInput", raw, &out)
 	return out, err
 }
 
@@ -16364,6 +19064,55 @@ func UnmarshalPublishPostInput(ctx context.Context, raw any) (model.PublishPostI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishShowcaseInput(ctx context.Context, obj any) (model.PublishShowcaseInput, error) {
+	var it model.PublishShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId", "publishAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		case "publishAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishShowcaseInput unmarshals raw into the PublishShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishShowcaseInput(ctx context.Context, raw any) (model.PublishShowcaseInput, error) {
+	var out model.PublishShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefreshSessionInput(ctx context.Context, obj any) (model.RefreshSessionInput, error) {
 	var it model.RefreshSessionInput
 	if obj == nil {
@@ -16693,6 +19442,55 @@ func UnmarshalRejectPostInput(ctx context.Context, raw any) (model.RejectPostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRejectShowcaseInput(ctx context.Context, obj any) (model.RejectShowcaseInput, error) {
+	var it model.RejectShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectShowcaseInput unmarshals raw into the RejectShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectShowcaseInput(ctx context.Context, raw any) (model.RejectShowcaseInput, error) {
+	var out model.RejectShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemoveMemberInput(ctx context.Context, obj any) (model.RemoveMemberInput, error) {
 	var it model.RemoveMemberInput
 	if obj == nil {
@@ -16963,6 +19761,90 @@ func UnmarshalRevokeGovernmentRoleInput(ctx context.Context, raw any) (model.Rev
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShowcaseFilter(ctx context.Context, obj any) (model.ShowcaseFilter, error) {
+	var it model.ShowcaseFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCode", "communityId", "kinds", "featured", "from", "to", "search"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOShowcaseKind2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "featured":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("featured"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Featured = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShowcaseFilter unmarshals raw into the ShowcaseFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShowcaseFilter(ctx context.Context, raw any) (model.ShowcaseFilter, error) {
+	var out model.ShowcaseFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShowcaseFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj any) (model.SignUpInput, error) {
 	var it model.SignUpInput
 	if obj == nil {
@@ -17159,6 +20041,48 @@ func UnmarshalSubmitPostInput(ctx context.Context, raw any) (model.SubmitPostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubmitShowcaseInput(ctx context.Context, obj any) (model.SubmitShowcaseInput, error) {
+	var it model.SubmitShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitShowcaseInput unmarshals raw into the SubmitShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitShowcaseInput(ctx context.Context, raw any) (model.SubmitShowcaseInput, error) {
+	var out model.SubmitShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSuspendCommunityInput(ctx context.Context, obj any) (model.SuspendCommunityInput, error) {
 	var it model.SuspendCommunityInput
 	if obj == nil {
@@ -17254,6 +20178,55 @@ func (ec *executionContext) unmarshalInputTakeDownPostInput(ctx context.Context,
 func UnmarshalTakeDownPostInput(ctx context.Context, raw any) (model.TakeDownPostInput, error) {
 	var out model.TakeDownPostInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TakeDownPostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTakeDownShowcaseInput(ctx context.Context, obj any) (model.TakeDownShowcaseInput, error) {
+	var it model.TakeDownShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTakeDownShowcaseInput unmarshals raw into the TakeDownShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTakeDownShowcaseInput(ctx context.Context, raw any) (model.TakeDownShowcaseInput, error) {
+	var out model.TakeDownShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TakeDownShowcaseInput", raw, &out)
 	return out, err
 }
 
@@ -17488,6 +20461,111 @@ func UnmarshalUpdatePostInput(ctx context.Context, raw any) (model.UpdatePostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateShowcaseInput(ctx context.Context, obj any) (model.UpdateShowcaseInput, error) {
+	var it model.UpdateShowcaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"showcaseId", "kind", "title", "description", "latitude", "longitude", "contact", "coverId", "galleryIds", "regionCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "showcaseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showcaseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowcaseID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		case "coverId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coverId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoverID = data
+		case "galleryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("galleryIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GalleryIds = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateShowcaseInput unmarshals raw into the UpdateShowcaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateShowcaseInput(ctx context.Context, raw any) (model.UpdateShowcaseInput, error) {
+	var out model.UpdateShowcaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateShowcaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUploadMediaInput(ctx context.Context, obj any) (model.UploadMediaInput, error) {
 	var it model.UploadMediaInput
 	if obj == nil {
@@ -17563,6 +20641,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case publishing.Showcase:
+		return ec._Showcase(ctx, sel, &obj)
+	case *publishing.Showcase:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Showcase(ctx, sel, obj)
 	case region.Region:
 		return ec._Region(ctx, sel, &obj)
 	case *region.Region:
@@ -17831,6 +20916,39 @@ func (ec *executionContext) _ArchivePostPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("ArchivePostPayload")
 		case "post":
 			out.Values[i] = ec._ArchivePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var archiveShowcasePayloadImplementors = []string{"ArchiveShowcasePayload"}
+
+func (ec *executionContext) _ArchiveShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ArchiveShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, archiveShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArchiveShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._ArchiveShowcasePayload_showcase(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18231,6 +21349,12 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_posts(ctx, field, obj)
 				})
+		case "showcases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Community_showcases(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18401,6 +21525,39 @@ func (ec *executionContext) _CreatePostPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var createShowcasePayloadImplementors = []string{"CreateShowcasePayload"}
+
+func (ec *executionContext) _CreateShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._CreateShowcasePayload_showcase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var directUploadImplementors = []string{"DirectUpload"}
 
 func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.SelectionSet, obj *media.DirectUpload) graphql.Marshaler {
@@ -18545,6 +21702,39 @@ func (ec *executionContext) _FeaturePostPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("FeaturePostPayload")
 		case "post":
 			out.Values[i] = ec._FeaturePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var featureShowcasePayloadImplementors = []string{"FeatureShowcasePayload"}
+
+func (ec *executionContext) _FeatureShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeatureShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, featureShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeatureShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._FeatureShowcasePayload_showcase(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19360,6 +22550,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "takeDownShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takeDownShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "featureShowcase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_featureShowcase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerCommunity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerCommunity(ctx, field)
@@ -20012,6 +23258,39 @@ func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var publishShowcasePayloadImplementors = []string{"PublishShowcasePayload"}
+
+func (ec *executionContext) _PublishShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PublishShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._PublishShowcasePayload_showcase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20078,6 +23357,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_posts(ctx, field)
+				})
+		case "showcase":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_showcase(ctx, field)
+				})
+		case "showcases":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_showcases(ctx, field)
 				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -20470,6 +23761,39 @@ func (ec *executionContext) _RejectPostPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var rejectShowcasePayloadImplementors = []string{"RejectShowcasePayload"}
+
+func (ec *executionContext) _RejectShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RejectShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._RejectShowcasePayload_showcase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var removeMemberPayloadImplementors = []string{"RemoveMemberPayload"}
 
 func (ec *executionContext) _RemoveMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RemoveMemberPayload) graphql.Marshaler {
@@ -20645,6 +23969,222 @@ func (ec *executionContext) _RevokeGovernmentRolePayload(ctx context.Context, se
 	return out
 }
 
+var showcaseImplementors = []string{"Showcase", "Node"}
+
+func (ec *executionContext) _Showcase(ctx context.Context, sel ast.SelectionSet, obj *publishing.Showcase) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Showcase")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_id(ctx, field, obj)
+				})
+		case "community":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_community(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_author(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Showcase_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Showcase_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._Showcase_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Showcase_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "descriptionHtml":
+			out.Values[i] = ec._Showcase_descriptionHtml(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cover":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_cover(ctx, field, obj)
+				})
+		case "gallery":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_gallery(ctx, field, obj)
+				})
+		case "location":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_location(ctx, field, obj)
+				})
+		case "contact":
+			out.Values[i] = ec._Showcase_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Showcase_region(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Showcase_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusNote":
+			out.Values[i] = ec._Showcase_statusNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishAt":
+			out.Values[i] = ec._Showcase_publishAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "featured":
+			out.Values[i] = ec._Showcase_featured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewCount":
+			out.Values[i] = ec._Showcase_viewCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Showcase_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Showcase_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var showcaseConnectionImplementors = []string{"ShowcaseConnection"}
+
+func (ec *executionContext) _ShowcaseConnection(ctx context.Context, sel ast.SelectionSet, obj *relay.Connection[*publishing.Showcase]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShowcaseConnection")
+		case "edges":
+			out.Values[i] = ec._ShowcaseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ShowcaseConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ShowcaseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var showcaseEdgeImplementors = []string{"ShowcaseEdge"}
+
+func (ec *executionContext) _ShowcaseEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*publishing.Showcase]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShowcaseEdge")
+		case "cursor":
+			out.Values[i] = ec._ShowcaseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ShowcaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var signUpPayloadImplementors = []string{"SignUpPayload"}
 
 func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SignUpPayload) graphql.Marshaler {
@@ -20782,6 +24322,39 @@ func (ec *executionContext) _SubmitPostPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var submitShowcasePayloadImplementors = []string{"SubmitShowcasePayload"}
+
+func (ec *executionContext) _SubmitShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._SubmitShowcasePayload_showcase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var suspendCommunityPayloadImplementors = []string{"SuspendCommunityPayload"}
 
 func (ec *executionContext) _SuspendCommunityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SuspendCommunityPayload) graphql.Marshaler {
@@ -20848,6 +24421,39 @@ func (ec *executionContext) _TakeDownPostPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var takeDownShowcasePayloadImplementors = []string{"TakeDownShowcasePayload"}
+
+func (ec *executionContext) _TakeDownShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.TakeDownShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, takeDownShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TakeDownShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._TakeDownShowcasePayload_showcase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateCommunityPayloadImplementors = []string{"UpdateCommunityPayload"}
 
 func (ec *executionContext) _UpdateCommunityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateCommunityPayload) graphql.Marshaler {
@@ -20894,6 +24500,39 @@ func (ec *executionContext) _UpdatePostPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("UpdatePostPayload")
 		case "post":
 			out.Values[i] = ec._UpdatePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateShowcasePayloadImplementors = []string{"UpdateShowcasePayload"}
+
+func (ec *executionContext) _UpdateShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateShowcasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateShowcasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateShowcasePayload")
+		case "showcase":
+			out.Values[i] = ec._UpdateShowcasePayload_showcase(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21407,6 +25046,19 @@ func (ec *executionContext) marshalNArchivePostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._ArchivePostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNArchiveShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveShowcaseInput(ctx context.Context, v any) (model.ArchiveShowcaseInput, error) {
+	res, err := ec.unmarshalInputArchiveShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNArchiveShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ArchiveShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArchiveShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._ArchiveShowcasePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Entry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21662,6 +25314,19 @@ func (ec *executionContext) marshalNCreatePostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._CreatePostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateShowcaseInput(ctx context.Context, v any) (model.CreateShowcaseInput, error) {
+	res, err := ec.unmarshalInputCreateShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._CreateShowcasePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DirectUpload!")
@@ -21717,6 +25382,19 @@ func (ec *executionContext) marshalNFeaturePostPayload2ᚖgithubᚗcomᚋkimhub�
 		return graphql.Null
 	}
 	return ec._FeaturePostPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeatureShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeatureShowcaseInput(ctx context.Context, v any) (model.FeatureShowcaseInput, error) {
+	res, err := ec.unmarshalInputFeatureShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeatureShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFeatureShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.FeatureShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeatureShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._FeatureShowcasePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Field) graphql.Marshaler {
@@ -22403,6 +26081,19 @@ func (ec *executionContext) marshalNPublishPostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._PublishPostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPublishShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishShowcaseInput(ctx context.Context, v any) (model.PublishShowcaseInput, error) {
+	res, err := ec.unmarshalInputPublishShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublishShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.PublishShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublishShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._PublishShowcasePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRefreshSessionInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRefreshSessionInput(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 	res, err := ec.unmarshalInputRefreshSessionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22550,6 +26241,19 @@ func (ec *executionContext) marshalNRejectPostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._RejectPostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRejectShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectShowcaseInput(ctx context.Context, v any) (model.RejectShowcaseInput, error) {
+	res, err := ec.unmarshalInputRejectShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRejectShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRejectShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.RejectShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RejectShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._RejectShowcasePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRemoveMemberInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRemoveMemberInput(ctx context.Context, v any) (model.RemoveMemberInput, error) {
 	res, err := ec.unmarshalInputRemoveMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22614,6 +26318,96 @@ func (ec *executionContext) marshalNRevokeGovernmentRolePayload2ᚖgithubᚗcom�
 	}
 	return ec._RevokeGovernmentRolePayload(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNShowcase2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*publishing.Showcase) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx context.Context, sel ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Showcase!")
+		return graphql.Null
+	}
+	return ec._Showcase(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShowcaseConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*publishing.Showcase]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShowcaseConnection!")
+		return graphql.Null
+	}
+	return ec._ShowcaseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShowcaseEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*publishing.Showcase]) graphql.Marshaler {
+	return ec._ShowcaseEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNShowcaseEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*publishing.Showcase]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShowcaseEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx context.Context, v any) (publishing.ShowcaseKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx context.Context, sel ast.SelectionSet, v publishing.ShowcaseKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ShowcaseKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind = map[string]publishing.ShowcaseKind{
+		"PRODUCT":     publishing.Product,
+		"UMKM":        publishing.UMKM,
+		"TOURISM":     publishing.Tourism,
+		"CULTURE":     publishing.Culture,
+		"CULINARY":    publishing.Culinary,
+		"AGRICULTURE": publishing.Agriculture,
+		"CRAFT":       publishing.Craft,
+		"OTHER":       publishing.OtherKind,
+	}
+	marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind = map[publishing.ShowcaseKind]string{
+		publishing.Product:     "PRODUCT",
+		publishing.UMKM:        "UMKM",
+		publishing.Tourism:     "TOURISM",
+		publishing.Culture:     "CULTURE",
+		publishing.Culinary:    "CULINARY",
+		publishing.Agriculture: "AGRICULTURE",
+		publishing.Craft:       "CRAFT",
+		publishing.OtherKind:   "OTHER",
+	}
+)
 
 func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {
 	res, err := ec.unmarshalInputSignUpInput(ctx, v)
@@ -22736,6 +26530,19 @@ func (ec *executionContext) marshalNSubmitPostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._SubmitPostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSubmitShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitShowcaseInput(ctx context.Context, v any) (model.SubmitShowcaseInput, error) {
+	res, err := ec.unmarshalInputSubmitShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubmitShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._SubmitShowcasePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSuspendCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSuspendCommunityInput(ctx context.Context, v any) (model.SuspendCommunityInput, error) {
 	res, err := ec.unmarshalInputSuspendCommunityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22760,6 +26567,19 @@ func (ec *executionContext) marshalNTakeDownPostPayload2ᚖgithubᚗcomᚋkimhub
 		return graphql.Null
 	}
 	return ec._TakeDownPostPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTakeDownShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownShowcaseInput(ctx context.Context, v any) (model.TakeDownShowcaseInput, error) {
+	res, err := ec.unmarshalInputTakeDownShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTakeDownShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐTakeDownShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.TakeDownShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TakeDownShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._TakeDownShowcasePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -22800,6 +26620,19 @@ func (ec *executionContext) marshalNUpdatePostPayload2ᚖgithubᚗcomᚋkimhub�
 		return graphql.Null
 	}
 	return ec._UpdatePostPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateShowcaseInput(ctx context.Context, v any) (model.UpdateShowcaseInput, error) {
+	res, err := ec.unmarshalInputUpdateShowcaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateShowcasePayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateShowcasePayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateShowcasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateShowcasePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateShowcasePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
@@ -23520,6 +27353,99 @@ var (
 		region.Regency:  "REGENCY",
 		region.District: "DISTRICT",
 		region.Village:  "VILLAGE",
+	}
+)
+
+func (ec *executionContext) marshalOShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx context.Context, sel ast.SelectionSet, v *publishing.Showcase) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Showcase(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOShowcaseFilter2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐShowcaseFilter(ctx context.Context, v any) (*model.ShowcaseFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputShowcaseFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOShowcaseKind2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKindᚄ(ctx context.Context, v any) ([]publishing.ShowcaseKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]publishing.ShowcaseKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOShowcaseKind2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKindᚄ(ctx context.Context, sel ast.SelectionSet, v []publishing.ShowcaseKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx context.Context, v any) (*publishing.ShowcaseKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx context.Context, sel ast.SelectionSet, v *publishing.ShowcaseKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind[*v])
+	return res
+}
+
+var (
+	unmarshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind = map[string]publishing.ShowcaseKind{
+		"PRODUCT":     publishing.Product,
+		"UMKM":        publishing.UMKM,
+		"TOURISM":     publishing.Tourism,
+		"CULTURE":     publishing.Culture,
+		"CULINARY":    publishing.Culinary,
+		"AGRICULTURE": publishing.Agriculture,
+		"CRAFT":       publishing.Craft,
+		"OTHER":       publishing.OtherKind,
+	}
+	marshalOShowcaseKind2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind = map[publishing.ShowcaseKind]string{
+		publishing.Product:     "PRODUCT",
+		publishing.UMKM:        "UMKM",
+		publishing.Tourism:     "TOURISM",
+		publishing.Culture:     "CULTURE",
+		publishing.Culinary:    "CULINARY",
+		publishing.Agriculture: "AGRICULTURE",
+		publishing.Craft:       "CRAFT",
+		publishing.OtherKind:   "OTHER",
 	}
 )
 

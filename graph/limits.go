@@ -163,6 +163,13 @@ func complexity() ComplexityRoot {
 		return pageCost(child, first, last)
 	}
 	c.Post.Media = func(child int) int { return 1 + 10*child }
+	c.Showcase.Gallery = func(child int) int { return 1 + 10*child }
+	c.Query.Showcases = func(child int, _ *model.ShowcaseFilter, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Community.Showcases = func(child int, _ *publishing.Status, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
 	c.Community.Fields = func(child int) int { return 1 + 8*child }
 	// Each of these hashes a password (argon2id, 19 MiB): aliasing many
 	// into one request is refused by the complexity limit.

@@ -27,6 +27,7 @@ const (
 	typeMembership   = "Membership"
 	typeNotification = "Notification"
 	typePost         = "Post"
+	typeShowcase     = "Showcase"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -43,7 +44,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -65,6 +66,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Notifications.Get(ctx, access.ActorFrom(ctx), n)
 		case typePost:
 			return r.Svc.Posts.Get(ctx, access.ActorFrom(ctx), n)
+		case typeShowcase:
+			return r.Svc.Posts.GetShowcase(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

@@ -35,12 +35,13 @@ func draftInput(title, body, excerpt *string, tags []string, coverID *string, me
 	return in, nil
 }
 
-// feedFilter splits a PostFilter into the feed's key and its filter.
-func feedFilter(f *model.PostFilter) (publishing.By, []string, publishing.FeedFilter, error) {
+// feedFilter splits a PostFilter (and showcase kinds) into the feed's key
+// and its filter.
+func feedFilter(f *model.PostFilter, kinds ...publishing.ShowcaseKind) (publishing.By, []string, publishing.FeedFilter, error) {
 	if f == nil {
-		return publishing.Everywhere, nil, publishing.FeedFilter{}, nil
+		return publishing.Everywhere, nil, publishing.FeedFilter{Kinds: kinds}, nil
 	}
-	ff := publishing.FeedFilter{Tags: f.Tags, Featured: f.Featured, From: f.From, To: f.To, Search: deref(f.Search, "")}
+	ff := publishing.FeedFilter{Tags: f.Tags, Kinds: kinds, Featured: f.Featured, From: f.From, To: f.To, Search: deref(f.Search, "")}
 	switch {
 	case f.RegionCode != nil && f.CommunityID != nil:
 		return 0, nil, ff, apperr.Invalid("filter", "give regionCode or communityId, not both")
@@ -56,6 +57,31 @@ func feedFilter(f *model.PostFilter) (publishing.By, []string, publishing.FeedFi
 	return publishing.Everywhere, nil, ff, nil
 }
 
+// showcaseFilter splits a ShowcaseFilter into the feed's key and filter.
+func showcaseFilter(f *model.ShowcaseFilter) (publishing.By, []string, publishing.FeedFilter, error) {
+	if f == nil {
+		return publishing.Everywhere, nil, publishing.FeedFilter{}, nil
+	}
+	return feedFilter(&model.PostFilter{RegionCode: f.RegionCode, CommunityID: f.CommunityID, Featured: f.Featured,
+		From: f.From, To: f.To, Search: f.Search}, f.Kinds...)
+}
+
+// readableAssets loads assets for a nested list, leaving out those the
+// caller may not read.
+func (r *Resolver) readableAssets(ctx context.Context, ids []int64) ([]*media.Asset, error) {
+	out := []*media.Asset{}
+	for _, id := range ids {
+		a, err := r.readableAsset(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 // readableAsset loads an asset for a nested field; nil if the caller may
 // not read it.
 func (r *Resolver) readableAsset(ctx context.Context, id int64) (*media.Asset, error) {
@@ -64,4 +90,30 @@ func (r *Resolver) readableAsset(ctx context.Context, id int64) (*media.Asset, e
 		return nil, err
 	}
 	return a, nil
+}
+
+// showcaseInput turns the fields of createShowcase and updateShowcase into a
+// publishing.ShowcaseInput.
+func showcaseInput(kind *publishing.ShowcaseKind, title, description *string, lat, lng *float64, contact, coverID *string,
+	galleryIDs []string, regionCode *string) (publishing.ShowcaseInput, error) {
+	in := publishing.ShowcaseInput{Kind: kind, Title: title, Description: description, Latitude: lat, Longitude: lng,
+		Contact: contact, RegionCode: regionCode}
+	if coverID != nil {
+		id, err := int64ID(*coverID, typeMediaAsset, "coverId")
+		if err != nil {
+			return in, err
+		}
+		in.CoverID = &id
+	}
+	if galleryIDs != nil {
+		in.GalleryIDs = []int64{}
+		for _, g := range galleryIDs {
+			id, err := int64ID(g, typeMediaAsset, "galleryIds")
+			if err != nil {
+				return in, err
+			}
+			in.GalleryIDs = append(in.GalleryIDs, id)
+		}
+	}
+	return in, nil
 }

@@ -235,6 +235,25 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 	return &conn, err
 }
 
+// Showcases is the resolver for the showcases field.
+func (r *communityResolver) Showcases(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error) {
+	if status != nil && *status != publishing.Published {
+		page, err := relay.NewPage(publishing.StatusCursorKind, pageArgs(first, after, last, before))
+		if err != nil {
+			return nil, err
+		}
+		conn, err := r.Svc.Posts.CommunityShowcases(ctx, access.ActorFrom(ctx), obj.ID, *status, page)
+		return &conn, err
+	}
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(publishing.FeedCursorKind(""), args); err != nil {
+		return nil, err
+	}
+	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
+		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+	return &conn, err
+}
+
 // Members is the resolver for the members field.
 func (r *communityResolver) Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error) {
 	args := pageArgs(first, after, last, before)
@@ -464,6 +483,120 @@ func (r *mutationResolver) FeaturePost(ctx context.Context, input model.FeatureP
 		return nil, err
 	}
 	return &model.FeaturePostPayload{Post: p}, nil
+}
+
+// CreateShowcase is the resolver for the createShowcase field.
+func (r *mutationResolver) CreateShowcase(ctx context.Context, input model.CreateShowcaseInput) (*model.CreateShowcasePayload, error) {
+	cid, err := communityID(input.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := showcaseInput(&input.Kind, &input.Title, input.Description, input.Latitude, input.Longitude, input.Contact,
+		input.CoverID, input.GalleryIds, input.RegionCode)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.CreateShowcase(ctx, access.ActorFrom(ctx), cid, in, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateShowcasePayload{Showcase: v}, nil
+}
+
+// UpdateShowcase is the resolver for the updateShowcase field.
+func (r *mutationResolver) UpdateShowcase(ctx context.Context, input model.UpdateShowcaseInput) (*model.UpdateShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	in, err := showcaseInput(input.Kind, input.Title, input.Description, input.Latitude, input.Longitude, input.Contact,
+		input.CoverID, input.GalleryIds, input.RegionCode)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.UpdateShowcase(ctx, access.ActorFrom(ctx), id, in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateShowcasePayload{Showcase: v}, nil
+}
+
+// SubmitShowcase is the resolver for the submitShowcase field.
+func (r *mutationResolver) SubmitShowcase(ctx context.Context, input model.SubmitShowcaseInput) (*model.SubmitShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.SubmitShowcase(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubmitShowcasePayload{Showcase: v}, nil
+}
+
+// PublishShowcase is the resolver for the publishShowcase field.
+func (r *mutationResolver) PublishShowcase(ctx context.Context, input model.PublishShowcaseInput) (*model.PublishShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.PublishShowcase(ctx, access.ActorFrom(ctx), id, input.PublishAt)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PublishShowcasePayload{Showcase: v}, nil
+}
+
+// RejectShowcase is the resolver for the rejectShowcase field.
+func (r *mutationResolver) RejectShowcase(ctx context.Context, input model.RejectShowcaseInput) (*model.RejectShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.RejectShowcase(ctx, access.ActorFrom(ctx), id, input.Note)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RejectShowcasePayload{Showcase: v}, nil
+}
+
+// ArchiveShowcase is the resolver for the archiveShowcase field.
+func (r *mutationResolver) ArchiveShowcase(ctx context.Context, input model.ArchiveShowcaseInput) (*model.ArchiveShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.ArchiveShowcase(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ArchiveShowcasePayload{Showcase: v}, nil
+}
+
+// TakeDownShowcase is the resolver for the takeDownShowcase field.
+func (r *mutationResolver) TakeDownShowcase(ctx context.Context, input model.TakeDownShowcaseInput) (*model.TakeDownShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.TakeDownShowcase(ctx, access.ActorFrom(ctx), id, input.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TakeDownShowcasePayload{Showcase: v}, nil
+}
+
+// FeatureShowcase is the resolver for the featureShowcase field.
+func (r *mutationResolver) FeatureShowcase(ctx context.Context, input model.FeatureShowcaseInput) (*model.FeatureShowcasePayload, error) {
+	id, err := int64ID(input.ShowcaseID, typeShowcase, "showcaseId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.FeatureShowcase(ctx, access.ActorFrom(ctx), id, input.Featured)
+	if err != nil {
+		return nil, err
+	}
+	return &model.FeatureShowcasePayload{Showcase: v}, nil
 }
 
 // RegisterCommunity is the resolver for the registerCommunity field.
@@ -889,17 +1022,7 @@ func (r *postResolver) Media(ctx context.Context, obj *publishing.Post) ([]*medi
 	if err != nil {
 		return nil, err
 	}
-	out := []*media.Asset{}
-	for _, id := range ids {
-		a, err := r.readableAsset(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if a != nil {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return r.readableAssets(ctx, ids)
 }
 
 // Tags is the resolver for the tags field.
@@ -1012,6 +1135,45 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	return &conn, nil
 }
 
+// Showcase is the resolver for the showcase field.
+func (r *queryResolver) Showcase(ctx context.Context, communitySlug string, slug string) (*publishing.Showcase, error) {
+	actor := access.ActorFrom(ctx)
+	c, err := r.Svc.Communities.BySlug(ctx, actor, communitySlug)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Svc.Posts.ShowcaseBySlug(ctx, actor, c.ID, slug)
+	if err != nil {
+		return nil, err
+	}
+	if r.Views != nil {
+		r.Views.RecordShowcase(ctx, actor, v)
+	}
+	return v, nil
+}
+
+// Showcases is the resolver for the showcases field.
+func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error) {
+	by, keys, ff, err := showcaseFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	page, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	conns, err := r.Svc.Posts.ShowcaseFeed(ctx, by, keys, ff, page)
+	if err != nil {
+		return nil, err
+	}
+	key := ""
+	if len(keys) == 1 {
+		key = keys[0]
+	}
+	conn := conns[key]
+	return &conn, nil
+}
+
 // Notifications is the resolver for the notifications field.
 func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error) {
 	page, err := relay.NewPage(notify.CursorKind, pageArgs(first, after, last, before))
@@ -1113,6 +1275,55 @@ func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, fi
 	return &conn, err
 }
 
+// ID is the resolver for the id field.
+func (r *showcaseResolver) ID(ctx context.Context, obj *publishing.Showcase) (string, error) {
+	return relay.ID(typeShowcase, itoa64(obj.ID)), nil
+}
+
+// Community is the resolver for the community field.
+func (r *showcaseResolver) Community(ctx context.Context, obj *publishing.Showcase) (*community.Community, error) {
+	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	if err == nil && c == nil {
+		err = apperr.NotFoundf("no such community")
+	}
+	return c, err
+}
+
+// Author is the resolver for the author field.
+func (r *showcaseResolver) Author(ctx context.Context, obj *publishing.Showcase) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+}
+
+// Cover is the resolver for the cover field.
+func (r *showcaseResolver) Cover(ctx context.Context, obj *publishing.Showcase) (*media.Asset, error) {
+	if obj.CoverID == nil {
+		return nil, nil
+	}
+	return r.readableAsset(ctx, *obj.CoverID)
+}
+
+// Gallery is the resolver for the gallery field.
+func (r *showcaseResolver) Gallery(ctx context.Context, obj *publishing.Showcase) ([]*media.Asset, error) {
+	ids, err := loader.For(ctx).ShowcaseGallery.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.readableAssets(ctx, ids)
+}
+
+// Location is the resolver for the location field.
+func (r *showcaseResolver) Location(ctx context.Context, obj *publishing.Showcase) (*model.GeoPoint, error) {
+	if obj.Latitude == nil || obj.Longitude == nil {
+		return nil, nil
+	}
+	return &model.GeoPoint{Latitude: *obj.Latitude, Longitude: *obj.Longitude}, nil
+}
+
+// Region is the resolver for the region field.
+func (r *showcaseResolver) Region(ctx context.Context, obj *publishing.Showcase) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.RegionCode, "the region is missing")
+}
+
 // Account returns AccountResolver implementation.
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
@@ -1149,6 +1360,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// Showcase returns ShowcaseResolver implementation.
+func (r *Resolver) Showcase() ShowcaseResolver { return &showcaseResolver{r} }
+
 type (
 	accountResolver      struct{ *Resolver }
 	auditEntryResolver   struct{ *Resolver }
@@ -1162,4 +1376,5 @@ type (
 	postResolver         struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	regionResolver       struct{ *Resolver }
+	showcaseResolver     struct{ *Resolver }
 )

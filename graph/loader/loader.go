@@ -74,6 +74,9 @@ type Loaders struct {
 	// encoded FeedFilter.
 	RegionPosts    *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
 	CommunityPosts *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
+
+	ShowcaseGallery    *dataloadgen.Loader[int64, []int64]
+	CommunityShowcases *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Showcase]]
 }
 
 // EncodeFeed makes a feed filter a loader key part.
@@ -146,6 +149,11 @@ func New(s Stores) *Loaders {
 		PostMedia:          newListLoader(s.Posts.MediaOf),
 		RegionPosts:        feedLoader(s.Posts, publishing.ByRegion),
 		CommunityPosts:     feedLoader(s.Posts, publishing.ByCommunity),
+		ShowcaseGallery:    newListLoader(s.Posts.GalleryOf),
+		CommunityShowcases: newPageLoader(func(extra string) string { return publishing.FeedCursorKind(decodeFeed(extra).Search) },
+			func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Showcase], error) {
+				return s.Posts.ShowcaseFeed(ctx, publishing.ByCommunity, keys, decodeFeed(extra), p)
+			}),
 	}
 }
 

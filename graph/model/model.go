@@ -49,3 +49,9 @@ type PostConnection = relay.Connection[*publishing.Post]
 
 // PostEdge is one post of a page.
 type PostEdge = relay.Edge[*publishing.Post]
+
+// ShowcaseConnection is a page of showcases.
+type ShowcaseConnection = relay.Connection[*publishing.Showcase]
+
+// ShowcaseEdge is one showcase of a page.
+type ShowcaseEdge = relay.Edge[*publishing.Showcase]

@@ -72,6 +72,18 @@ type ArchivePostPayload struct {
 	Post *publishing.Post `json:"post"`
 }
 
+// Input of archiveShowcase.
+type ArchiveShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+}
+
+// Result of archiveShowcase.
+type ArchiveShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
+}
+
 // Input of changeMemberRole.
 type ChangeMemberRoleInput struct {
 	// The community.
@@ -142,6 +154,38 @@ type CreatePostPayload struct {
 	Post *publishing.Post `json:"post"`
 }
 
+// Input of createShowcase.
+type CreateShowcaseInput struct {
+	// The community it is for.
+	CommunityID string `json:"communityId"`
+	// What it presents.
+	Kind publishing.ShowcaseKind `json:"kind"`
+	// The title.
+	Title string `json:"title"`
+	// The description in Markdown.
+	Description *string `json:"description,omitempty"`
+	// Where it is.
+	Latitude *float64 `json:"latitude,omitempty"`
+	// Where it is.
+	Longitude *float64 `json:"longitude,omitempty"`
+	// How to reach the seller or the place.
+	Contact *string `json:"contact,omitempty"`
+	// A READY, PUBLIC image of yours or of the community.
+	CoverID *string `json:"coverId,omitempty"`
+	// READY, PUBLIC images of yours or of the community, in order.
+	GalleryIds []string `json:"galleryIds,omitempty"`
+	// The region it is in, within the community's regency; the community's domicile if not given.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Resending with the same key returns the first showcase instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of createShowcase.
+type CreateShowcasePayload struct {
+	// The DRAFT showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
+}
+
 // Input of disableAccount.
 type DisableAccountInput struct {
 	// The account to disable.
@@ -182,6 +226,20 @@ type FeaturePostInput struct {
 type FeaturePostPayload struct {
 	// The post.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of featureShowcase.
+type FeatureShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+	// True to feature, false to unfeature.
+	Featured bool `json:"featured"`
+}
+
+// Result of featureShowcase.
+type FeatureShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
 }
 
 // A form field of a presigned POST.
@@ -336,6 +394,20 @@ type PublishPostPayload struct {
 	Post *publishing.Post `json:"post"`
 }
 
+// Input of publishShowcase.
+type PublishShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+	// When it becomes public; now if not given or past.
+	PublishAt *time.Time `json:"publishAt,omitempty"`
+}
+
+// Result of publishShowcase.
+type PublishShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
+}
+
 // The entry points for reading.
 type Query struct {
 }
@@ -436,6 +508,20 @@ type RejectPostPayload struct {
 	Post *publishing.Post `json:"post"`
 }
 
+// Input of rejectShowcase.
+type RejectShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+	// Why; shown to the author.
+	Note string `json:"note"`
+}
+
+// Result of rejectShowcase.
+type RejectShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
+}
+
 // Input of removeMember.
 type RemoveMemberInput struct {
 	// The community.
@@ -516,6 +602,24 @@ type RevokeGovernmentRolePayload struct {
 	Grant *access.Grant `json:"grant"`
 }
 
+// What a showcase feed shows.
+type ShowcaseFilter struct {
+	// Only showcases about this region or below it.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// Only this community's showcases.
+	CommunityID *string `json:"communityId,omitempty"`
+	// Only these kinds.
+	Kinds []publishing.ShowcaseKind `json:"kinds,omitempty"`
+	// Only featured showcases (true) or only the others (false).
+	Featured *bool `json:"featured,omitempty"`
+	// Only those published at or after this time.
+	From *time.Time `json:"from,omitempty"`
+	// Only those published before this time.
+	To *time.Time `json:"to,omitempty"`
+	// Full-text search in Indonesian, title above description, ranked.
+	Search *string `json:"search,omitempty"`
+}
+
 // Input of signUp.
 type SignUpInput struct {
 	// The display name shown with what you publish.
@@ -574,6 +678,18 @@ type SubmitPostPayload struct {
 	Post *publishing.Post `json:"post"`
 }
 
+// Input of submitShowcase.
+type SubmitShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+}
+
+// Result of submitShowcase.
+type SubmitShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
+}
+
 // Input of suspendCommunity.
 type SuspendCommunityInput struct {
 	// The community.
@@ -600,6 +716,20 @@ type TakeDownPostInput struct {
 type TakeDownPostPayload struct {
 	// The post, TAKEN_DOWN.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of takeDownShowcase.
+type TakeDownShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+	// Why; shown to the author.
+	Reason string `json:"reason"`
+}
+
+// Result of takeDownShowcase.
+type TakeDownShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
 }
 
 // Input of updateCommunity: the fields given change, the others stay.
@@ -666,6 +796,36 @@ type UpdatePostInput struct {
 type UpdatePostPayload struct {
 	// The post.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of updateShowcase: the fields given change.
+type UpdateShowcaseInput struct {
+	// The showcase.
+	ShowcaseID string `json:"showcaseId"`
+	// What it presents.
+	Kind *publishing.ShowcaseKind `json:"kind,omitempty"`
+	// The title.
+	Title *string `json:"title,omitempty"`
+	// The description in Markdown.
+	Description *string `json:"description,omitempty"`
+	// Where it is.
+	Latitude *float64 `json:"latitude,omitempty"`
+	// Where it is.
+	Longitude *float64 `json:"longitude,omitempty"`
+	// How to reach the seller or the place.
+	Contact *string `json:"contact,omitempty"`
+	// The cover image.
+	CoverID *string `json:"coverId,omitempty"`
+	// The pictures; replaces the gallery.
+	GalleryIds []string `json:"galleryIds,omitempty"`
+	// The region it is in.
+	RegionCode *string `json:"regionCode,omitempty"`
+}
+
+// Result of updateShowcase.
+type UpdateShowcasePayload struct {
+	// The showcase.
+	Showcase *publishing.Showcase `json:"showcase"`
 }
 
 // Input of uploadMedia.

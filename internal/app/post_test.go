@@ -120,3 +120,51 @@ func TestPostsThroughTheAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestShowcasesThroughTheAPI(t *testing.T) {
+	s := start(t, nil)
+	warga := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+	editor := s.logIn(t, "editor@demo.kimhub.id", demo.Password).AccessToken
+	var c struct {
+		Community struct{ ID string } `json:"community"`
+	}
+	s.query(t, `{ community(slug: "kim-jahab-maju") { id } }`, nil).decode(t, &c)
+	pic := uploaded(t, s.upload(t, warga, "keripik.png", pngFile(t, 40, 30), nil))
+	var cr struct {
+		CreateShowcase struct {
+			Showcase struct{ ID, Slug, Status string }
+		} `json:"createShowcase"`
+	}
+	s.queryAs(t, warga, `mutation($c: ID!, $p: ID!) { createShowcase(input: {communityId: $c, kind: CULINARY, title: "Keripik Pisang Jahab",
+		description: "Renyah dan gurih.", latitude: -0.41, longitude: 116.99, contact: "0812 1111 2222", coverId: $p, galleryIds: [$p]}) {
+		showcase { id slug status } } }`, map[string]any{"c": c.Community.ID, "p": pic.ID}).decode(t, &cr)
+	id := cr.CreateShowcase.Showcase.ID
+	s.queryAs(t, warga, `mutation($id: ID!) { submitShowcase(input: {showcaseId: $id}) { showcase { status } } }`, map[string]any{"id": id}).decode(t, &struct{}{})
+	s.queryAs(t, editor, `mutation($id: ID!) { publishShowcase(input: {showcaseId: $id}) { showcase { status } } }`, map[string]any{"id": id}).decode(t, &struct{}{})
+	var read struct {
+		Showcase struct {
+			Kind, Title, Contact, DescriptionHTML string
+			Location                              struct{ Latitude float64 }
+			Gallery                               []struct{ URL string }
+		} `json:"showcase"`
+		Showcases struct {
+			Nodes []struct{ Title string }
+		} `json:"showcases"`
+		Community struct {
+			Showcases struct {
+				Nodes []struct{ Title string }
+			}
+		} `json:"community"`
+	}
+	s.query(t, `{ showcase(communitySlug: "kim-jahab-maju", slug: "keripik-pisang-jahab") { kind title contact descriptionHtml location { latitude } gallery { url } }
+		showcases(filter: {kinds: [CULINARY], regionCode: "64.02"}) { nodes { title } }
+		community(slug: "kim-jahab-maju") { showcases { nodes { title } } } }`, nil).decode(t, &read)
+	if read.Showcase.Kind != "CULINARY" || read.Showcase.Location.Latitude != -0.41 || len(read.Showcase.Gallery) != 1 ||
+		len(read.Showcases.Nodes) != 2 || len(read.Community.Showcases.Nodes) != 3 {
+		t.Fatalf("reading: %+v", read)
+	}
+	// The demo's draft and in-review showcases are not public.
+	if c := s.query(t, `{ showcase(communitySlug: "kim-bukit-biru", slug: "tenun-ulap-doyo") { title } }`, nil).code(t); c != "NOT_FOUND" {
+		t.Fatalf("an in-review showcase: %s", c)
+	}
+}

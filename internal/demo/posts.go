@@ -118,5 +118,75 @@ func loadPosts(ctx context.Context, d Deps, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "demo posts ready: %d new of %d\n", made, len(posts))
+	return loadShowcases(ctx, d, w, editor, operator)
+}
+
+// demoShowcase is a showcase of the demo and where its review stands.
+type demoShowcase struct {
+	community, title, description, contact string
+	kind                                   publishing.ShowcaseKind
+	lat, lng                               float64
+	status                                 publishing.Status
+	featured                               bool
+	note                                   string
+}
+
+var showcases = []demoShowcase{
+	{"kim-jahab-maju", "Amplang Ikan Pipih Jahab", "Kerupuk **amplang** khas Kutai dari ikan pipih sungai Mahakam.", "0812 5555 1234",
+		publishing.Culinary, -0.4110, 116.9880, publishing.Published, true, ""},
+	{"kim-jahab-maju", "Wisata Pulau Kumala", "Pulau wisata di tengah Sungai Mahakam, seberang Tenggarong.", "Dermaga Tenggarong",
+		publishing.Tourism, -0.4170, 116.9830, publishing.Published, false, ""},
+	{"kim-bukit-biru", "Tenun Ulap Doyo", "Kain tenun serat daun doyo buatan perajin Bukit Biru.", "0813 4444 2222",
+		publishing.Craft, -0.3950, 117.0070, publishing.InReview, false, ""},
+	{"kim-bukit-biru", "Kebun Jeruk Warga", "Masih disusun.", "", publishing.Agriculture, -0.3960, 117.0080, publishing.Draft, false, ""},
+	{"kim-jahab-maju", "Obat Herbal Ajaib", "Klaim kesehatan tanpa izin edar.", "", publishing.Product, -0.4100, 116.9900, publishing.TakenDown, false,
+		"Klaim kesehatan tanpa izin edar BPOM."},
+}
+
+func loadShowcases(ctx context.Context, d Deps, w io.Writer, editor, operator access.Actor) error {
+	made := 0
+	for i, ds := range showcases {
+		c, err := d.Communities.BySlug(ctx, operator, ds.community)
+		if err != nil {
+			return err
+		}
+		if _, err := d.Posts.ShowcaseBySlug(ctx, operator, c.ID, publishing.Slugify(ds.title)); err == nil {
+			continue // loaded before
+		}
+		img := photo(10 + i)
+		cover, err := d.Media.Upload(ctx, editor, bytes.NewReader(img), int64(len(img)), media.NewAsset{Filename: fmt.Sprintf("potensi-%d.png", i+1)})
+		if err != nil {
+			return fmt.Errorf("demo photo: %w", err)
+		}
+		kind, title, desc, contact, lat, lng := ds.kind, ds.title, ds.description, ds.contact, ds.lat, ds.lng
+		v, err := d.Posts.CreateShowcase(ctx, editor, c.ID, publishing.ShowcaseInput{Kind: &kind, Title: &title, Description: &desc,
+			Contact: &contact, Latitude: &lat, Longitude: &lng, CoverID: &cover.ID, GalleryIDs: []int64{cover.ID}}, "")
+		if err != nil {
+			return fmt.Errorf("demo showcase %q: %w", ds.title, err)
+		}
+		made++
+		if ds.status == publishing.Draft {
+			continue
+		}
+		if _, err := d.Posts.SubmitShowcase(ctx, editor, v.ID); err != nil {
+			return err
+		}
+		if ds.status == publishing.InReview {
+			continue
+		}
+		if _, err := d.Posts.PublishShowcase(ctx, editor, v.ID, nil); err != nil {
+			return err
+		}
+		switch {
+		case ds.featured:
+			_, err = d.Posts.FeatureShowcase(ctx, operator, v.ID, true)
+		case ds.status == publishing.TakenDown:
+			_, err = d.Posts.TakeDownShowcase(ctx, operator, v.ID, ds.note)
+		}
+		if err != nil {
+			return fmt.Errorf("demo showcase %q: %w", ds.title, err)
+		}
+	}
+	fmt.Fprintf(w, "demo showcases ready: %d new of %d\n", made, len(showcases))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
@@ -15,12 +16,13 @@ import (
 	"github.com/kimhub/kimhub/internal/relay"
 )
 
-// FeedFilter narrows a feed of published posts. Zero fields do not filter.
+// FeedFilter narrows a feed of published items. Zero fields do not filter.
 type FeedFilter struct {
-	Tags     []string   // any of these tags
-	Featured *bool      // only featured (or only not)
-	From, To *time.Time // published within [From, To)
-	Search   string     // full text, Indonesian stemming; results ranked
+	Tags     []string       // posts: any of these tags
+	Kinds    []ShowcaseKind // showcases: any of these kinds
+	Featured *bool          // only featured (or only not)
+	From, To *time.Time     // published within [From, To)
+	Search   string         // full text, Indonesian stemming; results ranked
 }
 
 // FeedCursorKind tags feed cursors; a ranked search has its own.
@@ -49,6 +51,16 @@ const (
 // One statement serves every key (the batch behind Region.posts and
 // Community.posts).
 func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, p relay.Page) (map[string]relay.Connection[*Post], error) {
+	return feed[Post](ctx, s.DB, by, keys, f, p)
+}
+
+// ShowcaseFeed is Feed for showcases.
+func (s *Service) ShowcaseFeed(ctx context.Context, by By, keys []string, f FeedFilter, p relay.Page) (map[string]relay.Connection[*Showcase], error) {
+	return feed[Showcase](ctx, s.DB, by, keys, f, p)
+}
+
+func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f FeedFilter, p relay.Page) (map[string]relay.Connection[*T], error) {
+	t := tableOf[T]()
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	// Each key's page is a LATERAL subquery with its own ORDER BY and
@@ -78,7 +90,20 @@ func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, 
 	where := []string{match, "p.status = 'PUBLISHED'", "p.publish_at <= now()",
 		"EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"}
 	if len(f.Tags) > 0 {
+		if t.name != postTable.name {
+			return nil, apperr.Invalid("tags", "only posts have tags")
+		}
 		where = append(where, "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = ANY("+arg(pq.Array(lowerAll(f.Tags)))+"))")
+	}
+	if len(f.Kinds) > 0 {
+		if t.name != showTable.name {
+			return nil, apperr.Invalid("kinds", "only showcases have kinds")
+		}
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		where = append(where, "p.kind = ANY("+arg(pq.Array(kinds))+")")
 	}
 	if f.Featured != nil {
 		where = append(where, "p.featured = "+arg(*f.Featured))
@@ -121,42 +146,79 @@ func (s *Service) Feed(ctx context.Context, by By, keys []string, f FeedFilter, 
 		}
 	}
 	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
-		SELECT ` + sortExpr + ` AS sort_value, ` + prefixedColumns("p") + `
-		FROM posts p WHERE ` + strings.Join(where, " AND ") + `
+		SELECT ` + sortExpr + ` AS sort_value, ` + prefixed(t.columns, "p") + `
+		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
 	) x ORDER BY feed_key, x.sort_value ` + dir + `, x.id ` + dir
-	var rows []struct {
-		FeedKey   string `db:"feed_key"`
-		SortValue any    `db:"sort_value"`
-		Post
+	rows, err := scanFeed[T](ctx, db, stmt, args)
+	if err != nil {
+		return nil, postgres.MapError(err, t.noun+" feed", "")
 	}
-	if err := s.DB.SelectContext(ctx, &rows, stmt, args...); err != nil {
-		return nil, postgres.MapError(err, "post feed", "")
-	}
-	by2 := map[string][]*Post{}
+	by2 := map[string][]*T{}
 	ranks := map[int64]float64{}
-	for i := range rows {
-		by2[rows[i].FeedKey] = append(by2[rows[i].FeedKey], &rows[i].Post)
-		if r, ok := rows[i].SortValue.(float64); ok {
-			ranks[rows[i].ID] = r
+	for _, r := range rows {
+		by2[r.key] = append(by2[r.key], r.item)
+		if rank, ok := r.sort.(float64); ok {
+			ranks[itemOf(r.item).ID] = rank
 		}
 	}
 	kind := FeedCursorKind(q)
-	cursor := func(p *Post) string {
+	cursor := func(v *T) string {
+		it := itemOf(v)
 		if q != "" {
-			return relay.Cursor(kind, ranks[p.ID], p.ID)
+			return relay.Cursor(kind, ranks[it.ID], it.ID)
 		}
-		return relay.Cursor(kind, p.PublishAt, p.ID)
+		return relay.Cursor(kind, it.PublishAt, it.ID)
 	}
-	out := make(map[string]relay.Connection[*Post], len(keys))
+	out := make(map[string]relay.Connection[*T], len(keys))
 	for _, k := range keys {
 		out[k] = relay.Build(p, by2[k], cursor)
 	}
 	return out, nil
 }
 
-func prefixedColumns(alias string) string {
-	parts := strings.Split(postColumns, ",")
+// feedRow is one row of a feed query: its key, its sort value, the item.
+type feedRow[T content] struct {
+	key  string
+	sort any
+	item *T
+}
+
+// scanFeed runs a feed query. sqlx maps columns into embedded structs only,
+// and a type parameter cannot be embedded: hence one row type per kind.
+func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []any) ([]feedRow[T], error) {
+	var out []feedRow[T]
+	switch any(new(T)).(type) {
+	case *Post:
+		var rows []struct {
+			FeedKey   string `db:"feed_key"`
+			SortValue any    `db:"sort_value"`
+			Post
+		}
+		if err := db.SelectContext(ctx, &rows, stmt, args...); err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			out = append(out, feedRow[T]{rows[i].FeedKey, rows[i].SortValue, any(&rows[i].Post).(*T)})
+		}
+	case *Showcase:
+		var rows []struct {
+			FeedKey   string `db:"feed_key"`
+			SortValue any    `db:"sort_value"`
+			Showcase
+		}
+		if err := db.SelectContext(ctx, &rows, stmt, args...); err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			out = append(out, feedRow[T]{rows[i].FeedKey, rows[i].SortValue, any(&rows[i].Showcase).(*T)})
+		}
+	}
+	return out, nil
+}
+
+func prefixed(columns, alias string) string {
+	parts := strings.Split(columns, ",")
 	for i, c := range parts {
 		parts[i] = alias + "." + strings.TrimSpace(c)
 	}
@@ -190,31 +252,51 @@ func (s *Service) TagsOf(ctx context.Context, ids []int64) (map[int64][]string, 
 
 // MediaOf returns each post's attached asset ids, in order.
 func (s *Service) MediaOf(ctx context.Context, ids []int64) (map[int64][]int64, error) {
+	return mediaOf(ctx, s.DB, postTable, ids)
+}
+
+// GalleryOf returns each showcase's gallery asset ids, in order.
+func (s *Service) GalleryOf(ctx context.Context, ids []int64) (map[int64][]int64, error) {
+	return mediaOf(ctx, s.DB, showTable, ids)
+}
+
+func mediaOf(ctx context.Context, db *sqlx.DB, t table, ids []int64) (map[int64][]int64, error) {
 	var rows []struct {
-		PostID  int64 `db:"post_id"`
+		ItemID  int64 `db:"item_id"`
 		AssetID int64 `db:"asset_id"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT post_id, asset_id FROM post_media WHERE post_id = ANY($1) ORDER BY post_id, position`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, "post media", "")
+	if err := db.SelectContext(ctx, &rows, `SELECT `+t.mediaKey+` AS item_id, asset_id FROM `+t.media+`
+		WHERE `+t.mediaKey+` = ANY($1) ORDER BY 1, position`, pq.Array(ids)); err != nil {
+		return nil, postgres.MapError(err, t.noun+" media", "")
 	}
 	out := map[int64][]int64{}
 	for _, r := range rows {
-		out[r.PostID] = append(out[r.PostID], r.AssetID)
+		out[r.ItemID] = append(out[r.ItemID], r.AssetID)
 	}
 	return out, nil
 }
 
 // CommunityPosts lists a community's posts in one status, newest first:
 // PUBLISHED ones for anyone who sees the community, the others only for its
-// members and the ADMINs over it.
+// EDITORs, CHAIRs and the ADMINs over it.
 func (s *Service) CommunityPosts(ctx context.Context, actor access.Actor, communityID int64, status Status, p relay.Page) (relay.Connection[*Post], error) {
-	var none relay.Connection[*Post]
-	sc, err := loadScope(ctx, s.DB, actor.AccountID, communityID)
+	return byStatus[Post](ctx, s.DB, actor, communityID, status, p)
+}
+
+// CommunityShowcases is CommunityPosts for showcases.
+func (s *Service) CommunityShowcases(ctx context.Context, actor access.Actor, communityID int64, status Status, p relay.Page) (relay.Connection[*Showcase], error) {
+	return byStatus[Showcase](ctx, s.DB, actor, communityID, status, p)
+}
+
+func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, communityID int64, status Status, p relay.Page) (relay.Connection[*T], error) {
+	t := tableOf[T]()
+	var none relay.Connection[*T]
+	sc, err := loadScope(ctx, db, actor.AccountID, communityID)
 	if err != nil {
-		return none, postgres.MapError(err, "post scope", "no such community")
+		return none, postgres.MapError(err, t.noun+" scope", "no such community")
 	}
-	if status != Published && !access.Allowed(actor, access.ReadUnpublished, sc.resource(&Post{CommunityID: communityID})) {
-		return none, apperr.New(apperr.Forbidden, "only the community's EDITORs and CHAIRs and the ADMINs over it see its %s posts", status)
+	if status != Published && !access.Allowed(actor, access.ReadUnpublished, sc.resource(&Item{CommunityID: communityID})) {
+		return none, apperr.New(apperr.Forbidden, "only the community's EDITORs and CHAIRs and the ADMINs over it see its %s %ss", status, t.noun)
 	}
 	args := []any{communityID, status}
 	cond := ""
@@ -234,12 +316,12 @@ func (s *Service) CommunityPosts(ctx context.Context, actor access.Actor, commun
 		cond += fmt.Sprintf(" AND id %s $%d", op, len(args))
 	}
 	args = append(args, p.Fetch())
-	var rows []*Post
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postColumns+` FROM posts WHERE community_id = $1 AND status = $2`+cond+
+	var rows []*T
+	if err := db.SelectContext(ctx, &rows, `SELECT `+t.columns+` FROM `+t.name+` WHERE community_id = $1 AND status = $2`+cond+
 		` ORDER BY id `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...); err != nil {
-		return none, postgres.MapError(err, "community posts", "")
+		return none, postgres.MapError(err, "community "+t.noun+"s", "")
 	}
-	return relay.Build(p, rows, func(x *Post) string { return relay.Cursor(StatusCursorKind, x.ID) }), nil
+	return relay.Build(p, rows, func(x *T) string { return relay.Cursor(StatusCursorKind, itemOf(x).ID) }), nil
 }
 
 // StatusCursorKind tags the cursors of CommunityPosts.

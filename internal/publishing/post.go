@@ -11,7 +11,6 @@ package publishing
 
 import (
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,27 +34,13 @@ const (
 
 // Post is a news post of a community.
 type Post struct {
-	ID          int64      `db:"id"`
-	CommunityID int64      `db:"community_id"`
-	AuthorID    int64      `db:"author_id"`
-	Title       string     `db:"title"`
-	Slug        string     `db:"slug"`
-	Body        string     `db:"body"`
-	BodyHTML    string     `db:"body_html"`
-	Excerpt     string     `db:"excerpt"`
-	CoverID     *int64     `db:"cover_id"`
-	RegionCode  string     `db:"region_code"`
-	Status      Status     `db:"status"`
-	StatusNote  string     `db:"status_note"`
-	PublishAt   *time.Time `db:"publish_at"`
-	Featured    bool       `db:"featured"`
-	ViewCount   int64      `db:"view_count"`
-	CreatedAt   time.Time  `db:"created_at"`
-	UpdatedAt   time.Time  `db:"updated_at"`
+	Item
+	Body     string `db:"body"`
+	BodyHTML string `db:"body_html"`
+	Excerpt  string `db:"excerpt"`
 }
 
-const postColumns = `id, community_id, author_id, title, slug, body, body_html, excerpt, cover_id, region_code, status,
-	status_note, publish_at, featured, view_count, created_at, updated_at`
+const postColumns = itemColumns + `, body, body_html, excerpt`
 
 // Limits on what a post holds.
 const (

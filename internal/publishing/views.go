@@ -33,7 +33,8 @@ type ViewRecorder struct {
 }
 
 type view struct {
-	postID int64
+	t      table
+	id     int64
 	viewer string
 	day    time.Time
 }
@@ -48,15 +49,24 @@ func NewViewRecorder(ctx context.Context, s *Service, log *slog.Logger) *ViewRec
 
 // Record notes that the request's viewer read a published post.
 func (r *ViewRecorder) Record(ctx context.Context, actor access.Actor, p *Post) {
-	if p.Status != Published || p.PublishAt == nil || p.PublishAt.After(time.Now()) {
-		return // a preview of a scheduled post is not a reader's view
+	r.record(ctx, actor, postTable, &p.Item)
+}
+
+// RecordShowcase notes that the request's viewer read a published showcase.
+func (r *ViewRecorder) RecordShowcase(ctx context.Context, actor access.Actor, v *Showcase) {
+	r.record(ctx, actor, showTable, &v.Item)
+}
+
+func (r *ViewRecorder) record(ctx context.Context, actor access.Actor, t table, it *Item) {
+	if it.Status != Published || it.PublishAt == nil || it.PublishAt.After(time.Now()) {
+		return // a preview of a scheduled item is not a reader's view
 	}
 	v, ok := ViewerOf(ctx, actor)
 	if !ok {
 		return
 	}
 	select {
-	case r.queue <- view{postID: p.ID, viewer: v, day: time.Now().UTC()}:
+	case r.queue <- view{t: t, id: it.ID, viewer: v, day: time.Now().UTC()}:
 	default: // a burst beyond the queue: drop rather than wait
 	}
 }
@@ -81,36 +91,47 @@ func (r *ViewRecorder) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case v := <-r.queue:
-			if err := r.svc.AddView(ctx, v.postID, v.viewer, v.day); err != nil && ctx.Err() == nil {
+			if err := r.svc.addView(ctx, v.t, v.id, v.viewer, v.day); err != nil && ctx.Err() == nil {
 				r.log.Warn("record view", "err", err)
 			}
 		}
 	}
 }
 
-// AddView writes one view; a second one the same day by the same viewer is
-// ignored.
+// AddView writes one view of a post; a second one the same day by the same
+// viewer is ignored.
 func (s *Service) AddView(ctx context.Context, postID int64, viewer string, day time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO post_views (post_id, viewer, day) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, postID, viewer, day.Format(time.DateOnly))
+	return s.addView(ctx, postTable, postID, viewer, day)
+}
+
+func (s *Service) addView(ctx context.Context, t table, id int64, viewer string, day time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO `+t.views+` (`+t.viewKey+`, viewer, day) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, id, viewer, day.Format(time.DateOnly))
 	return postgres.MapError(err, "add view", "")
 }
 
-// AggregateViews adds the views not yet counted to their posts, and drops
-// the rows of days before yesterday (they can no longer be duplicates).
+// AggregateViews adds the views not yet counted to their posts and
+// showcases, and drops the rows of days before yesterday (they can no
+// longer be duplicates). It returns how many views it added.
 func (s *Service) AggregateViews(ctx context.Context) (int, error) {
-	var n int
-	err := s.DB.GetContext(ctx, &n, `WITH newly AS (
-			UPDATE post_views SET counted = true WHERE NOT counted RETURNING post_id
-		), sums AS (
-			SELECT post_id, count(*) AS c FROM newly GROUP BY post_id
-		), bumped AS (
-			UPDATE posts SET view_count = view_count + sums.c FROM sums WHERE posts.id = sums.post_id RETURNING sums.c
-		)
-		SELECT COALESCE(sum(c), 0) FROM bumped`)
-	if err != nil {
-		return 0, postgres.MapError(err, "aggregate views", "")
+	total := 0
+	for _, t := range []table{postTable, showTable} {
+		var n int
+		err := s.DB.GetContext(ctx, &n, `WITH newly AS (
+				UPDATE `+t.views+` SET counted = true WHERE NOT counted RETURNING `+t.viewKey+` AS item_id
+			), sums AS (
+				SELECT item_id, count(*) AS c FROM newly GROUP BY item_id
+			), bumped AS (
+				UPDATE `+t.name+` i SET view_count = view_count + sums.c FROM sums WHERE i.id = sums.item_id RETURNING sums.c
+			)
+			SELECT COALESCE(sum(c), 0) FROM bumped`)
+		if err != nil {
+			return total, postgres.MapError(err, "aggregate views", "")
+		}
+		total += n
+		if _, err := s.DB.ExecContext(ctx, `DELETE FROM `+t.views+` WHERE counted AND day < current_date - 1`); err != nil {
+			return total, postgres.MapError(err, "prune views", "")
+		}
 	}
-	_, err = s.DB.ExecContext(ctx, `DELETE FROM post_views WHERE counted AND day < current_date - 1`)
-	return n, postgres.MapError(err, "prune views", "")
+	return total, nil
 }

@@ -1,0 +1,548 @@
+package publishing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/idempotency"
+	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/region"
+)
+
+// Item is what posts and showcases share: whose, about where, and where it
+// stands in review. The workflow, permissions, feeds and views work on it
+// for both.
+type Item struct {
+	ID          int64      `db:"id"`
+	CommunityID int64      `db:"community_id"`
+	AuthorID    int64      `db:"author_id"`
+	Title       string     `db:"title"`
+	Slug        string     `db:"slug"`
+	CoverID     *int64     `db:"cover_id"`
+	RegionCode  string     `db:"region_code"`
+	Status      Status     `db:"status"`
+	StatusNote  string     `db:"status_note"`
+	PublishAt   *time.Time `db:"publish_at"`
+	Featured    bool       `db:"featured"`
+	ViewCount   int64      `db:"view_count"`
+	CreatedAt   time.Time  `db:"created_at"`
+	UpdatedAt   time.Time  `db:"updated_at"`
+}
+
+const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
+	featured, view_count, created_at, updated_at`
+
+// content is a kind of published item.
+type content interface{ Post | Showcase }
+
+// table describes where a kind of item is kept.
+type table struct {
+	name     string // posts
+	noun     string // post: audit actions are <noun>.<step>
+	typ      string // Post: audit target type and notification target
+	columns  string
+	media    string // the table of attachments (a gallery)
+	mediaKey string
+	mediaArg string // the input field that sets them
+	views    string
+	viewKey  string
+}
+
+var (
+	postTable = table{"posts", "post", "Post", postColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id"}
+	showTable = table{"showcases", "showcase", "Showcase", showcaseColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id"}
+)
+
+func tableOf[T content]() table {
+	var zero T
+	if _, ok := any(&zero).(*Post); ok {
+		return postTable
+	}
+	return showTable
+}
+
+func itemOf[T content](t *T) *Item {
+	switch v := any(t).(type) {
+	case *Post:
+		return &v.Item
+	case *Showcase:
+		return &v.Item
+	}
+	panic("publishing: not a content type")
+}
+
+// scope is what the policy needs to know of an item's community and of the
+// actor's place in it.
+type scope struct {
+	CommunityStatus string  `db:"community_status"`
+	Domicile        *string `db:"domicile_code"`
+	Role            *string `db:"role"`
+}
+
+func (sc scope) resource(it *Item) access.Resource {
+	r := access.Resource{RegionCode: it.RegionCode, OwnerID: it.AuthorID}
+	if sc.Domicile != nil {
+		r.RegionCode = *sc.Domicile
+	}
+	if sc.Role != nil {
+		r.CommunityRole = access.CommunityRole(*sc.Role)
+	}
+	return r
+}
+
+func loadScope(ctx context.Context, q sqlx.QueryerContext, actorID, communityID int64) (scope, error) {
+	var sc scope
+	err := sqlx.GetContext(ctx, q, &sc, `SELECT c.status AS community_status, c.domicile_code,
+			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role
+		FROM communities c WHERE c.id = $1`, communityID, actorID)
+	return sc, err
+}
+
+// publicNow reports whether anyone may read it.
+func publicNow(it *Item, communityStatus string, now time.Time) bool {
+	return it.Status == Published && it.PublishAt != nil && !it.PublishAt.After(now) && communityStatus == "ACTIVE"
+}
+
+// mayRead: the public reads what is published (and due); the author, the
+// community's EDITORs and CHAIRs and the ADMINs over it read the rest
+// (access.ReadUnpublished).
+func mayRead(actor access.Actor, it *Item, sc scope, now time.Time) bool {
+	return publicNow(it, sc.CommunityStatus, now) || access.Allowed(actor, access.ReadUnpublished, sc.resource(it))
+}
+
+// get returns an item the actor may read; NOT_FOUND otherwise.
+func get[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64) (*T, error) {
+	t := tableOf[T]()
+	var v T
+	if err := db.GetContext(ctx, &v, `SELECT `+t.columns+` FROM `+t.name+` WHERE id = $1`, id); err != nil {
+		return nil, postgres.MapError(err, "get "+t.noun, "no such "+t.noun)
+	}
+	it := itemOf(&v)
+	sc, err := loadScope(ctx, db, actor.AccountID, it.CommunityID)
+	if err != nil {
+		return nil, postgres.MapError(err, t.noun+" scope", "")
+	}
+	if !mayRead(actor, it, sc, time.Now()) {
+		return nil, apperr.NotFoundf("no such %s", t.noun)
+	}
+	return &v, nil
+}
+
+// bySlug returns a community's item by slug, if the actor may read it.
+func bySlug[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, communityID int64, slug string) (*T, error) {
+	t := tableOf[T]()
+	var id int64
+	err := db.GetContext(ctx, &id, `SELECT id FROM `+t.name+` WHERE community_id = $1 AND slug = $2`, communityID, slug)
+	if err != nil {
+		return nil, postgres.MapError(err, t.noun+" by slug", "no such "+t.noun)
+	}
+	return get[T](ctx, db, actor, id)
+}
+
+// lock holds an item's row for a change; NOT_FOUND if the actor may not
+// read it.
+func lock[T content](ctx context.Context, tx *sqlx.Tx, actor access.Actor, id int64) (*T, scope, error) {
+	t := tableOf[T]()
+	var v T
+	if err := tx.GetContext(ctx, &v, `SELECT `+t.columns+` FROM `+t.name+` WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return nil, scope{}, postgres.MapError(err, "lock "+t.noun, "no such "+t.noun)
+	}
+	it := itemOf(&v)
+	sc, err := loadScope(ctx, tx, actor.AccountID, it.CommunityID)
+	if err != nil {
+		return nil, sc, err
+	}
+	if !mayRead(actor, it, sc, time.Now()) {
+		return nil, sc, apperr.NotFoundf("no such %s", t.noun)
+	}
+	return &v, sc, nil
+}
+
+// newItem is what create does for either kind inside its transaction.
+type newItem struct {
+	communityID int64
+	title       string
+	regionCode  *string
+	idemKey     string
+	// insert writes the row (its own fields) with the slug and region
+	// decided, into dst.
+	insert func(ctx context.Context, tx *sqlx.Tx, slug, region string) error
+	// after writes attachments once the row exists.
+	after func(ctx context.Context, tx *sqlx.Tx) error
+}
+
+// create writes a DRAFT item by a member of an ACTIVE community, about a
+// region of its regency, with a slug unique in the community. A resent
+// request with the same idempotency key returns the first item.
+func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst *T, n newItem) (*T, error) {
+	t := tableOf[T]()
+	op := t.noun + ".create"
+	key, err := idempotency.Check(n.idemKey)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.SignedIn() {
+		return nil, apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	if id, err := idempotency.Lookup(ctx, db, actor.AccountID, op, key); err != nil || id != 0 {
+		if err != nil {
+			return nil, err
+		}
+		return get[T](ctx, db, actor, id)
+	}
+	err = postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, op, key); err != nil || id != 0 {
+			if err == nil {
+				err = idempotency.ErrReplayed{ResultID: id}
+			}
+			return err
+		}
+		// Items of one community are created one at a time, so that two
+		// with the same title get different slugs.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, n.communityID); err != nil {
+			return err
+		}
+		sc, err := loadScope(ctx, tx, actor.AccountID, n.communityID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.Invalid("communityId", "no such community")
+		}
+		if err != nil {
+			return err
+		}
+		if err := access.Check(actor, access.WriteContent, sc.resource(&Item{CommunityID: n.communityID, AuthorID: actor.AccountID})); err != nil {
+			return err
+		}
+		if sc.CommunityStatus != "ACTIVE" {
+			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
+				With("state", sc.CommunityStatus)
+		}
+		region := deref(sc.Domicile)
+		if n.regionCode != nil {
+			if err := withinRegency(*n.regionCode, region); err != nil {
+				return err
+			}
+			region = *n.regionCode
+		}
+		slug, err := freeSlug(ctx, tx, t, n.communityID, Slugify(n.title), 0)
+		if err != nil {
+			return err
+		}
+		if err := n.insert(ctx, tx, slug, region); err != nil {
+			return err
+		}
+		it := itemOf(dst)
+		if n.after != nil {
+			if err := n.after(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if err := audit.Record(ctx, tx, actor.AccountID, op, t.typ, fmt.Sprint(it.ID), it.RegionCode, "", nil); err != nil {
+			return err
+		}
+		return idempotency.Record(ctx, tx, actor.AccountID, op, key, it.ID)
+	})
+	var replay idempotency.ErrReplayed
+	if errors.As(err, &replay) {
+		return get[T](ctx, db, actor, replay.ResultID)
+	}
+	if err != nil {
+		return nil, postgres.MapError(err, "create "+t.noun, "")
+	}
+	return dst, nil
+}
+
+// revise runs an edit of the author's own item while it is a DRAFT or
+// REJECTED: fn writes the fields, and the item becomes a DRAFT again (a
+// rejection's note goes; the revision is audited). The slug follows a new
+// title until the item is first published.
+func revise[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, title, regionCode *string,
+	fn func(ctx context.Context, tx *sqlx.Tx, v *T, sets []string, args []any) error) (*T, error) {
+	t := tableOf[T]()
+	var v *T
+	err := postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		var sc scope
+		var err error
+		if v, sc, err = lock[T](ctx, tx, actor, id); err != nil {
+			return err
+		}
+		it := itemOf(v)
+		if it.AuthorID != actor.AccountID {
+			return apperr.New(apperr.Forbidden, "only the author edits a %s", t.noun)
+		}
+		if err := access.Check(actor, access.WriteContent, sc.resource(it)); err != nil {
+			return err
+		}
+		if it.Status != Draft && it.Status != Rejected {
+			return apperr.New(apperr.InvalidTransition, "the %s is %s; only a DRAFT or REJECTED one is edited", t.noun, it.Status).
+				With("state", string(it.Status))
+		}
+		wasRejected := it.Status == Rejected
+		sets := []string{"status = 'DRAFT'", "status_note = ''"}
+		var args []any
+		if title != nil {
+			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, it.CommunityID); err != nil {
+				return err
+			}
+			slug, err := freeSlug(ctx, tx, t, it.CommunityID, Slugify(*title), it.ID)
+			if err != nil {
+				return err
+			}
+			args = append(args, *title, slug)
+			sets = append(sets, fmt.Sprintf("title = $%d", len(args)-1), fmt.Sprintf("slug = $%d", len(args)))
+		}
+		if regionCode != nil {
+			if err := withinRegency(*regionCode, deref(sc.Domicile)); err != nil {
+				return err
+			}
+			args = append(args, *regionCode)
+			sets = append(sets, fmt.Sprintf("region_code = $%d", len(args)))
+		}
+		if err := fn(ctx, tx, v, sets, args); err != nil {
+			return err
+		}
+		if wasRejected {
+			return audit.Record(ctx, tx, actor.AccountID, t.noun+".revise", t.typ, fmt.Sprint(id), deref(sc.Domicile), "",
+				map[string]any{"status": Draft})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, postgres.MapError(err, "update "+t.noun, "")
+	}
+	return v, nil
+}
+
+// update writes sets (with args numbered from $1) to an item and reads it
+// back into v.
+func update[T content](ctx context.Context, tx *sqlx.Tx, v *T, sets []string, args []any) error {
+	t := tableOf[T]()
+	args = append(args, itemOf(v).ID)
+	err := tx.GetContext(ctx, v, `UPDATE `+t.name+` SET `+strings.Join(sets, ", ")+`, updated_at = now()
+		WHERE id = $`+fmt.Sprint(len(args))+` RETURNING `+t.columns, args...)
+	if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "23503" {
+		return apperr.Invalid("regionCode", "no region has that code")
+	}
+	return err
+}
+
+// move is one workflow step: the action that permits it, the states it
+// leaves from, the state it reaches, whether a note is required, and whom
+// it notifies.
+type move struct {
+	name   string
+	action access.Action
+	from   []Status
+	to     Status
+	note   bool
+	notify string // a notification kind for the author, or ""
+}
+
+var (
+	submitMove   = move{"submit", access.WriteContent, []Status{Draft}, InReview, false, ""}
+	publishMove  = move{"publish", access.PublishContent, []Status{InReview}, Published, false, "PUBLISHED"}
+	rejectMove   = move{"reject", access.PublishContent, []Status{InReview}, Rejected, true, "REJECTED"}
+	archiveMove  = move{"archive", access.ArchiveContent, []Status{Published}, Archived, false, ""}
+	takeDownMove = move{"take_down", access.ModerateContent, []Status{Published, Archived}, TakenDown, true, "TAKEN_DOWN"}
+)
+
+// step runs one workflow step on an item: lock it, check the policy on its
+// community and the state, set the status (publishing stamps publish_at,
+// now or later, by the database's clock), audit it and tell the author.
+func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time) (*T, error) {
+	t := tableOf[T]()
+	note = strings.TrimSpace(note)
+	if m.note && note == "" {
+		return nil, apperr.Invalid("note", "say why; the note is shown to the author and kept in the audit trail")
+	}
+	var v *T
+	err := postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		var sc scope
+		var err error
+		if v, sc, err = lock[T](ctx, tx, actor, id); err != nil {
+			return err
+		}
+		it := itemOf(v)
+		if m.name == submitMove.name && it.AuthorID != actor.AccountID {
+			return apperr.New(apperr.Forbidden, "only the author submits a %s", t.noun)
+		}
+		if err := access.Check(actor, m.action, sc.resource(it)); err != nil {
+			return err
+		}
+		if !containsStatus(m.from, it.Status) {
+			return apperr.New(apperr.InvalidTransition, "the %s is %s; it cannot be %s now", t.noun, it.Status, m.name).With("state", string(it.Status))
+		}
+		if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
+			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
+				With("state", sc.CommunityStatus)
+		}
+		if err := tx.GetContext(ctx, v, `UPDATE `+t.name+` SET status = $2, status_note = $3,
+				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
+				updated_at = now()
+			WHERE id = $1 RETURNING `+t.columns, id, m.to, note, publishAt); err != nil {
+			return err
+		}
+		it = itemOf(v)
+		if err := audit.Record(ctx, tx, actor.AccountID, t.noun+"."+m.name, t.typ, fmt.Sprint(id), deref(sc.Domicile), note,
+			map[string]any{"status": m.to}); err != nil {
+			return err
+		}
+		if m.notify == "" || it.AuthorID == actor.AccountID {
+			return nil
+		}
+		return notify.Send(ctx, tx, []int64{it.AuthorID}, notify.Message{Kind: strings.ToUpper(t.noun) + "_" + m.notify,
+			Title: fmt.Sprintf("Your %s %q is %s", t.noun, it.Title, strings.ToLower(strings.ReplaceAll(string(m.to), "_", " "))),
+			Body:  note, TargetType: t.typ, TargetID: fmt.Sprint(id)})
+	})
+	if err != nil {
+		return nil, postgres.MapError(err, t.noun+" "+m.name, "")
+	}
+	return v, nil
+}
+
+// feature marks a published item as an example for others (percontohan),
+// or unmarks it (an ADMIN's act).
+func feature[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, featured bool) (*T, error) {
+	t := tableOf[T]()
+	var v *T
+	err := postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		var sc scope
+		var err error
+		if v, sc, err = lock[T](ctx, tx, actor, id); err != nil {
+			return err
+		}
+		it := itemOf(v)
+		if err := access.Check(actor, access.ModerateContent, sc.resource(it)); err != nil {
+			return err
+		}
+		if it.Status != Published {
+			return apperr.New(apperr.InvalidTransition, "only a PUBLISHED %s is featured; this one is %s", t.noun, it.Status).With("state", string(it.Status))
+		}
+		if err := update(ctx, tx, v, []string{"featured = $1"}, []any{featured}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.AccountID, t.noun+".feature", t.typ, fmt.Sprint(id), deref(sc.Domicile), "", map[string]any{"featured": featured})
+	})
+	if err != nil {
+		return nil, postgres.MapError(err, "feature "+t.noun, "")
+	}
+	return v, nil
+}
+
+// setMedia writes an item's cover and attachments (a post's media, a
+// showcase's gallery). Only READY, PUBLIC assets of the author, or already
+// of the community, may be attached.
+func setMedia(ctx context.Context, tx *sqlx.Tx, actor access.Actor, t table, it *Item, coverID *int64, mediaIDs []int64) error {
+	check := func(ids []int64, field string) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		var n int
+		err := tx.GetContext(ctx, &n, `SELECT count(*) FROM media_assets WHERE id = ANY($1) AND status = 'READY'
+			AND visibility = 'PUBLIC' AND (owner_id = $2 OR community_id = $3)`, pq.Array(ids), actor.AccountID, it.CommunityID)
+		if err != nil {
+			return err
+		}
+		if n != len(dedupeIDs(ids)) {
+			return apperr.Invalid(field, "attach only READY, PUBLIC media of yours or of the community")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE media_assets SET community_id = $2 WHERE id = ANY($1) AND community_id IS NULL`, pq.Array(ids), it.CommunityID)
+		return err
+	}
+	if coverID != nil {
+		if err := check([]int64{*coverID}, "coverId"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET cover_id = $2 WHERE id = $1`, it.ID, *coverID); err != nil {
+			return err
+		}
+		it.CoverID = coverID
+	}
+	if mediaIDs != nil {
+		if len(mediaIDs) > MaxMedia {
+			return apperr.Invalid(t.mediaArg, "at most %d attachments", MaxMedia)
+		}
+		if err := check(mediaIDs, t.mediaArg); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.media+` WHERE `+t.mediaKey+` = $1`, it.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.media+` (`+t.mediaKey+`, asset_id, position)
+			SELECT $1, a, o FROM unnest($2::bigint[]) WITH ORDINALITY AS u(a, o) ON CONFLICT DO NOTHING`, it.ID, pq.Array(mediaIDs)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freeSlug returns base, or base-2, base-3… whichever no other item of the
+// community has.
+func freeSlug(ctx context.Context, tx *sqlx.Tx, t table, communityID int64, base string, self int64) (string, error) {
+	var taken []string
+	if err := tx.SelectContext(ctx, &taken, `SELECT slug FROM `+t.name+` WHERE community_id = $1 AND id <> $2
+		AND (slug = $3 OR slug LIKE $3 || '-%')`, communityID, self, base); err != nil {
+		return "", err
+	}
+	used := map[string]bool{}
+	for _, s := range taken {
+		used[s] = true
+	}
+	slug := base
+	for i := 2; used[slug]; i++ {
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+	return slug, nil
+}
+
+// withinRegency refuses an item about a region outside its community's
+// regency: a KIM writes about its own area, where its own Diskominfo
+// moderates it.
+func withinRegency(code, domicile string) error {
+	if _, err := region.LevelOf(code); err != nil {
+		return apperr.Invalid("regionCode", "%q is not a region code", code)
+	}
+	parts := strings.SplitN(domicile, ".", 3)
+	if len(parts) < 2 || !region.InSubtree(code, parts[0]+"."+parts[1]) {
+		return apperr.Invalid("regionCode", "a community writes about its own regency; %s is outside it", code)
+	}
+	return nil
+}
+
+func containsStatus(list []Status, s Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func dedupeIDs(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
