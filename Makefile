@@ -28,6 +28,12 @@ SERVICES  := bash scripts/services.sh
 # (a bare eval "$(...)" would hide its exit status).
 SERVICES_ENV = services_env="$$($(SERVICES) up)"; eval "$$services_env"
 
+# The benchmarks' own database beside the dev one (never the dev data):
+# sets bench_url, creating the database kimhub_bench if it is absent.
+BENCH_DB = bench_url="$${DATABASE_URL/\/kimhub\?//kimhub_bench?}"; \
+	psql "$$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'kimhub_bench'" | grep -q 1 || \
+		psql "$$DATABASE_URL" -c "CREATE DATABASE kimhub_bench" >/dev/null
+
 .PHONY: help run build test bench bench-media bench-feed generate lint check-generate services stop env clean
 
 help:
@@ -54,17 +60,14 @@ bench:
 
 # Upload throughput and server memory: path A, path B, PutObject (docs/benchmarks.md).
 bench-media:
-	$(SERVICES_ENV); \
+	$(SERVICES_ENV); $(BENCH_DB); \
 	$(GO) build -o $(BIN) ./cmd/kimhub; \
-	$(GO) run ./cmd/benchmedia -bin $(BIN)
+	DATABASE_URL="$$bench_url" $(GO) run ./cmd/benchmedia -bin $(BIN)
 
 # A regency feed at 1,000,000 posts: page 1 vs page 1000 (docs/benchmarks.md).
 # Generates into its own database kimhub_bench once (a few minutes), then reuses it.
 bench-feed:
-	$(SERVICES_ENV); \
-	bench_url="$${DATABASE_URL/\/kimhub\?//kimhub_bench?}"; \
-	psql "$$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'kimhub_bench'" | grep -q 1 || \
-		psql "$$DATABASE_URL" -c "CREATE DATABASE kimhub_bench" >/dev/null; \
+	$(SERVICES_ENV); $(BENCH_DB); \
 	DATABASE_URL="$$bench_url" $(GO) run ./cmd/benchfeed
 
 generate:
