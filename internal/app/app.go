@@ -282,6 +282,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go pruneRateLimits(ctx, &ratelimit.Limiter{DB: db}, log)
+	go every(ctx, time.Hour, func(time.Time) {
+		if _, err := svc.Sessions.Prune(ctx); err != nil {
+			log.Warn("prune sessions", "err", err)
+		}
+	})
 	go every(ctx, time.Minute, func(time.Time) {
 		if _, err := svc.Posts.AggregateViews(ctx); err != nil {
 			log.Warn("aggregate views", "err", err)

@@ -54,6 +54,7 @@ type Auth struct {
 	TokenSecret      string
 	AccessTokenTTL   time.Duration
 	RefreshTokenTTL  time.Duration
+	SessionMaxAge    time.Duration // a session ends this long after its login, refreshed or not
 	LoginMaxFailures int           // failed logins per account per window
 	LoginMaxPerIP    int           // login attempts per client address per window
 	LoginWindow      time.Duration // the rate-limit window
@@ -122,6 +123,7 @@ var Vars = []Var{
 	{"KIMHUB_TOKEN_SECRET", "(random per process)", "secret (at least 32 characters) that signs access tokens; set the same one on every instance"},
 	{"KIMHUB_ACCESS_TOKEN_TTL", "15m", "lifetime of an access token"},
 	{"KIMHUB_REFRESH_TOKEN_TTL", "720h", "a session ends after this long without a refresh"},
+	{"KIMHUB_SESSION_MAX_AGE", "2160h", "a session ends this long after its login, however often it is refreshed"},
 	{"KIMHUB_LOGIN_MAX_FAILURES", "5", "failed logins per account per window before RATE_LIMITED"},
 	{"KIMHUB_LOGIN_MAX_PER_IP", "30", "login attempts per client address per window before RATE_LIMITED"},
 	{"KIMHUB_LOGIN_WINDOW", "15m", "the login and sign-up rate-limit window"},
@@ -169,6 +171,7 @@ func Load(getenv func(string) string) (Config, error) {
 			TokenSecret:       p.secret("KIMHUB_TOKEN_SECRET"),
 			AccessTokenTTL:    p.duration("KIMHUB_ACCESS_TOKEN_TTL"),
 			RefreshTokenTTL:   p.duration("KIMHUB_REFRESH_TOKEN_TTL"),
+			SessionMaxAge:     p.duration("KIMHUB_SESSION_MAX_AGE"),
 			LoginMaxFailures:  p.intRange("KIMHUB_LOGIN_MAX_FAILURES", 1, 1000),
 			LoginMaxPerIP:     p.intRange("KIMHUB_LOGIN_MAX_PER_IP", 1, 100000),
 			LoginWindow:       p.duration("KIMHUB_LOGIN_WINDOW"),

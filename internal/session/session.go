@@ -130,8 +130,10 @@ func (s *Service) issue(ctx context.Context, tx *sqlx.Tx, accountID, sessionID i
 	}
 	refresh := "kr1_" + base64.RawURLEncoding.EncodeToString(raw)
 	var expires time.Time
-	if err := tx.GetContext(ctx, &expires, `UPDATE sessions SET expires_at = now() + $2 * interval '1 second'
-		WHERE id = $1 RETURNING expires_at`, sessionID, s.cfg.RefreshTokenTTL.Seconds()); err != nil {
+	// Each refresh extends the session, but never past its maximum age.
+	if err := tx.GetContext(ctx, &expires, `UPDATE sessions SET expires_at = LEAST(now() + $2 * interval '1 second',
+			created_at + $3 * interval '1 second')
+		WHERE id = $1 RETURNING expires_at`, sessionID, s.cfg.RefreshTokenTTL.Seconds(), maxAge(s.cfg).Seconds()); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)`,
@@ -287,6 +289,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (access.Actor,
 		return access.Anonymous, err
 	}
 	return access.Actor{AccountID: id, SessionID: c.SessionID, Superadmin: row.Superadmin, Grants: grants[id]}, nil
+}
+
+// maxAge is the configured maximum age of a session (90 days if unset).
+func maxAge(c config.Auth) time.Duration {
+	if c.SessionMaxAge <= 0 {
+		return 90 * 24 * time.Hour
+	}
+	return c.SessionMaxAge
+}
+
+// Prune deletes sessions (and their refresh tokens) that ended more than a
+// month ago: a replayed token of theirs would find nothing to revoke anyway.
+func (s *Service) Prune(ctx context.Context) (int64, error) {
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM sessions
+		WHERE COALESCE(revoked_at, expires_at) < now() - interval '30 days'`)
+	if err != nil {
+		return 0, postgres.MapError(err, "prune sessions", "")
+	}
+	return res.RowsAffected()
 }
 
 func hash(token string) []byte {

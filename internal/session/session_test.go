@@ -75,3 +75,36 @@ func BenchmarkFailedLogin(b *testing.B) {
 		})
 	}
 }
+
+func TestSessionsHaveAMaximumAge(t *testing.T) {
+	db := testenv.DB(t)
+	cfg := config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: 30 * 24 * time.Hour, SessionMaxAge: 40 * 24 * time.Hour,
+		LoginMaxFailures: 100, LoginMaxPerIP: 100, LoginWindow: time.Minute}
+	accounts := &account.Service{DB: db}
+	if _, err := accounts.SignUp(context.Background(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	s := session.New(db, accounts, &grant.Service{DB: db}, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := reqlog.WithClient(context.Background(), reqlog.Client{IP: "10.0.0.3"})
+	tok, _, err := s.LogIn(ctx, "budi@desa.id", "kabut-mahakam-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Logged in 35 days ago: a refresh extends it only to day 40.
+	db.MustExec(`UPDATE sessions SET created_at = now() - interval '35 days'`)
+	next, _, err := s.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(next.RefreshTokenExpiresAt); left > 5*24*time.Hour+time.Minute || left < 5*24*time.Hour-time.Hour {
+		t.Fatalf("the session ends in %v; want about 5 days", left)
+	}
+	// Pruning forgets sessions that ended a month ago, not live ones.
+	db.MustExec(`INSERT INTO sessions (account_id, expires_at, revoked_at) SELECT id, now(), now() - interval '31 days' FROM accounts`)
+	if n, err := s.Prune(ctx); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v)", n, err)
+	}
+	if _, err := s.Authenticate(ctx, next.AccessToken); err != nil {
+		t.Fatalf("the live session was pruned: %v", err)
+	}
+}
