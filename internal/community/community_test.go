@@ -14,6 +14,7 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/region"
+	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/testenv"
 )
 
@@ -428,4 +429,58 @@ func TestAnAttachedDecreeStaysWithItsCommunity(t *testing.T) {
 	if _, err := f.svc.Update(f.ctx, f.chair, b.ID, community.Profile{DecreeID: a.DecreeID}); code(err) != "BAD_USER_INPUT" {
 		t.Fatalf("moving A's decree to B: %v", err)
 	}
+}
+
+func TestListPagesInEveryOrder(t *testing.T) {
+	f := setup(t)
+	f.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, member_count, created_by, created_at)
+		SELECT 'KIM ' || chr(64 + i), 'kim-' || i, 'KIM', CASE WHEN i % 2 = 0 THEN '64.02.01.2001' ELSE '64.02.06.1001' END, 'ACTIVE',
+			'64.02-' || lpad(i::text, 4, '0'), i % 3, $1, now() - i * interval '1 hour'
+		FROM generate_series(1, 7) i`, f.chair.AccountID)
+	f.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Paser', 'kim-paser', 'KIM', '64.01.01.2001', 'ACTIVE', '64.01-0001', $1)`, f.chair.AccountID)
+	for _, o := range []community.Order{community.ByName, community.Newest, community.MostActive} {
+		// All of 64.02, two at a time, forwards and then backwards.
+		var forward []int64
+		var after *string
+		for i := 0; i < 10; i++ {
+			p, _ := relay.NewPage(community.CursorKind(o), relay.Args{First: ptr(2), After: after})
+			got, err := f.svc.List(f.ctx, access.Anonymous, []string{"64.02"}, community.Filter{}, o, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range got["64.02"].Nodes() {
+				forward = append(forward, c.ID)
+			}
+			if !got["64.02"].PageInfo.HasNextPage {
+				break
+			}
+			after = got["64.02"].PageInfo.EndCursor
+		}
+		var backward []int64
+		var before *string
+		for i := 0; i < 10; i++ {
+			p, _ := relay.NewPage(community.CursorKind(o), relay.Args{Last: ptr(3), Before: before})
+			got, err := f.svc.List(f.ctx, access.Anonymous, []string{"64.02"}, community.Filter{}, o, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			backward = append(append([]int64{}, idsOf(got["64.02"].Nodes())...), backward...)
+			if !got["64.02"].PageInfo.HasPreviousPage {
+				break
+			}
+			before = got["64.02"].PageInfo.StartCursor
+		}
+		if len(forward) != 7 || fmt.Sprint(forward) != fmt.Sprint(backward) {
+			t.Errorf("%s: forwards %v, backwards %v", o, forward, backward)
+		}
+	}
+}
+
+func idsOf(cs []*community.Community) []int64 {
+	out := make([]int64, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
 }

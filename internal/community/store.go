@@ -171,16 +171,18 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := []string{visibility(actor, arg)}
-	from := "communities c"
-	key := "''"
+	// Each region's page is a LATERAL subquery with its own ORDER BY and
+	// LIMIT, the subtree a range of codes ("64.02" up to "64.02/": '/'
+	// sorts right after '.', before the digits).
+	keySQL := "(VALUES ('')) AS r(code)"
 	if regions != nil {
 		for _, r := range regions {
 			if _, err := region.LevelOf(r); err != nil {
 				return nil, apperr.Invalid("regionCode", "%q is not a region code", r)
 			}
 		}
-		from = "unnest(" + arg(pq.Array(regions)) + "::text[]) AS r(code) JOIN communities c ON (c.domicile_code = r.code OR c.domicile_code LIKE r.code || '.%')"
-		key = "r.code"
+		keySQL = "unnest(" + arg(pq.Array(regions)) + "::text[]) AS r(code)"
+		where = append(where, "c.domicile_code >= r.code AND c.domicile_code < r.code || '/'")
 	}
 	if f.Category != nil {
 		where = append(where, "c.category = "+arg(string(*f.Category)))
@@ -241,13 +243,12 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 		where = append(where, fmt.Sprintf("(%s, c.id) %s (%s, %s)", sortCol, op, arg(sortVal), arg(id)))
 	}
 	order := fmt.Sprintf("%s %s, c.id %s", sortCol, dir, dir)
-	q := `SELECT * FROM (
-		SELECT ` + key + ` AS region_key, ` + prefixed("c") + `, row_number() OVER (PARTITION BY ` + key + ` ORDER BY ` + order + `) AS n
-		FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + `
-	) x WHERE n <= ` + arg(p.Fetch()) + ` ORDER BY region_key, n`
+	q := `SELECT r.code AS region_key, x.* FROM ` + keySQL + ` CROSS JOIN LATERAL (
+		SELECT ` + prefixed("c") + ` FROM communities c WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY ` + order + ` LIMIT ` + arg(p.Fetch()) + `
+	) x ORDER BY region_key, ` + strings.ReplaceAll(order, "c.", "x.")
 	var rows []struct {
 		RegionKey string `db:"region_key"`
-		N         int    `db:"n"`
 		Community
 	}
 	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
