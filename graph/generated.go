@@ -21,6 +21,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -49,6 +50,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Notification() NotificationResolver
 	Post() PostResolver
+	Program() ProgramResolver
 	Query() QueryResolver
 	Region() RegionResolver
 	Showcase() ShowcaseResolver
@@ -84,6 +86,10 @@ type ComplexityRoot struct {
 
 	ArchivePostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	ArchiveProgramPayload struct {
+		Program func(childComplexity int) int
 	}
 
 	ArchiveShowcasePayload struct {
@@ -142,6 +148,7 @@ type ComplexityRoot struct {
 		Members            func(childComplexity int, pending *bool, first *int, after *string, last *int, before *string) int
 		Name               func(childComplexity int) int
 		Posts              func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
+		ProgramFeed        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		RegisteredAt       func(childComplexity int) int
 		RegistrationNumber func(childComplexity int) int
 		Showcases          func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
@@ -170,6 +177,10 @@ type ComplexityRoot struct {
 
 	CreatePostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	CreateProgramPayload struct {
+		Program func(childComplexity int) int
 	}
 
 	CreateShowcasePayload struct {
@@ -307,10 +318,12 @@ type ComplexityRoot struct {
 		AnswerJoinRequest      func(childComplexity int, input model.AnswerJoinRequestInput) int
 		ApproveCommunity       func(childComplexity int, input model.ApproveCommunityInput) int
 		ArchivePost            func(childComplexity int, input model.ArchivePostInput) int
+		ArchiveProgram         func(childComplexity int, input model.ArchiveProgramInput) int
 		ArchiveShowcase        func(childComplexity int, input model.ArchiveShowcaseInput) int
 		ChangeMemberRole       func(childComplexity int, input model.ChangeMemberRoleInput) int
 		ConfirmMediaUpload     func(childComplexity int, input model.ConfirmMediaUploadInput) int
 		CreatePost             func(childComplexity int, input model.CreatePostInput) int
+		CreateProgram          func(childComplexity int, input model.CreateProgramInput) int
 		CreateShowcase         func(childComplexity int, input model.CreateShowcaseInput) int
 		DisableAccount         func(childComplexity int, input model.DisableAccountInput) int
 		EnableAccount          func(childComplexity int, input model.EnableAccountInput) int
@@ -324,6 +337,7 @@ type ComplexityRoot struct {
 		LogOutEverywhere       func(childComplexity int, input *model.LogOutEverywhereInput) int
 		MarkNotificationsRead  func(childComplexity int, input model.MarkNotificationsReadInput) int
 		PublishPost            func(childComplexity int, input model.PublishPostInput) int
+		PublishProgram         func(childComplexity int, input model.PublishProgramInput) int
 		PublishShowcase        func(childComplexity int, input model.PublishShowcaseInput) int
 		RefreshSession         func(childComplexity int, input model.RefreshSessionInput) int
 		RegisterCommunity      func(childComplexity int, input model.RegisterCommunityInput) int
@@ -345,6 +359,7 @@ type ComplexityRoot struct {
 		TakeDownShowcase       func(childComplexity int, input model.TakeDownShowcaseInput) int
 		UpdateCommunity        func(childComplexity int, input model.UpdateCommunityInput) int
 		UpdatePost             func(childComplexity int, input model.UpdatePostInput) int
+		UpdateProgram          func(childComplexity int, input model.UpdateProgramInput) int
 		UpdateShowcase         func(childComplexity int, input model.UpdateShowcaseInput) int
 		UploadMedia            func(childComplexity int, input model.UploadMediaInput) int
 	}
@@ -410,8 +425,40 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Program struct {
+		Attachments func(childComplexity int) int
+		Body        func(childComplexity int) int
+		BodyHTML    func(childComplexity int) int
+		Category    func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		EndsOn      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Publisher   func(childComplexity int) int
+		StartsOn    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Summary     func(childComplexity int) int
+		Targets     func(childComplexity int) int
+		Title       func(childComplexity int) int
+	}
+
+	ProgramConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ProgramEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PublishPostPayload struct {
 		Post func(childComplexity int) int
+	}
+
+	PublishProgramPayload struct {
+		Program func(childComplexity int) int
 	}
 
 	PublishShowcasePayload struct {
@@ -430,6 +477,7 @@ type ComplexityRoot struct {
 		Notifications func(childComplexity int, unreadOnly *bool, first *int, after *string, last *int, before *string) int
 		Post          func(childComplexity int, communitySlug string, slug string) int
 		Posts         func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
+		Programs      func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
 		Region        func(childComplexity int, code string) int
 		Regions       func(childComplexity int, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) int
 		Showcase      func(childComplexity int, communitySlug string, slug string) int
@@ -581,6 +629,10 @@ type ComplexityRoot struct {
 		Post func(childComplexity int) int
 	}
 
+	UpdateProgramPayload struct {
+		Program func(childComplexity int) int
+	}
+
 	UpdateShowcasePayload struct {
 		Showcase func(childComplexity int) int
 	}
@@ -634,6 +686,7 @@ type CommunityResolver interface {
 	ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error)
 	Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Showcases(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
+	ProgramFeed(ctx context.Context, obj *community.Community, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error)
 	Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error)
 }
 type DirectUploadResolver interface {
@@ -678,6 +731,10 @@ type MutationResolver interface {
 	ArchiveShowcase(ctx context.Context, input model.ArchiveShowcaseInput) (*model.ArchiveShowcasePayload, error)
 	TakeDownShowcase(ctx context.Context, input model.TakeDownShowcaseInput) (*model.TakeDownShowcasePayload, error)
 	FeatureShowcase(ctx context.Context, input model.FeatureShowcaseInput) (*model.FeatureShowcasePayload, error)
+	CreateProgram(ctx context.Context, input model.CreateProgramInput) (*model.CreateProgramPayload, error)
+	UpdateProgram(ctx context.Context, input model.UpdateProgramInput) (*model.UpdateProgramPayload, error)
+	PublishProgram(ctx context.Context, input model.PublishProgramInput) (*model.PublishProgramPayload, error)
+	ArchiveProgram(ctx context.Context, input model.ArchiveProgramInput) (*model.ArchiveProgramPayload, error)
 	RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error)
 	UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error)
 	SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error)
@@ -723,6 +780,16 @@ type PostResolver interface {
 	Tags(ctx context.Context, obj *publishing.Post) ([]string, error)
 	Region(ctx context.Context, obj *publishing.Post) (*region.Region, error)
 }
+type ProgramResolver interface {
+	ID(ctx context.Context, obj *program.Program) (string, error)
+	Publisher(ctx context.Context, obj *program.Program) (*account.Account, error)
+
+	Category(ctx context.Context, obj *program.Program) (*community.Field, error)
+	Targets(ctx context.Context, obj *program.Program) ([]*region.Region, error)
+	StartsOn(ctx context.Context, obj *program.Program) (*model.Date, error)
+	EndsOn(ctx context.Context, obj *program.Program) (*model.Date, error)
+	Attachments(ctx context.Context, obj *program.Program) ([]*media.Asset, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*account.Account, error)
 	AuditEntries(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*audit.Entry], error)
@@ -734,6 +801,7 @@ type QueryResolver interface {
 	Posts(ctx context.Context, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Showcase(ctx context.Context, communitySlug string, slug string) (*publishing.Showcase, error)
 	Showcases(ctx context.Context, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
+	Programs(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
@@ -861,6 +929,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArchivePostPayload.Post(childComplexity), true
+
+	case "ArchiveProgramPayload.program":
+		if e.ComplexityRoot.ArchiveProgramPayload.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArchiveProgramPayload.Program(childComplexity), true
 
 	case "ArchiveShowcasePayload.showcase":
 		if e.ComplexityRoot.ArchiveShowcasePayload.Showcase == nil {
@@ -1100,6 +1175,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Community.Posts(childComplexity, args["status"].(*publishing.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Community.programFeed":
+		if e.ComplexityRoot.Community.ProgramFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Community_programFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Community.ProgramFeed(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Community.registeredAt":
 		if e.ComplexityRoot.Community.RegisteredAt == nil {
 			break
@@ -1205,6 +1291,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreatePostPayload.Post(childComplexity), true
+
+	case "CreateProgramPayload.program":
+		if e.ComplexityRoot.CreateProgramPayload.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateProgramPayload.Program(childComplexity), true
 
 	case "CreateShowcasePayload.showcase":
 		if e.ComplexityRoot.CreateShowcasePayload.Showcase == nil {
@@ -1661,6 +1754,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchivePost(childComplexity, args["input"].(model.ArchivePostInput)), true
+	case "Mutation.archiveProgram":
+		if e.ComplexityRoot.Mutation.ArchiveProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveProgram(childComplexity, args["input"].(model.ArchiveProgramInput)), true
 	case "Mutation.archiveShowcase":
 		if e.ComplexityRoot.Mutation.ArchiveShowcase == nil {
 			break
@@ -1705,6 +1809,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePost(childComplexity, args["input"].(model.CreatePostInput)), true
+	case "Mutation.createProgram":
+		if e.ComplexityRoot.Mutation.CreateProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProgram(childComplexity, args["input"].(model.CreateProgramInput)), true
 	case "Mutation.createShowcase":
 		if e.ComplexityRoot.Mutation.CreateShowcase == nil {
 			break
@@ -1848,6 +1963,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishPost(childComplexity, args["input"].(model.PublishPostInput)), true
+	case "Mutation.publishProgram":
+		if e.ComplexityRoot.Mutation.PublishProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishProgram(childComplexity, args["input"].(model.PublishProgramInput)), true
 	case "Mutation.publishShowcase":
 		if e.ComplexityRoot.Mutation.PublishShowcase == nil {
 			break
@@ -2079,6 +2205,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePost(childComplexity, args["input"].(model.UpdatePostInput)), true
+	case "Mutation.updateProgram":
+		if e.ComplexityRoot.Mutation.UpdateProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProgram(childComplexity, args["input"].(model.UpdateProgramInput)), true
 	case "Mutation.updateShowcase":
 		if e.ComplexityRoot.Mutation.UpdateShowcase == nil {
 			break
@@ -2349,12 +2486,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostEdge.Node(childComplexity), true
 
+	case "Program.attachments":
+		if e.ComplexityRoot.Program.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Attachments(childComplexity), true
+	case "Program.body":
+		if e.ComplexityRoot.Program.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Body(childComplexity), true
+	case "Program.bodyHtml":
+		if e.ComplexityRoot.Program.BodyHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.BodyHTML(childComplexity), true
+	case "Program.category":
+		if e.ComplexityRoot.Program.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Category(childComplexity), true
+	case "Program.createdAt":
+		if e.ComplexityRoot.Program.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.CreatedAt(childComplexity), true
+	case "Program.endsOn":
+		if e.ComplexityRoot.Program.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.EndsOn(childComplexity), true
+	case "Program.id":
+		if e.ComplexityRoot.Program.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.ID(childComplexity), true
+	case "Program.publishedAt":
+		if e.ComplexityRoot.Program.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.PublishedAt(childComplexity), true
+	case "Program.publisher":
+		if e.ComplexityRoot.Program.Publisher == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Publisher(childComplexity), true
+	case "Program.startsOn":
+		if e.ComplexityRoot.Program.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.StartsOn(childComplexity), true
+	case "Program.status":
+		if e.ComplexityRoot.Program.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Status(childComplexity), true
+	case "Program.summary":
+		if e.ComplexityRoot.Program.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Summary(childComplexity), true
+	case "Program.targets":
+		if e.ComplexityRoot.Program.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Targets(childComplexity), true
+	case "Program.title":
+		if e.ComplexityRoot.Program.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Title(childComplexity), true
+
+	case "ProgramConnection.edges":
+		if e.ComplexityRoot.ProgramConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramConnection.Edges(childComplexity), true
+	case "ProgramConnection.nodes":
+		if e.ComplexityRoot.ProgramConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramConnection.Nodes(childComplexity), true
+	case "ProgramConnection.pageInfo":
+		if e.ComplexityRoot.ProgramConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramConnection.PageInfo(childComplexity), true
+
+	case "ProgramEdge.cursor":
+		if e.ComplexityRoot.ProgramEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramEdge.Cursor(childComplexity), true
+	case "ProgramEdge.node":
+		if e.ComplexityRoot.ProgramEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramEdge.Node(childComplexity), true
+
 	case "PublishPostPayload.post":
 		if e.ComplexityRoot.PublishPostPayload.Post == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PublishPostPayload.Post(childComplexity), true
+
+	case "PublishProgramPayload.program":
+		if e.ComplexityRoot.PublishProgramPayload.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishProgramPayload.Program(childComplexity), true
 
 	case "PublishShowcasePayload.showcase":
 		if e.ComplexityRoot.PublishShowcasePayload.Showcase == nil {
@@ -2475,6 +2736,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Posts(childComplexity, args["filter"].(*model.PostFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.programs":
+		if e.ComplexityRoot.Query.Programs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_programs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Programs(childComplexity, args["regionCode"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.region":
 		if e.ComplexityRoot.Query.Region == nil {
 			break
@@ -2946,6 +3218,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdatePostPayload.Post(childComplexity), true
 
+	case "UpdateProgramPayload.program":
+		if e.ComplexityRoot.UpdateProgramPayload.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateProgramPayload.Program(childComplexity), true
+
 	case "UpdateShowcasePayload.showcase":
 		if e.ComplexityRoot.UpdateShowcasePayload.Showcase == nil {
 			break
@@ -2986,11 +3265,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AnswerJoinRequestInput", ec.unmarshalInputAnswerJoinRequestInput),
 			graphql.NewInputUnmarshaler("ApproveCommunityInput", ec.unmarshalInputApproveCommunityInput),
 			graphql.NewInputUnmarshaler("ArchivePostInput", ec.unmarshalInputArchivePostInput),
+			graphql.NewInputUnmarshaler("ArchiveProgramInput", ec.unmarshalInputArchiveProgramInput),
 			graphql.NewInputUnmarshaler("ArchiveShowcaseInput", ec.unmarshalInputArchiveShowcaseInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CommunityFilter", ec.unmarshalInputCommunityFilter),
 			graphql.NewInputUnmarshaler("ConfirmMediaUploadInput", ec.unmarshalInputConfirmMediaUploadInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
+			graphql.NewInputUnmarshaler("CreateProgramInput", ec.unmarshalInputCreateProgramInput),
 			graphql.NewInputUnmarshaler("CreateShowcaseInput", ec.unmarshalInputCreateShowcaseInput),
 			graphql.NewInputUnmarshaler("DisableAccountInput", ec.unmarshalInputDisableAccountInput),
 			graphql.NewInputUnmarshaler("EnableAccountInput", ec.unmarshalInputEnableAccountInput),
@@ -3005,6 +3286,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
 			graphql.NewInputUnmarshaler("PostFilter", ec.unmarshalInputPostFilter),
 			graphql.NewInputUnmarshaler("PublishPostInput", ec.unmarshalInputPublishPostInput),
+			graphql.NewInputUnmarshaler("PublishProgramInput", ec.unmarshalInputPublishProgramInput),
 			graphql.NewInputUnmarshaler("PublishShowcaseInput", ec.unmarshalInputPublishShowcaseInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RegisterCommunityInput", ec.unmarshalInputRegisterCommunityInput),
@@ -3028,6 +3310,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TakeDownShowcaseInput", ec.unmarshalInputTakeDownShowcaseInput),
 			graphql.NewInputUnmarshaler("UpdateCommunityInput", ec.unmarshalInputUpdateCommunityInput),
 			graphql.NewInputUnmarshaler("UpdatePostInput", ec.unmarshalInputUpdatePostInput),
+			graphql.NewInputUnmarshaler("UpdateProgramInput", ec.unmarshalInputUpdateProgramInput),
 			graphql.NewInputUnmarshaler("UpdateShowcaseInput", ec.unmarshalInputUpdateShowcaseInput),
 			graphql.NewInputUnmarshaler("UploadMediaInput", ec.unmarshalInputUploadMediaInput),
 		)
@@ -3311,6 +3594,19 @@ type Query {
     "Return those before this cursor."
     before: String
   ): ShowcaseConnection!
+  "Published government programmes with a target in a region's subtree (all of them without regionCode), newest first."
+  programs(
+    "A region code, e.g. \"64.02\"."
+    regionCode: String
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): ProgramConnection!
   "The signed-in account's notifications, newest first."
   notifications(
     "Only the unread ones."
@@ -3781,11 +4077,11 @@ type Community implements Node {
   viewerRole: CommunityRole
   """
   Its posts. Without status: the published ones, newest first, for
-  everyone. With a status (DRAFT, IN_REVIEW, …): for its members and the
-  ADMINs over it, newest first.
+  everyone. With another status (DRAFT, IN_REVIEW, …): for its EDITORs,
+  CHAIRs and the ADMINs over it, newest first.
   """
   posts(
-    "Only posts in this status; its members and ADMINs only, unless PUBLISHED."
+    "Only posts in this status; its EDITORs, CHAIRs and ADMINs only, unless PUBLISHED."
     status: PostStatus
     "Return at most this many, from the start (at most 100; default 20)."
     first: Int
@@ -3812,6 +4108,17 @@ type Community implements Node {
     "Return those before this cursor."
     before: String
   ): ShowcaseConnection!
+  "The published government programmes that target its domicile or a region above it, newest first: what it may relay."
+  programFeed(
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): ProgramConnection!
   "Its members, oldest first; with pending: true, the open invitations and join requests (CHAIRs and EDITORs only)."
   members(
     "Show the open invitations and join requests instead of the members."
@@ -4093,6 +4400,66 @@ type ShowcaseEdge {
   node: Showcase!
 }
 
+"Where a government programme stands."
+enum ProgramStatus {
+  "Being prepared; seen by those who may publish for its targets."
+  DRAFT
+  "Public; the communities under its targets see it in their programFeed."
+  PUBLISHED
+  "Retired; still readable."
+  ARCHIVED
+}
+
+"A government programme item (program kerja), for the villages to relay."
+type Program implements Node {
+  "The programme's global ID."
+  id: ID!
+  "Who published it (HUMAS or ADMIN staff)."
+  publisher: Account!
+  "The title."
+  title: String!
+  "A short summary, as notifications show it."
+  summary: String!
+  "The body in Markdown."
+  body: String!
+  "The body rendered to HTML and sanitised."
+  bodyHtml: String!
+  "Its field (a code of the fields query), if any."
+  category: Field
+  "The regions it is for; communities domiciled under any of them see it."
+  targets: [Region!]!
+  "When it starts."
+  startsOn: Date
+  "When it ends."
+  endsOn: Date
+  "Attached documents and images."
+  attachments: [MediaAsset!]!
+  "Where it stands."
+  status: ProgramStatus!
+  "When it was published."
+  publishedAt: Time
+  "When it was created."
+  createdAt: Time!
+}
+
+"A page of programmes."
+type ProgramConnection {
+  "The programmes of this page with their cursors."
+  edges: [ProgramEdge!]!
+  "The programmes of this page."
+  nodes: [Program!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"A programme in a page, with its cursor."
+type ProgramEdge {
+  "Pass as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `) to page from this programme."
+  cursor: String!
+  "The programme."
+  node: Program!
+}
+
 "A page of posts."
 type PostConnection {
   "The posts of this page with their cursors."
@@ -4145,6 +4512,14 @@ type Mutation {
   takeDownShowcase(input: TakeDownShowcaseInput!): TakeDownShowcasePayload!
   "Mark a published showcase as an example for others, or unmark it (an ADMIN over it)."
   featureShowcase(input: FeatureShowcaseInput!): FeatureShowcasePayload!
+  "Prepare a DRAFT programme (HUMAS or ADMIN over every target)."
+  createProgram(input: CreateProgramInput!): CreateProgramPayload!
+  "Edit a DRAFT programme."
+  updateProgram(input: UpdateProgramInput!): UpdateProgramPayload!
+  "Publish a DRAFT programme; the members of the communities under its targets are told."
+  publishProgram(input: PublishProgramInput!): PublishProgramPayload!
+  "Retire a published programme."
+  archiveProgram(input: ArchiveProgramInput!): ArchiveProgramPayload!
   "Start a community's registration as a DRAFT; you become its CHAIR."
   registerCommunity(input: RegisterCommunityInput!): RegisterCommunityPayload!
   "Edit a community's profile (its CHAIR). The slug, domicile and decree change only in DRAFT or REJECTED."
@@ -4959,6 +5334,86 @@ type FeatureShowcasePayload {
   "The showcase."
   showcase: Showcase!
 }
+
+"Input of createProgram."
+input CreateProgramInput {
+  "The title."
+  title: String!
+  "A short summary."
+  summary: String
+  "The body in Markdown."
+  body: String
+  "A field code (see the fields query)."
+  category: String
+  "Region codes it is for, each within your scope."
+  targets: [String!]!
+  "When it starts."
+  startsOn: Date
+  "When it ends."
+  endsOn: Date
+  "READY, PUBLIC media of yours."
+  attachmentIds: [ID!]
+  "Resending with the same key returns the first programme instead of a second one."
+  idempotencyKey: String
+}
+
+"Result of createProgram."
+type CreateProgramPayload {
+  "The DRAFT programme."
+  program: Program!
+}
+
+"Input of updateProgram: the fields given change."
+input UpdateProgramInput {
+  "The programme."
+  programId: ID!
+  "The title."
+  title: String
+  "A short summary."
+  summary: String
+  "The body in Markdown."
+  body: String
+  "A field code."
+  category: String
+  "Region codes; replaces the targets."
+  targets: [String!]
+  "When it starts."
+  startsOn: Date
+  "When it ends."
+  endsOn: Date
+  "Attachments; replaces the list."
+  attachmentIds: [ID!]
+}
+
+"Result of updateProgram."
+type UpdateProgramPayload {
+  "The programme."
+  program: Program!
+}
+
+"Input of publishProgram."
+input PublishProgramInput {
+  "The programme."
+  programId: ID!
+}
+
+"Result of publishProgram."
+type PublishProgramPayload {
+  "The PUBLISHED programme."
+  program: Program!
+}
+
+"Input of archiveProgram."
+input ArchiveProgramInput {
+  "The programme."
+  programId: ID!
+}
+
+"Result of archiveProgram."
+type ArchiveProgramPayload {
+  "The ARCHIVED programme."
+  program: Program!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5021,6 +5476,14 @@ func (ec *executionContext) childFields_ArchivePostPayload(ctx context.Context, 
 		return ec.fieldContext_ArchivePostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArchivePostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ArchiveProgramPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_ArchiveProgramPayload_program(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArchiveProgramPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ArchiveShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5151,6 +5614,8 @@ func (ec *executionContext) childFields_Community(ctx context.Context, field gra
 		return ec.fieldContext_Community_posts(ctx, field)
 	case "showcases":
 		return ec.fieldContext_Community_showcases(ctx, field)
+	case "programFeed":
+		return ec.fieldContext_Community_programFeed(ctx, field)
 	case "members":
 		return ec.fieldContext_Community_members(ctx, field)
 	}
@@ -5193,6 +5658,14 @@ func (ec *executionContext) childFields_CreatePostPayload(ctx context.Context, f
 		return ec.fieldContext_CreatePostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreatePostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateProgramPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_CreateProgramPayload_program(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateProgramPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5577,12 +6050,76 @@ func (ec *executionContext) childFields_PostEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PostEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Program(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Program_id(ctx, field)
+	case "publisher":
+		return ec.fieldContext_Program_publisher(ctx, field)
+	case "title":
+		return ec.fieldContext_Program_title(ctx, field)
+	case "summary":
+		return ec.fieldContext_Program_summary(ctx, field)
+	case "body":
+		return ec.fieldContext_Program_body(ctx, field)
+	case "bodyHtml":
+		return ec.fieldContext_Program_bodyHtml(ctx, field)
+	case "category":
+		return ec.fieldContext_Program_category(ctx, field)
+	case "targets":
+		return ec.fieldContext_Program_targets(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_Program_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_Program_endsOn(ctx, field)
+	case "attachments":
+		return ec.fieldContext_Program_attachments(ctx, field)
+	case "status":
+		return ec.fieldContext_Program_status(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Program_publishedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Program_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Program", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgramConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProgramConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProgramConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProgramConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgramEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProgramEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProgramEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PublishPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "post":
 		return ec.fieldContext_PublishPostPayload_post(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublishPostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PublishProgramPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_PublishProgramPayload_program(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishProgramPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PublishShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5883,6 +6420,14 @@ func (ec *executionContext) childFields_UpdatePostPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type UpdatePostPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateProgramPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_UpdateProgramPayload_program(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateProgramPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateShowcasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "showcase":
@@ -6117,6 +6662,44 @@ func (ec *executionContext) field_Community_posts_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Community_programFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Community_showcases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6233,6 +6816,20 @@ func (ec *executionContext) field_Mutation_archivePost_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ArchiveProgramInput, error) {
+			return ec.unmarshalNArchiveProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveProgramInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6281,6 +6878,20 @@ func (ec *executionContext) field_Mutation_createPost_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreatePostInput, error) {
 			return ec.unmarshalNCreatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProgramInput, error) {
+			return ec.unmarshalNCreateProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateProgramInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6463,6 +7074,20 @@ func (ec *executionContext) field_Mutation_publishPost_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PublishPostInput, error) {
 			return ec.unmarshalNPublishPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishProgramInput, error) {
+			return ec.unmarshalNPublishProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishProgramInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6765,6 +7390,20 @@ func (ec *executionContext) field_Mutation_updatePost_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProgramInput, error) {
+			return ec.unmarshalNUpdateProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateProgramInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateShowcase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7050,6 +7689,52 @@ func (ec *executionContext) field_Query_posts_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_programs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -7789,6 +8474,38 @@ func (ec *executionContext) fieldContext_ArchivePostPayload_post(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArchiveProgramPayload_program(ctx context.Context, field graphql.CollectedField, obj *model.ArchiveProgramPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArchiveProgramPayload_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArchiveProgramPayload_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArchiveProgramPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8997,6 +9714,50 @@ func (ec *executionContext) fieldContext_Community_showcases(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Community_programFeed(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_programFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Community().ProgramFeed(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*program.Program]) graphql.Marshaler {
+			return ec.marshalNProgramConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_programFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Community",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Community_programFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Community_members(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9251,6 +10012,38 @@ func (ec *executionContext) fieldContext_CreatePostPayload_post(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateProgramPayload_program(ctx context.Context, field graphql.CollectedField, obj *model.CreateProgramPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateProgramPayload_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateProgramPayload_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateProgramPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11669,6 +12462,182 @@ func (ec *executionContext) fieldContext_Mutation_featureShowcase(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProgram(ctx, fc.Args["input"].(model.CreateProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateProgramPayload) graphql.Marshaler {
+			return ec.marshalNCreateProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateProgramPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateProgramPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProgram(ctx, fc.Args["input"].(model.UpdateProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateProgramPayload) graphql.Marshaler {
+			return ec.marshalNUpdateProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateProgramPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateProgramPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishProgram(ctx, fc.Args["input"].(model.PublishProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishProgramPayload) graphql.Marshaler {
+			return ec.marshalNPublishProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishProgramPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishProgramPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveProgram(ctx, fc.Args["input"].(model.ArchiveProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArchiveProgramPayload) graphql.Marshaler {
+			return ec.marshalNArchiveProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveProgramPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArchiveProgramPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13938,6 +14907,515 @@ func (ec *executionContext) fieldContext_PostEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Program_id(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Program_publisher(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_publisher(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().Publisher(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_publisher(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Program_title(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
+}
+
+func (ec *executionContext) _Program_summary(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
+}
+
+func (ec *executionContext) _Program_body(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
+}
+
+func (ec *executionContext) _Program_bodyHtml(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_bodyHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BodyHTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_bodyHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
+}
+
+func (ec *executionContext) _Program_category(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Field) graphql.Marshaler {
+			return ec.marshalOField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐField(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Program_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Field(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Program_targets(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().Targets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Program_startsOn(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().StartsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Program_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Program_endsOn(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().EndsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Program_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Program_attachments(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().Attachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Program_status(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v program.Status) graphql.Marshaler {
+			return ec.marshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "ProgramStatus")
+}
+
+func (ec *executionContext) _Program_publishedAt(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Program_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Program_createdAt(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Program", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgramConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*program.Program]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relay.Edge[*program.Program]) graphql.Marshaler {
+			return ec.marshalNProgramEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*program.Program]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgramᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*program.Program]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*program.Program]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgramEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*program.Program]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PublishPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.PublishPostPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13965,6 +15443,38 @@ func (ec *executionContext) fieldContext_PublishPostPayload_post(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublishProgramPayload_program(ctx context.Context, field graphql.CollectedField, obj *model.PublishProgramPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishProgramPayload_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishProgramPayload_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublishProgramPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14412,6 +15922,50 @@ func (ec *executionContext) fieldContext_Query_showcases(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_showcases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_programs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_programs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Programs(ctx, fc.Args["regionCode"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*program.Program]) graphql.Marshaler {
+			return ec.marshalNProgramConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_programs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16600,6 +18154,38 @@ func (ec *executionContext) fieldContext_UpdatePostPayload_post(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateProgramPayload_program(ctx context.Context, field graphql.CollectedField, obj *model.UpdateProgramPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateProgramPayload_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateProgramPayload_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateProgramPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateShowcasePayload_showcase(ctx context.Context, field graphql.CollectedField, obj *model.UpdateShowcasePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17972,6 +19558,48 @@ func UnmarshalArchivePostInput(ctx context.Context, raw any) (model.ArchivePostI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputArchiveProgramInput(ctx context.Context, obj any) (model.ArchiveProgramInput, error) {
+	var it model.ArchiveProgramInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"programId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "programId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgramID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalArchiveProgramInput unmarshals raw into the ArchiveProgramInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalArchiveProgramInput(ctx context.Context, raw any) (model.ArchiveProgramInput, error) {
+	var out model.ArchiveProgramInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArchiveProgramInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputArchiveShowcaseInput(ctx context.Context, obj any) (model.ArchiveShowcaseInput, error) {
 	var it model.ArchiveShowcaseInput
 	if obj == nil {
@@ -18277,6 +19905,104 @@ func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, o
 func UnmarshalCreatePostInput(ctx context.Context, raw any) (model.CreatePostInput, error) {
 	var out model.CreatePostInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateProgramInput(ctx context.Context, obj any) (model.CreateProgramInput, error) {
+	var it model.CreateProgramInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "summary", "body", "category", "targets", "startsOn", "endsOn", "attachmentIds", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "attachmentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachmentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttachmentIds = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProgramInput unmarshals raw into the CreateProgramInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProgramInput(ctx context.Context, raw any) (model.CreateProgramInput, error) {
+	var out model.CreateProgramInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProgramInput", raw, &out)
 	return out, err
 }
 
@@ -19061,6 +20787,48 @@ func (ec *executionContext) unmarshalInputPublishPostInput(ctx context.Context, 
 func UnmarshalPublishPostInput(ctx context.Context, raw any) (model.PublishPostInput, error) {
 	var out model.PublishPostInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishPostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishProgramInput(ctx context.Context, obj any) (model.PublishProgramInput, error) {
+	var it model.PublishProgramInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"programId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "programId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgramID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishProgramInput unmarshals raw into the PublishProgramInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishProgramInput(ctx context.Context, raw any) (model.PublishProgramInput, error) {
+	var out model.PublishProgramInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishProgramInput", raw, &out)
 	return out, err
 }
 
@@ -20461,6 +22229,104 @@ func UnmarshalUpdatePostInput(ctx context.Context, raw any) (model.UpdatePostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateProgramInput(ctx context.Context, obj any) (model.UpdateProgramInput, error) {
+	var it model.UpdateProgramInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"programId", "title", "summary", "body", "category", "targets", "startsOn", "endsOn", "attachmentIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "programId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgramID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "attachmentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachmentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttachmentIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProgramInput unmarshals raw into the UpdateProgramInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProgramInput(ctx context.Context, raw any) (model.UpdateProgramInput, error) {
+	var out model.UpdateProgramInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProgramInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateShowcaseInput(ctx context.Context, obj any) (model.UpdateShowcaseInput, error) {
 	var it model.UpdateShowcaseInput
 	if obj == nil {
@@ -20655,6 +22521,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Region(ctx, sel, obj)
+	case program.Program:
+		return ec._Program(ctx, sel, &obj)
+	case *program.Program:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Program(ctx, sel, obj)
 	case publishing.Post:
 		return ec._Post(ctx, sel, &obj)
 	case *publishing.Post:
@@ -20916,6 +22789,39 @@ func (ec *executionContext) _ArchivePostPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("ArchivePostPayload")
 		case "post":
 			out.Values[i] = ec._ArchivePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var archiveProgramPayloadImplementors = []string{"ArchiveProgramPayload"}
+
+func (ec *executionContext) _ArchiveProgramPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ArchiveProgramPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, archiveProgramPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArchiveProgramPayload")
+		case "program":
+			out.Values[i] = ec._ArchiveProgramPayload_program(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21355,6 +23261,12 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_showcases(ctx, field, obj)
 				})
+		case "programFeed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Community_programFeed(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -21505,6 +23417,39 @@ func (ec *executionContext) _CreatePostPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("CreatePostPayload")
 		case "post":
 			out.Values[i] = ec._CreatePostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createProgramPayloadImplementors = []string{"CreateProgramPayload"}
+
+func (ec *executionContext) _CreateProgramPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateProgramPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createProgramPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateProgramPayload")
+		case "program":
+			out.Values[i] = ec._CreateProgramPayload_program(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22606,6 +24551,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerCommunity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerCommunity(ctx, field)
@@ -23225,6 +25198,192 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var programImplementors = []string{"Program", "Node"}
+
+func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *program.Program) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Program")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_id(ctx, field, obj)
+				})
+		case "publisher":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_publisher(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Program_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._Program_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Program_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bodyHtml":
+			out.Values[i] = ec._Program_bodyHtml(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_category(ctx, field, obj)
+				})
+		case "targets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_targets(ctx, field, obj)
+				})
+		case "startsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_startsOn(ctx, field, obj)
+				})
+		case "endsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_endsOn(ctx, field, obj)
+				})
+		case "attachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_attachments(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Program_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Program_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Program_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var programConnectionImplementors = []string{"ProgramConnection"}
+
+func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.SelectionSet, obj *relay.Connection[*program.Program]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramConnection")
+		case "edges":
+			out.Values[i] = ec._ProgramConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProgramConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProgramConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var programEdgeImplementors = []string{"ProgramEdge"}
+
+func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*program.Program]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramEdge")
+		case "cursor":
+			out.Values[i] = ec._ProgramEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProgramEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publishPostPayloadImplementors = []string{"PublishPostPayload"}
 
 func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PublishPostPayload) graphql.Marshaler {
@@ -23238,6 +25397,39 @@ func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("PublishPostPayload")
 		case "post":
 			out.Values[i] = ec._PublishPostPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publishProgramPayloadImplementors = []string{"PublishProgramPayload"}
+
+func (ec *executionContext) _PublishProgramPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PublishProgramPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishProgramPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishProgramPayload")
+		case "program":
+			out.Values[i] = ec._PublishProgramPayload_program(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23369,6 +25561,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_showcases(ctx, field)
+				})
+		case "programs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_programs(ctx, field)
 				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -24520,6 +26718,39 @@ func (ec *executionContext) _UpdatePostPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var updateProgramPayloadImplementors = []string{"UpdateProgramPayload"}
+
+func (ec *executionContext) _UpdateProgramPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateProgramPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateProgramPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateProgramPayload")
+		case "program":
+			out.Values[i] = ec._UpdateProgramPayload_program(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateShowcasePayloadImplementors = []string{"UpdateShowcasePayload"}
 
 func (ec *executionContext) _UpdateShowcasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateShowcasePayload) graphql.Marshaler {
@@ -25046,6 +27277,19 @@ func (ec *executionContext) marshalNArchivePostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._ArchivePostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNArchiveProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveProgramInput(ctx context.Context, v any) (model.ArchiveProgramInput, error) {
+	res, err := ec.unmarshalInputArchiveProgramInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNArchiveProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveProgramPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArchiveProgramPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArchiveProgramPayload!")
+		return graphql.Null
+	}
+	return ec._ArchiveProgramPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNArchiveShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐArchiveShowcaseInput(ctx context.Context, v any) (model.ArchiveShowcaseInput, error) {
 	res, err := ec.unmarshalInputArchiveShowcaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25312,6 +27556,19 @@ func (ec *executionContext) marshalNCreatePostPayload2ᚖgithubᚗcomᚋkimhub�
 		return graphql.Null
 	}
 	return ec._CreatePostPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateProgramInput(ctx context.Context, v any) (model.CreateProgramInput, error) {
+	res, err := ec.unmarshalInputCreateProgramInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateProgramPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateProgramPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateProgramPayload!")
+		return graphql.Null
+	}
+	return ec._CreateProgramPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreateShowcaseInput(ctx context.Context, v any) (model.CreateShowcaseInput, error) {
@@ -26068,6 +28325,86 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNProgram2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []*program.Program) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx context.Context, sel ast.SelectionSet, v *program.Program) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Program!")
+		return graphql.Null
+	}
+	return ec._Program(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProgramConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*program.Program]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgramConnection!")
+		return graphql.Null
+	}
+	return ec._ProgramConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProgramEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*program.Program]) graphql.Marshaler {
+	return ec._ProgramEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProgramEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*program.Program]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgramEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus(ctx context.Context, v any) (program.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus(ctx context.Context, sel ast.SelectionSet, v program.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProgramStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus = map[string]program.Status{
+		"DRAFT":     program.Draft,
+		"PUBLISHED": program.Published,
+		"ARCHIVED":  program.Archived,
+	}
+	marshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus = map[program.Status]string{
+		program.Draft:     "DRAFT",
+		program.Published: "PUBLISHED",
+		program.Archived:  "ARCHIVED",
+	}
+)
+
 func (ec *executionContext) unmarshalNPublishPostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishPostInput(ctx context.Context, v any) (model.PublishPostInput, error) {
 	res, err := ec.unmarshalInputPublishPostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26079,6 +28416,19 @@ func (ec *executionContext) marshalNPublishPostPayload2ᚖgithubᚗcomᚋkimhub�
 		return graphql.Null
 	}
 	return ec._PublishPostPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPublishProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishProgramInput(ctx context.Context, v any) (model.PublishProgramInput, error) {
+	res, err := ec.unmarshalInputPublishProgramInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublishProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishProgramPayload(ctx context.Context, sel ast.SelectionSet, v *model.PublishProgramPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublishProgramPayload!")
+		return graphql.Null
+	}
+	return ec._PublishProgramPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPublishShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐPublishShowcaseInput(ctx context.Context, v any) (model.PublishShowcaseInput, error) {
@@ -26622,6 +28972,19 @@ func (ec *executionContext) marshalNUpdatePostPayload2ᚖgithubᚗcomᚋkimhub�
 	return ec._UpdatePostPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateProgramInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateProgramInput(ctx context.Context, v any) (model.UpdateProgramInput, error) {
+	res, err := ec.unmarshalInputUpdateProgramInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateProgramPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateProgramPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateProgramPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateProgramPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateProgramPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateShowcaseInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐUpdateShowcaseInput(ctx context.Context, v any) (model.UpdateShowcaseInput, error) {
 	res, err := ec.unmarshalInputUpdateShowcaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27061,6 +29424,13 @@ func (ec *executionContext) marshalODirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimh
 		return graphql.Null
 	}
 	return ec._DirectUpload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐField(ctx context.Context, sel ast.SelectionSet, v *community.Field) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Field(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

@@ -164,6 +164,14 @@ func complexity() ComplexityRoot {
 	}
 	c.Post.Media = func(child int) int { return 1 + 10*child }
 	c.Showcase.Gallery = func(child int) int { return 1 + 10*child }
+	c.Program.Targets = func(child int) int { return 1 + 10*child }
+	c.Program.Attachments = func(child int) int { return 1 + 10*child }
+	c.Query.Programs = func(child int, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Community.ProgramFeed = func(child int, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
 	c.Query.Showcases = func(child int, _ *model.ShowcaseFilter, first *int, _ *string, last *int, _ *string) int {
 		return pageCost(child, first, last)
 	}

@@ -28,6 +28,7 @@ const (
 	typeNotification = "Notification"
 	typePost         = "Post"
 	typeShowcase     = "Showcase"
+	typeProgram      = "Program"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -44,7 +45,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase, typeProgram:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -68,6 +69,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Posts.Get(ctx, access.ActorFrom(ctx), n)
 		case typeShowcase:
 			return r.Svc.Posts.GetShowcase(ctx, access.ActorFrom(ctx), n)
+		case typeProgram:
+			return r.Svc.Programs.Get(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

@@ -2,12 +2,14 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 )
 
@@ -69,13 +71,13 @@ func showcaseFilter(f *model.ShowcaseFilter) (publishing.By, []string, publishin
 // readableAssets loads assets for a nested list, leaving out those the
 // caller may not read.
 func (r *Resolver) readableAssets(ctx context.Context, ids []int64) ([]*media.Asset, error) {
+	all, err := loader.For(ctx).MediaAsset.LoadAll(ctx, ids) // one batch for the whole list
+	if err != nil {
+		return nil, err
+	}
 	out := []*media.Asset{}
-	for _, id := range ids {
-		a, err := r.readableAsset(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if a != nil {
+	for _, a := range all {
+		if r.Svc.Media.CheckRead(ctx, access.ActorFrom(ctx), a) == nil {
 			out = append(out, a)
 		}
 	}
@@ -113,6 +115,31 @@ func showcaseInput(kind *publishing.ShowcaseKind, title, description *string, la
 				return in, err
 			}
 			in.GalleryIDs = append(in.GalleryIDs, id)
+		}
+	}
+	return in, nil
+}
+
+// programInput turns the fields of createProgram and updateProgram into a
+// program.Input.
+func programInput(title, summary, body, category *string, targets []string, startsOn, endsOn *model.Date, attachmentIDs []string) (program.Input, error) {
+	in := program.Input{Title: title, Summary: summary, Body: body, Category: category, Targets: targets}
+	if startsOn != nil {
+		t := time.Time(*startsOn)
+		in.StartsOn = &t
+	}
+	if endsOn != nil {
+		t := time.Time(*endsOn)
+		in.EndsOn = &t
+	}
+	if attachmentIDs != nil {
+		in.AttachmentIDs = []int64{}
+		for _, a := range attachmentIDs {
+			id, err := int64ID(a, typeMediaAsset, "attachmentIds")
+			if err != nil {
+				return in, err
+			}
+			in.AttachmentIDs = append(in.AttachmentIDs, id)
 		}
 	}
 	return in, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
@@ -34,6 +35,7 @@ type Services struct {
 	Communities   *community.Service
 	Notifications *notify.Store
 	Posts         *publishing.Service
+	Programs      *program.Service
 }
 
 // deref returns what an optional argument points to, or def.

@@ -20,6 +20,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -219,7 +220,7 @@ func (r *communityResolver) ViewerRole(ctx context.Context, obj *community.Commu
 // Posts is the resolver for the posts field.
 func (r *communityResolver) Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error) {
 	if status != nil && *status != publishing.Published {
-		page, err := relay.NewPage(publishing.StatusCursorKind, pageArgs(first, after, last, before))
+		page, err := relay.NewPage(publishing.StatusCursorKind(publishing.Posts), pageArgs(first, after, last, before))
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +228,7 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 		return &conn, err
 	}
 	args := pageArgs(first, after, last, before)
-	if _, err := relay.NewPage(publishing.FeedCursorKind(""), args); err != nil {
+	if _, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), args); err != nil {
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityPosts.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
@@ -238,7 +239,7 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 // Showcases is the resolver for the showcases field.
 func (r *communityResolver) Showcases(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error) {
 	if status != nil && *status != publishing.Published {
-		page, err := relay.NewPage(publishing.StatusCursorKind, pageArgs(first, after, last, before))
+		page, err := relay.NewPage(publishing.StatusCursorKind(publishing.Showcases), pageArgs(first, after, last, before))
 		if err != nil {
 			return nil, err
 		}
@@ -246,11 +247,25 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 		return &conn, err
 	}
 	args := pageArgs(first, after, last, before)
-	if _, err := relay.NewPage(publishing.FeedCursorKind(""), args); err != nil {
+	if _, err := relay.NewPage(publishing.FeedCursorKind(publishing.Showcases, ""), args); err != nil {
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
 		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+	return &conn, err
+}
+
+// ProgramFeed is the resolver for the programFeed field.
+func (r *communityResolver) ProgramFeed(ctx context.Context, obj *community.Community, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error) {
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(program.CursorKind, args); err != nil {
+		return nil, err
+	}
+	if obj.DomicileCode == nil {
+		return &model.ProgramConnection{Edges: []relay.Edge[*program.Program]{}}, nil
+	}
+	conn, err := loader.For(ctx).ProgramFeed.Load(ctx, loader.PageKey[loader.CommunityAt]{
+		Parent: loader.CommunityAt{ID: obj.ID, Domicile: *obj.DomicileCode}, Args: args.Key()})
 	return &conn, err
 }
 
@@ -597,6 +612,62 @@ func (r *mutationResolver) FeatureShowcase(ctx context.Context, input model.Feat
 		return nil, err
 	}
 	return &model.FeatureShowcasePayload{Showcase: v}, nil
+}
+
+// CreateProgram is the resolver for the createProgram field.
+func (r *mutationResolver) CreateProgram(ctx context.Context, input model.CreateProgramInput) (*model.CreateProgramPayload, error) {
+	in, err := programInput(&input.Title, input.Summary, input.Body, input.Category, input.Targets, input.StartsOn, input.EndsOn, input.AttachmentIds)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Programs.Create(ctx, access.ActorFrom(ctx), in, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateProgramPayload{Program: g}, nil
+}
+
+// UpdateProgram is the resolver for the updateProgram field.
+func (r *mutationResolver) UpdateProgram(ctx context.Context, input model.UpdateProgramInput) (*model.UpdateProgramPayload, error) {
+	id, err := int64ID(input.ProgramID, typeProgram, "programId")
+	if err != nil {
+		return nil, err
+	}
+	in, err := programInput(input.Title, input.Summary, input.Body, input.Category, input.Targets, input.StartsOn, input.EndsOn, input.AttachmentIds)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Programs.Update(ctx, access.ActorFrom(ctx), id, in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateProgramPayload{Program: g}, nil
+}
+
+// PublishProgram is the resolver for the publishProgram field.
+func (r *mutationResolver) PublishProgram(ctx context.Context, input model.PublishProgramInput) (*model.PublishProgramPayload, error) {
+	id, err := int64ID(input.ProgramID, typeProgram, "programId")
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Programs.Publish(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PublishProgramPayload{Program: g}, nil
+}
+
+// ArchiveProgram is the resolver for the archiveProgram field.
+func (r *mutationResolver) ArchiveProgram(ctx context.Context, input model.ArchiveProgramInput) (*model.ArchiveProgramPayload, error) {
+	id, err := int64ID(input.ProgramID, typeProgram, "programId")
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.Svc.Programs.Archive(ctx, access.ActorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ArchiveProgramPayload{Program: g}, nil
 }
 
 // RegisterCommunity is the resolver for the registerCommunity field.
@@ -1039,6 +1110,60 @@ func (r *postResolver) Region(ctx context.Context, obj *publishing.Post) (*regio
 	return loader.Get(ctx, loader.For(ctx).Region, obj.RegionCode, "the region is missing")
 }
 
+// ID is the resolver for the id field.
+func (r *programResolver) ID(ctx context.Context, obj *program.Program) (string, error) {
+	return relay.ID(typeProgram, itoa64(obj.ID)), nil
+}
+
+// Publisher is the resolver for the publisher field.
+func (r *programResolver) Publisher(ctx context.Context, obj *program.Program) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.PublisherID, "the publisher is missing")
+}
+
+// Category is the resolver for the category field.
+func (r *programResolver) Category(ctx context.Context, obj *program.Program) (*community.Field, error) {
+	if obj.Category == nil {
+		return nil, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Field, *obj.Category, "the category is missing")
+}
+
+// Targets is the resolver for the targets field.
+func (r *programResolver) Targets(ctx context.Context, obj *program.Program) ([]*region.Region, error) {
+	codes, err := loader.For(ctx).ProgramTargets.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return loader.For(ctx).Region.LoadAll(ctx, codes)
+}
+
+// StartsOn is the resolver for the startsOn field.
+func (r *programResolver) StartsOn(ctx context.Context, obj *program.Program) (*model.Date, error) {
+	if obj.StartsOn == nil {
+		return nil, nil
+	}
+	d := model.Date(*obj.StartsOn)
+	return &d, nil
+}
+
+// EndsOn is the resolver for the endsOn field.
+func (r *programResolver) EndsOn(ctx context.Context, obj *program.Program) (*model.Date, error) {
+	if obj.EndsOn == nil {
+		return nil, nil
+	}
+	d := model.Date(*obj.EndsOn)
+	return &d, nil
+}
+
+// Attachments is the resolver for the attachments field.
+func (r *programResolver) Attachments(ctx context.Context, obj *program.Program) ([]*media.Asset, error) {
+	ids, err := loader.For(ctx).ProgramAttachments.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.readableAssets(ctx, ids)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*account.Account, error) {
 	actor := access.ActorFrom(ctx)
@@ -1119,7 +1244,7 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	page, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), pageArgs(first, after, last, before))
+	page, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ff.Search), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
@@ -1158,7 +1283,7 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 	if err != nil {
 		return nil, err
 	}
-	page, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), pageArgs(first, after, last, before))
+	page, err := relay.NewPage(publishing.FeedCursorKind(publishing.Showcases, ff.Search), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
@@ -1172,6 +1297,16 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 	}
 	conn := conns[key]
 	return &conn, nil
+}
+
+// Programs is the resolver for the programs field.
+func (r *queryResolver) Programs(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error) {
+	page, err := relay.NewPage(program.CursorKind, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.Svc.Programs.List(ctx, deref(regionCode, ""), page)
+	return &conn, err
 }
 
 // Notifications is the resolver for the notifications field.
@@ -1254,7 +1389,7 @@ func (r *regionResolver) Posts(ctx context.Context, obj *region.Region, filter *
 		return nil, apperr.Invalid("filter", "Region.posts is the region's own subtree: leave regionCode and communityId out")
 	}
 	args := pageArgs(first, after, last, before)
-	if _, err := relay.NewPage(publishing.FeedCursorKind(ff.Search), args); err != nil {
+	if _, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ff.Search), args); err != nil {
 		return nil, err
 	}
 	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: loader.EncodeFeed(ff)})
@@ -1354,6 +1489,9 @@ func (r *Resolver) Notification() NotificationResolver { return &notificationRes
 // Post returns PostResolver implementation.
 func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
+// Program returns ProgramResolver implementation.
+func (r *Resolver) Program() ProgramResolver { return &programResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -1374,6 +1512,7 @@ type (
 	mutationResolver     struct{ *Resolver }
 	notificationResolver struct{ *Resolver }
 	postResolver         struct{ *Resolver }
+	programResolver      struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	regionResolver       struct{ *Resolver }
 	showcaseResolver     struct{ *Resolver }

@@ -84,7 +84,7 @@ func run(o generate.Options, reps int) error {
 	first := size
 	feed := func(after *string) func() error {
 		return func() error {
-			p, err := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{First: &first, After: after})
+			p, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: &first, After: after})
 			if err != nil {
 				return err
 			}
@@ -95,7 +95,7 @@ func run(o generate.Options, reps int) error {
 			return err
 		}
 	}
-	cursor := relay.Cursor(publishing.FeedCursorKind(""), at, id)
+	cursor := relay.Cursor(publishing.FeedCursorKind(publishing.Posts, ""), at, id)
 	offset := func() error {
 		var ids []int64
 		return db.SelectContext(ctx, &ids, `SELECT id FROM posts p WHERE status = 'PUBLISHED' AND publish_at <= now()

@@ -22,6 +22,7 @@ import (
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -39,6 +40,7 @@ type Stores struct {
 	Media       *media.Service
 	Communities *community.Service
 	Posts       *publishing.Service
+	Programs    *program.Service
 }
 
 // Loaders are one request's batched readers.
@@ -75,8 +77,20 @@ type Loaders struct {
 	RegionPosts    *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
 	CommunityPosts *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
 
-	ShowcaseGallery    *dataloadgen.Loader[int64, []int64]
+	ShowcaseGallery *dataloadgen.Loader[int64, []int64]
+
+	ProgramTargets     *dataloadgen.Loader[int64, []string]
+	ProgramAttachments *dataloadgen.Loader[int64, []int64]
+	// ProgramFeed pages the programmes for a community (with its domicile).
+	ProgramFeed        *dataloadgen.Loader[PageKey[CommunityAt], relay.Connection[*program.Program]]
 	CommunityShowcases *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Showcase]]
+}
+
+// CommunityAt is a community with its domicile, the key of its programme
+// feed.
+type CommunityAt struct {
+	ID       int64
+	Domicile string
 }
 
 // EncodeFeed makes a feed filter a loader key part.
@@ -92,7 +106,9 @@ func decodeFeed(s string) publishing.FeedFilter {
 }
 
 func feedLoader(s *publishing.Service, by publishing.By) *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]] {
-	return newPageLoader(func(extra string) string { return publishing.FeedCursorKind(decodeFeed(extra).Search) },
+	return newPageLoader(func(extra string) string {
+		return publishing.FeedCursorKind(publishing.Posts, decodeFeed(extra).Search)
+	},
 		func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Post], error) {
 			return s.Feed(ctx, by, keys, decodeFeed(extra), p)
 		})
@@ -150,7 +166,24 @@ func New(s Stores) *Loaders {
 		RegionPosts:        feedLoader(s.Posts, publishing.ByRegion),
 		CommunityPosts:     feedLoader(s.Posts, publishing.ByCommunity),
 		ShowcaseGallery:    newListLoader(s.Posts.GalleryOf),
-		CommunityShowcases: newPageLoader(func(extra string) string { return publishing.FeedCursorKind(decodeFeed(extra).Search) },
+		ProgramTargets:     newListLoader(s.Programs.Targets),
+		ProgramAttachments: newListLoader(s.Programs.Attachments),
+		ProgramFeed: newPageLoader(fixed(program.CursorKind),
+			func(ctx context.Context, keys []CommunityAt, p relay.Page, _ string) (map[CommunityAt]relay.Connection[*program.Program], error) {
+				m := make(map[int64]string, len(keys))
+				for _, k := range keys {
+					m[k.ID] = k.Domicile
+				}
+				byID, err := s.Programs.Feed(ctx, m, p)
+				out := make(map[CommunityAt]relay.Connection[*program.Program], len(keys))
+				for _, k := range keys {
+					out[k] = byID[k.ID]
+				}
+				return out, err
+			}),
+		CommunityShowcases: newPageLoader(func(extra string) string {
+			return publishing.FeedCursorKind(publishing.Showcases, decodeFeed(extra).Search)
+		},
 			func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Showcase], error) {
 				return s.Posts.ShowcaseFeed(ctx, publishing.ByCommunity, keys, decodeFeed(extra), p)
 			}),

@@ -6,6 +6,7 @@ import (
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -55,3 +56,9 @@ type ShowcaseConnection = relay.Connection[*publishing.Showcase]
 
 // ShowcaseEdge is one showcase of a page.
 type ShowcaseEdge = relay.Edge[*publishing.Showcase]
+
+// ProgramConnection is a page of programmes.
+type ProgramConnection = relay.Connection[*program.Program]
+
+// ProgramEdge is one programme of a page.
+type ProgramEdge = relay.Edge[*program.Program]

@@ -14,6 +14,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/session"
 )
@@ -70,6 +71,18 @@ type ArchivePostInput struct {
 type ArchivePostPayload struct {
 	// The post, ARCHIVED.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of archiveProgram.
+type ArchiveProgramInput struct {
+	// The programme.
+	ProgramID string `json:"programId"`
+}
+
+// Result of archiveProgram.
+type ArchiveProgramPayload struct {
+	// The ARCHIVED programme.
+	Program *program.Program `json:"program"`
 }
 
 // Input of archiveShowcase.
@@ -152,6 +165,34 @@ type CreatePostInput struct {
 type CreatePostPayload struct {
 	// The DRAFT post.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of createProgram.
+type CreateProgramInput struct {
+	// The title.
+	Title string `json:"title"`
+	// A short summary.
+	Summary *string `json:"summary,omitempty"`
+	// The body in Markdown.
+	Body *string `json:"body,omitempty"`
+	// A field code (see the fields query).
+	Category *string `json:"category,omitempty"`
+	// Region codes it is for, each within your scope.
+	Targets []string `json:"targets"`
+	// When it starts.
+	StartsOn *Date `json:"startsOn,omitempty"`
+	// When it ends.
+	EndsOn *Date `json:"endsOn,omitempty"`
+	// READY, PUBLIC media of yours.
+	AttachmentIds []string `json:"attachmentIds,omitempty"`
+	// Resending with the same key returns the first programme instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of createProgram.
+type CreateProgramPayload struct {
+	// The DRAFT programme.
+	Program *program.Program `json:"program"`
 }
 
 // Input of createShowcase.
@@ -392,6 +433,18 @@ type PublishPostInput struct {
 type PublishPostPayload struct {
 	// The post, PUBLISHED.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of publishProgram.
+type PublishProgramInput struct {
+	// The programme.
+	ProgramID string `json:"programId"`
+}
+
+// Result of publishProgram.
+type PublishProgramPayload struct {
+	// The PUBLISHED programme.
+	Program *program.Program `json:"program"`
 }
 
 // Input of publishShowcase.
@@ -796,6 +849,34 @@ type UpdatePostInput struct {
 type UpdatePostPayload struct {
 	// The post.
 	Post *publishing.Post `json:"post"`
+}
+
+// Input of updateProgram: the fields given change.
+type UpdateProgramInput struct {
+	// The programme.
+	ProgramID string `json:"programId"`
+	// The title.
+	Title *string `json:"title,omitempty"`
+	// A short summary.
+	Summary *string `json:"summary,omitempty"`
+	// The body in Markdown.
+	Body *string `json:"body,omitempty"`
+	// A field code.
+	Category *string `json:"category,omitempty"`
+	// Region codes; replaces the targets.
+	Targets []string `json:"targets,omitempty"`
+	// When it starts.
+	StartsOn *Date `json:"startsOn,omitempty"`
+	// When it ends.
+	EndsOn *Date `json:"endsOn,omitempty"`
+	// Attachments; replaces the list.
+	AttachmentIds []string `json:"attachmentIds,omitempty"`
+}
+
+// Result of updateProgram.
+type UpdateProgramPayload struct {
+	// The programme.
+	Program *program.Program `json:"program"`
 }
 
 // Input of updateShowcase: the fields given change.

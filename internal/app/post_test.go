@@ -163,8 +163,92 @@ func TestShowcasesThroughTheAPI(t *testing.T) {
 		len(read.Showcases.Nodes) != 2 || len(read.Community.Showcases.Nodes) != 3 {
 		t.Fatalf("reading: %+v", read)
 	}
+	// A cursor of the posts' feed is not one of the showcases'.
+	var pf struct {
+		Posts struct {
+			PageInfo struct{ EndCursor string }
+		} `json:"posts"`
+	}
+	s.query(t, `{ posts(first: 1) { pageInfo { endCursor } } }`, nil).decode(t, &pf)
+	if c := s.query(t, `query($a: String) { showcases(after: $a) { nodes { title } } }`, map[string]any{"a": pf.Posts.PageInfo.EndCursor}).code(t); c != "BAD_USER_INPUT" {
+		t.Fatalf("a post cursor on showcases: %s", c)
+	}
+	// The ADMIN over the community looks the taken-down showcase's cover up
+	// by ID; the public does not.
+	kukar := s.logIn(t, "admin.kukar@demo.kimhub.id", demo.Password).AccessToken
+	var td struct {
+		Community struct {
+			Showcases struct {
+				Nodes []struct{ Cover struct{ ID string } }
+			}
+		} `json:"community"`
+	}
+	s.queryAs(t, kukar, `{ community(slug: "kim-jahab-maju") { showcases(status: TAKEN_DOWN) { nodes { cover { id } } } } }`, nil).decode(t, &td)
+	if len(td.Community.Showcases.Nodes) != 1 {
+		t.Fatalf("taken-down showcases for the admin: %+v", td)
+	}
+	coverID := td.Community.Showcases.Nodes[0].Cover.ID
+	s.queryAs(t, kukar, `query($id: ID!) { node(id: $id) { ... on MediaAsset { id } } }`, map[string]any{"id": coverID}).decode(t, &struct{}{})
+	if c := s.query(t, `query($id: ID!) { node(id: $id) { ... on MediaAsset { id } } }`, map[string]any{"id": coverID}).code(t); c != "NOT_FOUND" {
+		t.Fatalf("the public looks up the cover: %s", c)
+	}
 	// The demo's draft and in-review showcases are not public.
 	if c := s.query(t, `{ showcase(communitySlug: "kim-bukit-biru", slug: "tenun-ulap-doyo") { title } }`, nil).code(t); c != "NOT_FOUND" {
 		t.Fatalf("an in-review showcase: %s", c)
+	}
+}
+
+func TestProgramsThroughTheAPI(t *testing.T) {
+	s := start(t, nil)
+	humas := s.logIn(t, "humas.tenggarong@demo.kimhub.id", demo.Password).AccessToken
+	warga := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+	const create = `mutation($t: [String!]!) { createProgram(input: {title: "Vaksinasi Anak", summary: "Jadwal vaksinasi balita",
+		body: "Datang ke **posyandu**.", category: "HEALTH", targets: $t, startsOn: "2026-12-01", endsOn: "2026-12-31",
+		idempotencyKey: "prog-1"}) { program { id status category { name } targets { code } startsOn } } }`
+	if c := s.queryAs(t, humas, create, map[string]any{"t": []string{"64.02.01"}}).code(t); c != "FORBIDDEN" {
+		t.Fatalf("HUMAS of Tenggarong targeting Muara Muntai: %s", c)
+	}
+	if c := s.queryAs(t, warga, create, map[string]any{"t": []string{"64.02.06"}}).code(t); c != "FORBIDDEN" {
+		t.Fatalf("a member publishes a programme: %s", c)
+	}
+	var d struct {
+		CreateProgram struct {
+			Program struct {
+				ID, Status, StartsOn string
+				Category             struct{ Name string }
+				Targets              []struct{ Code string }
+			}
+		} `json:"createProgram"`
+	}
+	s.queryAs(t, humas, create, map[string]any{"t": []string{"64.02.06"}}).decode(t, &d)
+	p := d.CreateProgram.Program
+	if p.Status != "DRAFT" || p.Category.Name != "Kesehatan" || len(p.Targets) != 1 || p.StartsOn != "2026-12-01" {
+		t.Fatalf("created: %+v", p)
+	}
+	s.queryAs(t, humas, `mutation($id: ID!) { publishProgram(input: {programId: $id}) { program { status } } }`, map[string]any{"id": p.ID}).decode(t, &struct{}{})
+	// KIM Jahab (Tenggarong) sees it in its feed and its members were told;
+	// KIM Perian (Muara Muntai) does not.
+	var f struct {
+		Jahab struct {
+			ProgramFeed struct{ Nodes []struct{ Title string } }
+		} `json:"jahab"`
+		Perian struct {
+			ProgramFeed struct{ Nodes []struct{ Title string } }
+		} `json:"perian"`
+		Programs struct{ Nodes []struct{ Title string } } `json:"programs"`
+	}
+	kukar := s.logIn(t, "admin.kukar@demo.kimhub.id", demo.Password).AccessToken
+	s.queryAs(t, kukar, `{ jahab: community(slug: "kim-jahab-maju") { programFeed { nodes { title } } }
+		perian: community(slug: "kim-perian-lestari") { programFeed { nodes { title } } }
+		programs(regionCode: "64.02") { nodes { title } } }`, nil).decode(t, &f)
+	if len(f.Jahab.ProgramFeed.Nodes) != 1 || len(f.Perian.ProgramFeed.Nodes) != 0 || len(f.Programs.Nodes) != 1 {
+		t.Fatalf("feeds: %+v", f)
+	}
+	var n struct {
+		Notifications struct{ Nodes []struct{ Kind string } } `json:"notifications"`
+	}
+	s.queryAs(t, warga, `{ notifications(first: 5) { nodes { kind } } }`, nil).decode(t, &n)
+	if len(n.Notifications.Nodes) == 0 || n.Notifications.Nodes[0].Kind != "PROGRAM_PUBLISHED" {
+		t.Fatalf("warga's notifications: %+v", n)
 	}
 }

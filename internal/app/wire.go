@@ -20,6 +20,7 @@ import (
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
@@ -38,6 +39,7 @@ type Services struct {
 	Communities   *community.Service
 	Notifications *notify.Store
 	Posts         *publishing.Service
+	Programs      *program.Service
 	// Views records post views in the background; set by serve (nil: not
 	// counted).
 	Views *publishing.ViewRecorder
@@ -61,6 +63,7 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Communities:   communities,
 		Notifications: &notify.Store{DB: db},
 		Posts:         &publishing.Service{DB: db},
+		Programs:      &program.Service{DB: db},
 	}
 }
 
@@ -86,13 +89,13 @@ func OpenStorage(ctx context.Context, cfg config.Config) (*storage.Store, error)
 func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Views: s.Views, Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
-		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts,
+		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts, Programs: s.Programs,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request

@@ -129,18 +129,24 @@ type demoShowcase struct {
 	status                                 publishing.Status
 	featured                               bool
 	note                                   string
+	in                                     time.Duration // PUBLISHED in the future: scheduled
 }
 
 var showcases = []demoShowcase{
 	{"kim-jahab-maju", "Amplang Ikan Pipih Jahab", "Kerupuk **amplang** khas Kutai dari ikan pipih sungai Mahakam.", "0812 5555 1234",
-		publishing.Culinary, -0.4110, 116.9880, publishing.Published, true, ""},
+		publishing.Culinary, -0.4110, 116.9880, publishing.Published, true, "", 0},
 	{"kim-jahab-maju", "Wisata Pulau Kumala", "Pulau wisata di tengah Sungai Mahakam, seberang Tenggarong.", "Dermaga Tenggarong",
-		publishing.Tourism, -0.4170, 116.9830, publishing.Published, false, ""},
+		publishing.Tourism, -0.4170, 116.9830, publishing.Published, false, "", 0},
 	{"kim-bukit-biru", "Tenun Ulap Doyo", "Kain tenun serat daun doyo buatan perajin Bukit Biru.", "0813 4444 2222",
-		publishing.Craft, -0.3950, 117.0070, publishing.InReview, false, ""},
-	{"kim-bukit-biru", "Kebun Jeruk Warga", "Masih disusun.", "", publishing.Agriculture, -0.3960, 117.0080, publishing.Draft, false, ""},
+		publishing.Craft, -0.3950, 117.0070, publishing.InReview, false, "", 0},
+	{"kim-bukit-biru", "Kebun Jeruk Warga", "Masih disusun.", "", publishing.Agriculture, -0.3960, 117.0080, publishing.Draft, false, "", 0},
 	{"kim-jahab-maju", "Obat Herbal Ajaib", "Klaim kesehatan tanpa izin edar.", "", publishing.Product, -0.4100, 116.9900, publishing.TakenDown, false,
-		"Klaim kesehatan tanpa izin edar BPOM."},
+		"Klaim kesehatan tanpa izin edar BPOM.", 0},
+	{"kim-bukit-biru", "Warung Nasi Kuning", "Tanpa foto dan alamat.", "", publishing.UMKM, -0.3940, 117.0060, publishing.Rejected, false,
+		"Lengkapi alamat dan jam buka.", 0},
+	{"kim-jahab-maju", "Festival Erau 2025", "Pesta adat tahun lalu.", "Tenggarong", publishing.Culture, -0.4200, 116.9850, publishing.Archived, false, "", 0},
+	{"kim-bukit-biru", "Panen Madu Kelulut", "Dibuka untuk pengunjung bulan depan.", "0811 3333 4444", publishing.Agriculture, -0.3970, 117.0090,
+		publishing.Published, false, "", 72 * time.Hour},
 }
 
 func loadShowcases(ctx context.Context, d Deps, w io.Writer, editor, operator access.Actor) error {
@@ -150,7 +156,7 @@ func loadShowcases(ctx context.Context, d Deps, w io.Writer, editor, operator ac
 		if err != nil {
 			return err
 		}
-		if _, err := d.Posts.ShowcaseBySlug(ctx, operator, c.ID, publishing.Slugify(ds.title)); err == nil {
+		if _, err := d.Posts.ShowcaseBySlug(ctx, operator, c.ID, publishing.ShowcaseSlug(ds.title)); err == nil {
 			continue // loaded before
 		}
 		img := photo(10 + i)
@@ -171,17 +177,28 @@ func loadShowcases(ctx context.Context, d Deps, w io.Writer, editor, operator ac
 		if _, err := d.Posts.SubmitShowcase(ctx, editor, v.ID); err != nil {
 			return err
 		}
-		if ds.status == publishing.InReview {
+		switch ds.status {
+		case publishing.InReview:
 			continue
-		}
-		if _, err := d.Posts.PublishShowcase(ctx, editor, v.ID, nil); err != nil {
-			return err
-		}
-		switch {
-		case ds.featured:
-			_, err = d.Posts.FeatureShowcase(ctx, operator, v.ID, true)
-		case ds.status == publishing.TakenDown:
-			_, err = d.Posts.TakeDownShowcase(ctx, operator, v.ID, ds.note)
+		case publishing.Rejected:
+			_, err = d.Posts.RejectShowcase(ctx, operator, v.ID, ds.note)
+		default:
+			var at *time.Time
+			if ds.in > 0 {
+				t := time.Now().Add(ds.in)
+				at = &t
+			}
+			if _, err = d.Posts.PublishShowcase(ctx, editor, v.ID, at); err != nil {
+				break
+			}
+			switch {
+			case ds.featured:
+				_, err = d.Posts.FeatureShowcase(ctx, operator, v.ID, true)
+			case ds.status == publishing.TakenDown:
+				_, err = d.Posts.TakeDownShowcase(ctx, operator, v.ID, ds.note)
+			case ds.status == publishing.Archived:
+				_, err = d.Posts.ArchiveShowcase(ctx, editor, v.ID)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("demo showcase %q: %w", ds.title, err)

@@ -25,13 +25,24 @@ type FeedFilter struct {
 	Search   string         // full text, Indonesian stemming; results ranked
 }
 
-// FeedCursorKind tags feed cursors; a ranked search has its own.
-func FeedCursorKind(search string) string {
+// The kinds of item, as cursor kinds and messages name them.
+const (
+	Posts     = "post"
+	Showcases = "showcase"
+)
+
+// FeedCursorKind tags the feed cursors of a kind of item (Posts,
+// Showcases); a ranked search has its own, so that no cursor crosses over.
+func FeedCursorKind(kind, search string) string {
 	if strings.TrimSpace(search) != "" {
-		return "post-search"
+		return kind + "-search"
 	}
-	return "post-feed"
+	return kind + "-feed"
 }
+
+// StatusCursorKind tags the cursors of CommunityPosts and
+// CommunityShowcases.
+func StatusCursorKind(kind string) string { return kind + "-status" }
 
 // By says what a feed is keyed by: the regions whose subtrees it covers, or
 // the communities it is of.
@@ -162,7 +173,7 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 			ranks[itemOf(r.item).ID] = rank
 		}
 	}
-	kind := FeedCursorKind(q)
+	kind := FeedCursorKind(t.noun, q)
 	cursor := func(v *T) string {
 		it := itemOf(v)
 		if q != "" {
@@ -295,8 +306,10 @@ func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, c
 	if err != nil {
 		return none, postgres.MapError(err, t.noun+" scope", "no such community")
 	}
-	if status != Published && !access.Allowed(actor, access.ReadUnpublished, sc.resource(&Item{CommunityID: communityID})) {
-		return none, apperr.New(apperr.Forbidden, "only the community's EDITORs and CHAIRs and the ADMINs over it see its %s %ss", status, t.noun)
+	if status != Published {
+		if err := access.Check(actor, access.ReadUnpublished, sc.resource(&Item{CommunityID: communityID})); err != nil {
+			return none, err
+		}
 	}
 	args := []any{communityID, status}
 	cond := ""
@@ -321,8 +334,5 @@ func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, c
 		` ORDER BY id `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...); err != nil {
 		return none, postgres.MapError(err, "community "+t.noun+"s", "")
 	}
-	return relay.Build(p, rows, func(x *T) string { return relay.Cursor(StatusCursorKind, itemOf(x).ID) }), nil
+	return relay.Build(p, rows, func(x *T) string { return relay.Cursor(StatusCursorKind(t.noun), itemOf(x).ID) }), nil
 }
-
-// StatusCursorKind tags the cursors of CommunityPosts.
-const StatusCursorKind = "post-status"

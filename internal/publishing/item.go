@@ -57,11 +57,13 @@ type table struct {
 	mediaArg string // the input field that sets them
 	views    string
 	viewKey  string
+	// fallbackSlug is the slug of a title with nothing to keep.
+	fallbackSlug string
 }
 
 var (
-	postTable = table{"posts", "post", "Post", postColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id"}
-	showTable = table{"showcases", "showcase", "Showcase", showcaseColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id"}
+	postTable = table{"posts", Posts, "Post", postColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id", "berita"}
+	showTable = table{"showcases", Showcases, "Showcase", showcaseColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id", "potensi"}
 )
 
 func tableOf[T content]() table {
@@ -234,7 +236,7 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 			}
 			region = *n.regionCode
 		}
-		slug, err := freeSlug(ctx, tx, t, n.communityID, Slugify(n.title), 0)
+		slug, err := freeSlug(ctx, tx, t, n.communityID, slugify(n.title, t.fallbackSlug), 0)
 		if err != nil {
 			return err
 		}
@@ -294,7 +296,7 @@ func revise[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id 
 			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, it.CommunityID); err != nil {
 				return err
 			}
-			slug, err := freeSlug(ctx, tx, t, it.CommunityID, Slugify(*title), it.ID)
+			slug, err := freeSlug(ctx, tx, t, it.CommunityID, slugify(*title, t.fallbackSlug), it.ID)
 			if err != nil {
 				return err
 			}
@@ -456,7 +458,9 @@ func setMedia(ctx context.Context, tx *sqlx.Tx, actor access.Actor, t table, it 
 		if n != len(dedupeIDs(ids)) {
 			return apperr.Invalid(field, "attach only READY, PUBLIC media of yours or of the community")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE media_assets SET community_id = $2 WHERE id = ANY($1) AND community_id IS NULL`, pq.Array(ids), it.CommunityID)
+		// The community's assets answer to the ADMINs over its domicile.
+		_, err = tx.ExecContext(ctx, `UPDATE media_assets m SET community_id = c.id, region_code = COALESCE(m.region_code, c.domicile_code)
+			FROM communities c WHERE c.id = $2 AND m.id = ANY($1) AND (m.community_id IS NULL OR m.community_id = c.id)`, pq.Array(ids), it.CommunityID)
 		return err
 	}
 	if coverID != nil {

@@ -103,7 +103,10 @@ func (d *DraftInput) normalize() error {
 
 // Slugify makes a URL slug from a title: lowercase ASCII letters and digits
 // joined by hyphens ("Panen Raya di Desa Jahab!" → "panen-raya-di-desa-jahab").
-func Slugify(title string) string {
+// A title with nothing to keep gives "berita".
+func Slugify(title string) string { return slugify(title, "berita") }
+
+func slugify(title, fallback string) string {
 	var b strings.Builder
 	hyphen := false
 	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
@@ -124,7 +127,7 @@ func Slugify(title string) string {
 	}
 	s := strings.Trim(b.String(), "-")
 	if s == "" {
-		s = "berita"
+		s = fallback
 	}
 	return s
 }

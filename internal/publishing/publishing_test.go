@@ -211,7 +211,7 @@ func TestDraftsAndTakenDownPostsAreNeverPublic(t *testing.T) {
 			}
 		}
 	}
-	page, _ := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{})
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{})
 	feed, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{}, page)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestDraftsAndTakenDownPostsAreNeverPublic(t *testing.T) {
 	if _, err := f.svc.CommunityPosts(f.ctx, f.stranger, f.community, publishing.Draft, page); code(err) != "FORBIDDEN" {
 		t.Fatalf("a stranger lists drafts: %v", err)
 	}
-	sp, _ := relay.NewPage(publishing.StatusCursorKind, relay.Args{})
+	sp, _ := relay.NewPage(publishing.StatusCursorKind(publishing.Posts), relay.Args{})
 	if c, err := f.svc.CommunityPosts(f.ctx, f.editor, f.community, publishing.Draft, sp); err != nil || len(c.Edges) != 1 {
 		t.Fatalf("the editor lists drafts: %v %v", c, err)
 	}
@@ -240,7 +240,7 @@ func TestScheduledPostAppearsOnTime(t *testing.T) {
 	if _, err := f.svc.Get(f.ctx, access.Anonymous, p.ID); code(err) != "NOT_FOUND" {
 		t.Fatalf("a scheduled post is public before its time: %v", err)
 	}
-	page, _ := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{})
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{})
 	feed, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{}, page)
 	if len(feed[""].Edges) != 0 {
 		t.Fatal("a scheduled post is in the feed before its time")
@@ -338,7 +338,7 @@ func TestSearchInIndonesian(t *testing.T) {
 	body := f.published(t, "Kabar minggu ini", "Ada pelatihan pertanian organik untuk warga.")
 	f.published(t, "Festival budaya Erau", "Tarian dan musik tingkilan.")
 	search := func(q string) []int64 {
-		page, _ := relay.NewPage(publishing.FeedCursorKind(q), relay.Args{})
+		page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, q), relay.Args{})
 		feed, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: q}, page)
 		if err != nil {
 			t.Fatal(err)
@@ -360,9 +360,9 @@ func TestSearchInIndonesian(t *testing.T) {
 		t.Fatalf("kapal: %v", got)
 	}
 	// Ranked results page with cursors.
-	page, _ := relay.NewPage(publishing.FeedCursorKind("pertanian"), relay.Args{First: ptr(1)})
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1)})
 	first, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, page)
-	next, _ := relay.NewPage(publishing.FeedCursorKind("pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor})
+	next, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor})
 	second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, next)
 	if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
 		t.Fatalf("second page: %+v %v", second[""], err)

@@ -95,8 +95,11 @@ func (in *ShowcaseInput) normalize() error {
 // CreateShowcase writes a DRAFT showcase by a member of an ACTIVE
 // community; idempotent like Create.
 func (s *Service) CreateShowcase(ctx context.Context, actor access.Actor, communityID int64, in ShowcaseInput, idemKey string) (*Showcase, error) {
-	if in.Title == nil || in.Kind == nil {
-		return nil, apperr.Invalid("title", "give the showcase a kind and a title")
+	if in.Kind == nil {
+		return nil, apperr.Invalid("kind", "say what the showcase presents")
+	}
+	if in.Title == nil {
+		return nil, apperr.Invalid("title", "give the showcase a title")
 	}
 	if err := in.normalize(); err != nil {
 		return nil, err
@@ -153,6 +156,9 @@ func (s *Service) UpdateShowcase(ctx context.Context, actor access.Actor, id int
 func (s *Service) GetShowcase(ctx context.Context, actor access.Actor, id int64) (*Showcase, error) {
 	return get[Showcase](ctx, s.DB, actor, id)
 }
+
+// ShowcaseSlug is the slug a showcase title gives (see Slugify).
+func ShowcaseSlug(title string) string { return slugify(title, showTable.fallbackSlug) }
 
 // ShowcaseBySlug returns a community's showcase by slug, if the actor may
 // read it.

@@ -49,14 +49,14 @@ func TestShowcaseWorkflowAndFeed(t *testing.T) {
 	if _, err := f.svc.GetShowcase(f.ctx, access.Anonymous, v.ID); err != nil {
 		t.Fatalf("the public reads it: %v", err)
 	}
-	page, _ := relay.NewPage(publishing.FeedCursorKind(""), relay.Args{})
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Showcases, ""), relay.Args{})
 	for kinds, want := range map[publishing.ShowcaseKind]int{publishing.Culinary: 1, publishing.Tourism: 0} {
 		feed, err := f.svc.ShowcaseFeed(f.ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{Kinds: []publishing.ShowcaseKind{kinds}}, page)
 		if err != nil || len(feed["64.02"].Edges) != want {
 			t.Errorf("feed of %s: %v %v", kinds, feed["64.02"], err)
 		}
 	}
-	sp, _ := relay.NewPage(publishing.FeedCursorKind("kerupuk"), relay.Args{})
+	sp, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Showcases, "kerupuk"), relay.Args{})
 	found, _ := f.svc.ShowcaseFeed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "kerupuk"}, sp)
 	if len(found[""].Edges) != 1 {
 		t.Fatalf("search: %+v", found[""])
