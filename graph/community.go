@@ -21,13 +21,14 @@ type profileInput struct {
 	Latitude, Longitude                                               *float64
 	FoundedOn                                                         *model.Date
 	LogoID, DecreeID                                                  *string
+	MembersMayReport                                                  *bool
 }
 
 func (in profileInput) profile() (community.Profile, error) {
 	p := community.Profile{
 		Name: in.Name, Slug: in.Slug, Category: in.Category, Fields: in.Fields, DomicileCode: in.DomicileCode,
 		Description: in.Description, ContactEmail: in.ContactEmail, ContactPhone: in.ContactPhone,
-		Latitude: in.Latitude, Longitude: in.Longitude,
+		Latitude: in.Latitude, Longitude: in.Longitude, MembersMayReport: in.MembersMayReport,
 	}
 	if in.SocialLinks != nil {
 		p.SocialLinks = []community.SocialLink{}

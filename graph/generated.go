@@ -19,6 +19,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/program"
@@ -44,6 +45,7 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	Community() CommunityResolver
 	DirectUpload() DirectUploadResolver
+	Dissemination() DisseminationResolver
 	Grant() GrantResolver
 	MediaAsset() MediaAssetResolver
 	Membership() MembershipResolver
@@ -146,6 +148,7 @@ type ComplexityRoot struct {
 		Logo               func(childComplexity int) int
 		MemberCount        func(childComplexity int) int
 		Members            func(childComplexity int, pending *bool, first *int, after *string, last *int, before *string) int
+		MembersMayReport   func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Posts              func(childComplexity int, status *publishing.Status, first *int, after *string, last *int, before *string) int
 		ProgramFeed        func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -175,6 +178,23 @@ type ComplexityRoot struct {
 		Asset func(childComplexity int) int
 	}
 
+	CoverageArea struct {
+		Code            func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Percent         func(childComplexity int) int
+		Reach           func(childComplexity int) int
+		TargetVillages  func(childComplexity int) int
+		VillagesReached func(childComplexity int) int
+		VillagesWithKIM func(childComplexity int) int
+	}
+
+	CoverageVillage struct {
+		Code    func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Reach   func(childComplexity int) int
+		Reached func(childComplexity int) int
+	}
+
 	CreatePostPayload struct {
 		Post func(childComplexity int) int
 	}
@@ -199,6 +219,30 @@ type ComplexityRoot struct {
 
 	DisableAccountPayload struct {
 		Account func(childComplexity int) int
+	}
+
+	Dissemination struct {
+		Channel        func(childComplexity int) int
+		Community      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DisseminatedOn func(childComplexity int) int
+		Evidence       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Note           func(childComplexity int) int
+		Program        func(childComplexity int) int
+		Reach          func(childComplexity int) int
+		Reporter       func(childComplexity int) int
+	}
+
+	DisseminationConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DisseminationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	EnableAccountPayload struct {
@@ -346,6 +390,7 @@ type ComplexityRoot struct {
 		RejectPost             func(childComplexity int, input model.RejectPostInput) int
 		RejectShowcase         func(childComplexity int, input model.RejectShowcaseInput) int
 		RemoveMember           func(childComplexity int, input model.RemoveMemberInput) int
+		ReportDissemination    func(childComplexity int, input model.ReportDisseminationInput) int
 		RequestMediaUpload     func(childComplexity int, input model.RequestMediaUploadInput) int
 		RequestToJoinCommunity func(childComplexity int, input model.RequestToJoinCommunityInput) int
 		ResumeMediaUpload      func(childComplexity int, input model.ResumeMediaUploadInput) int
@@ -426,26 +471,35 @@ type ComplexityRoot struct {
 	}
 
 	Program struct {
-		Attachments func(childComplexity int) int
-		Body        func(childComplexity int) int
-		BodyHTML    func(childComplexity int) int
-		Category    func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		EndsOn      func(childComplexity int) int
-		ID          func(childComplexity int) int
-		PublishedAt func(childComplexity int) int
-		Publisher   func(childComplexity int) int
-		StartsOn    func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Summary     func(childComplexity int) int
-		Targets     func(childComplexity int) int
-		Title       func(childComplexity int) int
+		Attachments    func(childComplexity int) int
+		Body           func(childComplexity int) int
+		BodyHTML       func(childComplexity int) int
+		Category       func(childComplexity int) int
+		Coverage       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Disseminations func(childComplexity int, first *int, after *string, last *int, before *string) int
+		EndsOn         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		PublishedAt    func(childComplexity int) int
+		Publisher      func(childComplexity int) int
+		StartsOn       func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Summary        func(childComplexity int) int
+		Targets        func(childComplexity int) int
+		Title          func(childComplexity int) int
 	}
 
 	ProgramConnection struct {
 		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	ProgramCoverage struct {
+		Districts func(childComplexity int) int
+		Regencies func(childComplexity int) int
+		Total     func(childComplexity int) int
+		Villages  func(childComplexity int) int
 	}
 
 	ProgramEdge struct {
@@ -534,6 +588,10 @@ type ComplexityRoot struct {
 
 	RemoveMemberPayload struct {
 		Membership func(childComplexity int) int
+	}
+
+	ReportDisseminationPayload struct {
+		Dissemination func(childComplexity int) int
 	}
 
 	RequestMediaUploadPayload struct {
@@ -694,6 +752,16 @@ type DirectUploadResolver interface {
 
 	Fields(ctx context.Context, obj *media.DirectUpload) ([]*model.FormField, error)
 }
+type DisseminationResolver interface {
+	ID(ctx context.Context, obj *dissemination.Dissemination) (string, error)
+	Program(ctx context.Context, obj *dissemination.Dissemination) (*program.Program, error)
+	Community(ctx context.Context, obj *dissemination.Dissemination) (*community.Community, error)
+	Reporter(ctx context.Context, obj *dissemination.Dissemination) (*account.Account, error)
+	Channel(ctx context.Context, obj *dissemination.Dissemination) (model.DisseminationChannel, error)
+	DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error)
+
+	Evidence(ctx context.Context, obj *dissemination.Dissemination) ([]*media.Asset, error)
+}
 type GrantResolver interface {
 	ID(ctx context.Context, obj *access.Grant) (string, error)
 
@@ -735,6 +803,7 @@ type MutationResolver interface {
 	UpdateProgram(ctx context.Context, input model.UpdateProgramInput) (*model.UpdateProgramPayload, error)
 	PublishProgram(ctx context.Context, input model.PublishProgramInput) (*model.PublishProgramPayload, error)
 	ArchiveProgram(ctx context.Context, input model.ArchiveProgramInput) (*model.ArchiveProgramPayload, error)
+	ReportDissemination(ctx context.Context, input model.ReportDisseminationInput) (*model.ReportDisseminationPayload, error)
 	RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error)
 	UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error)
 	SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error)
@@ -789,6 +858,9 @@ type ProgramResolver interface {
 	StartsOn(ctx context.Context, obj *program.Program) (*model.Date, error)
 	EndsOn(ctx context.Context, obj *program.Program) (*model.Date, error)
 	Attachments(ctx context.Context, obj *program.Program) ([]*media.Asset, error)
+
+	Coverage(ctx context.Context, obj *program.Program) (*dissemination.Coverage, error)
+	Disseminations(ctx context.Context, obj *program.Program, first *int, after *string, last *int, before *string) (*relay.Connection[*dissemination.Dissemination], error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*account.Account, error)
@@ -1158,6 +1230,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Community.Members(childComplexity, args["pending"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Community.membersMayReport":
+		if e.ComplexityRoot.Community.MembersMayReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.MembersMayReport(childComplexity), true
 	case "Community.name":
 		if e.ComplexityRoot.Community.Name == nil {
 			break
@@ -1285,6 +1363,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConfirmMediaUploadPayload.Asset(childComplexity), true
 
+	case "CoverageArea.code":
+		if e.ComplexityRoot.CoverageArea.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.Code(childComplexity), true
+	case "CoverageArea.name":
+		if e.ComplexityRoot.CoverageArea.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.Name(childComplexity), true
+	case "CoverageArea.percent":
+		if e.ComplexityRoot.CoverageArea.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.Percent(childComplexity), true
+	case "CoverageArea.reach":
+		if e.ComplexityRoot.CoverageArea.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.Reach(childComplexity), true
+	case "CoverageArea.targetVillages":
+		if e.ComplexityRoot.CoverageArea.TargetVillages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.TargetVillages(childComplexity), true
+	case "CoverageArea.villagesReached":
+		if e.ComplexityRoot.CoverageArea.VillagesReached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.VillagesReached(childComplexity), true
+	case "CoverageArea.villagesWithKim":
+		if e.ComplexityRoot.CoverageArea.VillagesWithKIM == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageArea.VillagesWithKIM(childComplexity), true
+
+	case "CoverageVillage.code":
+		if e.ComplexityRoot.CoverageVillage.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageVillage.Code(childComplexity), true
+	case "CoverageVillage.name":
+		if e.ComplexityRoot.CoverageVillage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageVillage.Name(childComplexity), true
+	case "CoverageVillage.reach":
+		if e.ComplexityRoot.CoverageVillage.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageVillage.Reach(childComplexity), true
+	case "CoverageVillage.reached":
+		if e.ComplexityRoot.CoverageVillage.Reached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageVillage.Reached(childComplexity), true
+
 	case "CreatePostPayload.post":
 		if e.ComplexityRoot.CreatePostPayload.Post == nil {
 			break
@@ -1355,6 +1501,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DisableAccountPayload.Account(childComplexity), true
+
+	case "Dissemination.channel":
+		if e.ComplexityRoot.Dissemination.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Channel(childComplexity), true
+	case "Dissemination.community":
+		if e.ComplexityRoot.Dissemination.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Community(childComplexity), true
+	case "Dissemination.createdAt":
+		if e.ComplexityRoot.Dissemination.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.CreatedAt(childComplexity), true
+	case "Dissemination.disseminatedOn":
+		if e.ComplexityRoot.Dissemination.DisseminatedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.DisseminatedOn(childComplexity), true
+	case "Dissemination.evidence":
+		if e.ComplexityRoot.Dissemination.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Evidence(childComplexity), true
+	case "Dissemination.id":
+		if e.ComplexityRoot.Dissemination.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.ID(childComplexity), true
+	case "Dissemination.note":
+		if e.ComplexityRoot.Dissemination.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Note(childComplexity), true
+	case "Dissemination.program":
+		if e.ComplexityRoot.Dissemination.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Program(childComplexity), true
+	case "Dissemination.reach":
+		if e.ComplexityRoot.Dissemination.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Reach(childComplexity), true
+	case "Dissemination.reporter":
+		if e.ComplexityRoot.Dissemination.Reporter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dissemination.Reporter(childComplexity), true
+
+	case "DisseminationConnection.edges":
+		if e.ComplexityRoot.DisseminationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisseminationConnection.Edges(childComplexity), true
+	case "DisseminationConnection.nodes":
+		if e.ComplexityRoot.DisseminationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisseminationConnection.Nodes(childComplexity), true
+	case "DisseminationConnection.pageInfo":
+		if e.ComplexityRoot.DisseminationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisseminationConnection.PageInfo(childComplexity), true
+
+	case "DisseminationEdge.cursor":
+		if e.ComplexityRoot.DisseminationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisseminationEdge.Cursor(childComplexity), true
+	case "DisseminationEdge.node":
+		if e.ComplexityRoot.DisseminationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisseminationEdge.Node(childComplexity), true
 
 	case "EnableAccountPayload.account":
 		if e.ComplexityRoot.EnableAccountPayload.Account == nil {
@@ -2062,6 +2301,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["input"].(model.RemoveMemberInput)), true
+	case "Mutation.reportDissemination":
+		if e.ComplexityRoot.Mutation.ReportDissemination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportDissemination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportDissemination(childComplexity, args["input"].(model.ReportDisseminationInput)), true
 	case "Mutation.requestMediaUpload":
 		if e.ComplexityRoot.Mutation.RequestMediaUpload == nil {
 			break
@@ -2510,12 +2760,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Program.Category(childComplexity), true
+	case "Program.coverage":
+		if e.ComplexityRoot.Program.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Program.Coverage(childComplexity), true
 	case "Program.createdAt":
 		if e.ComplexityRoot.Program.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Program.CreatedAt(childComplexity), true
+	case "Program.disseminations":
+		if e.ComplexityRoot.Program.Disseminations == nil {
+			break
+		}
+
+		args, err := ec.field_Program_disseminations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Program.Disseminations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Program.endsOn":
 		if e.ComplexityRoot.Program.EndsOn == nil {
 			break
@@ -2589,6 +2856,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgramConnection.PageInfo(childComplexity), true
+
+	case "ProgramCoverage.districts":
+		if e.ComplexityRoot.ProgramCoverage.Districts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramCoverage.Districts(childComplexity), true
+	case "ProgramCoverage.regencies":
+		if e.ComplexityRoot.ProgramCoverage.Regencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramCoverage.Regencies(childComplexity), true
+	case "ProgramCoverage.total":
+		if e.ComplexityRoot.ProgramCoverage.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramCoverage.Total(childComplexity), true
+	case "ProgramCoverage.villages":
+		if e.ComplexityRoot.ProgramCoverage.Villages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramCoverage.Villages(childComplexity), true
 
 	case "ProgramEdge.cursor":
 		if e.ComplexityRoot.ProgramEdge.Cursor == nil {
@@ -2949,6 +3241,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RemoveMemberPayload.Membership(childComplexity), true
 
+	case "ReportDisseminationPayload.dissemination":
+		if e.ComplexityRoot.ReportDisseminationPayload.Dissemination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportDisseminationPayload.Dissemination(childComplexity), true
+
 	case "RequestMediaUploadPayload.asset":
 		if e.ComplexityRoot.RequestMediaUploadPayload.Asset == nil {
 			break
@@ -3295,6 +3594,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RejectPostInput", ec.unmarshalInputRejectPostInput),
 			graphql.NewInputUnmarshaler("RejectShowcaseInput", ec.unmarshalInputRejectShowcaseInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
+			graphql.NewInputUnmarshaler("ReportDisseminationInput", ec.unmarshalInputReportDisseminationInput),
 			graphql.NewInputUnmarshaler("RequestMediaUploadInput", ec.unmarshalInputRequestMediaUploadInput),
 			graphql.NewInputUnmarshaler("RequestToJoinCommunityInput", ec.unmarshalInputRequestToJoinCommunityInput),
 			graphql.NewInputUnmarshaler("ResumeMediaUploadInput", ec.unmarshalInputResumeMediaUploadInput),
@@ -4073,6 +4373,8 @@ type Community implements Node {
   createdAt: Time!
   "How many ACTIVE members it has."
   memberCount: Int!
+  "Whether every member may report disseminations (otherwise its EDITORs and CHAIR)."
+  membersMayReport: Boolean!
   "Your role in it; null if you are not a member."
   viewerRole: CommunityRole
   """
@@ -4440,6 +4742,115 @@ type Program implements Node {
   publishedAt: Time
   "When it was created."
   createdAt: Time!
+  """
+  How far it reached through the communities under its targets: its
+  publisher and the ADMINs over any target read it (FORBIDDEN otherwise).
+  """
+  coverage: ProgramCoverage
+  "The communities' reports that they relayed it, newest first."
+  disseminations(first: Int, after: String, last: Int, before: String): DisseminationConnection!
+}
+
+"A page of dissemination reports."
+type DisseminationConnection {
+  "The reports of this page with their cursors."
+  edges: [DisseminationEdge!]!
+  "The reports of this page."
+  nodes: [Dissemination!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"A dissemination report in a page, with its cursor."
+type DisseminationEdge {
+  "Pass as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `) to page from this report."
+  cursor: String!
+  "The report."
+  node: Dissemination!
+}
+
+"A programme's coverage: the villages under its targets, those with an ACTIVE KIM, and those of them whose KIM reported relaying it."
+type ProgramCoverage {
+  "The sums over every target village."
+  total: CoverageArea!
+  "Per regency, by code."
+  regencies: [CoverageArea!]!
+  "Per district, by code."
+  districts: [CoverageArea!]!
+  "The target villages with an ACTIVE KIM, by code, and whether each was reached."
+  villages: [CoverageVillage!]!
+}
+
+"Coverage within one region (the total has an empty code and name)."
+type CoverageArea {
+  "The region's code."
+  code: String!
+  "The region's name."
+  name: String!
+  "Target villages in it."
+  targetVillages: Int!
+  "Those with at least one ACTIVE KIM."
+  villagesWithKim: Int!
+  "Those of them whose KIM reported relaying the programme."
+  villagesReached: Int!
+  "villagesReached as a percentage of villagesWithKim, to two decimals; null when no village has a KIM."
+  percent: Float
+  "The estimated people reached, summed over every report."
+  reach: Int!
+}
+
+"A target village with an ACTIVE KIM."
+type CoverageVillage {
+  "The village's code."
+  code: String!
+  "The village's name."
+  name: String!
+  "Whether one of its KIM reported relaying the programme."
+  reached: Boolean!
+  "The estimated people reached there."
+  reach: Int!
+}
+
+"How a community relayed a programme."
+enum DisseminationChannel {
+  "A WhatsApp group or broadcast."
+  WHATSAPP
+  "The community's social media."
+  SOCIAL_MEDIA
+  "Community or local radio."
+  RADIO
+  "A meeting or gathering in the village."
+  MEETING
+  "The village notice board."
+  NOTICE_BOARD
+  "The community's or village's website."
+  WEBSITE
+  "Any other way, told in the note."
+  OTHER
+}
+
+"A community's report that it relayed a programme to its village (diseminasi)."
+type Dissemination implements Node {
+  "The report's global ID."
+  id: ID!
+  "The programme relayed."
+  program: Program!
+  "The community that relayed it; null where you may not see it (one since suspended, to the public)."
+  community: Community
+  "Who reported it."
+  reporter: Account!
+  "How it was relayed."
+  channel: DisseminationChannel!
+  "When."
+  disseminatedOn: Date!
+  "The estimated number of people reached."
+  reach: Int!
+  "A note on how it went."
+  note: String!
+  "Photos or documents of it, as the viewer may read them."
+  evidence: [MediaAsset!]!
+  "When it was reported."
+  createdAt: Time!
 }
 
 "A page of programmes."
@@ -4520,6 +4931,11 @@ type Mutation {
   publishProgram(input: PublishProgramInput!): PublishProgramPayload!
   "Retire a published programme."
   archiveProgram(input: ArchiveProgramInput!): ArchiveProgramPayload!
+  """
+  Report that a community relayed a PUBLISHED programme that targets its
+  village: its EDITORs and CHAIR, or any member where membersMayReport.
+  """
+  reportDissemination(input: ReportDisseminationInput!): ReportDisseminationPayload!
   "Start a community's registration as a DRAFT; you become its CHAIR."
   registerCommunity(input: RegisterCommunityInput!): RegisterCommunityPayload!
   "Edit a community's profile (its CHAIR). The slug, domicile and decree change only in DRAFT or REJECTED."
@@ -4869,6 +5285,8 @@ input UpdateCommunityInput {
   logoId: ID
   "The decree (SK), a PRIVATE asset (DRAFT or REJECTED only)."
   decreeId: ID
+  "Let every member report disseminations, not only the EDITORs and the CHAIR."
+  membersMayReport: Boolean
 }
 
 "Result of updateCommunity."
@@ -5414,6 +5832,32 @@ type ArchiveProgramPayload {
   "The ARCHIVED programme."
   program: Program!
 }
+
+"Input of reportDissemination."
+input ReportDisseminationInput {
+  "The programme relayed."
+  programId: ID!
+  "The community that relayed it."
+  communityId: ID!
+  "How."
+  channel: DisseminationChannel!
+  "When (not after today in Eastern Indonesia Time, the latest of the country's zones)."
+  disseminatedOn: Date!
+  "The estimated number of people reached (0 to 10,000,000)."
+  reach: Int!
+  "A note (at most 2000 characters)."
+  note: String
+  "READY media you uploaded, as evidence (at most as many as a post's media)."
+  evidenceIds: [ID!]
+  "Resending with the same key returns the first report instead of a second."
+  idempotencyKey: String
+}
+
+"Result of reportDissemination."
+type ReportDisseminationPayload {
+  "The report."
+  dissemination: Dissemination!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5608,6 +6052,8 @@ func (ec *executionContext) childFields_Community(ctx context.Context, field gra
 		return ec.fieldContext_Community_createdAt(ctx, field)
 	case "memberCount":
 		return ec.fieldContext_Community_memberCount(ctx, field)
+	case "membersMayReport":
+		return ec.fieldContext_Community_membersMayReport(ctx, field)
 	case "viewerRole":
 		return ec.fieldContext_Community_viewerRole(ctx, field)
 	case "posts":
@@ -5650,6 +6096,40 @@ func (ec *executionContext) childFields_ConfirmMediaUploadPayload(ctx context.Co
 		return ec.fieldContext_ConfirmMediaUploadPayload_asset(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConfirmMediaUploadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageArea(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CoverageArea_code(ctx, field)
+	case "name":
+		return ec.fieldContext_CoverageArea_name(ctx, field)
+	case "targetVillages":
+		return ec.fieldContext_CoverageArea_targetVillages(ctx, field)
+	case "villagesWithKim":
+		return ec.fieldContext_CoverageArea_villagesWithKim(ctx, field)
+	case "villagesReached":
+		return ec.fieldContext_CoverageArea_villagesReached(ctx, field)
+	case "percent":
+		return ec.fieldContext_CoverageArea_percent(ctx, field)
+	case "reach":
+		return ec.fieldContext_CoverageArea_reach(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageArea", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageVillage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CoverageVillage_code(ctx, field)
+	case "name":
+		return ec.fieldContext_CoverageVillage_name(ctx, field)
+	case "reached":
+		return ec.fieldContext_CoverageVillage_reached(ctx, field)
+	case "reach":
+		return ec.fieldContext_CoverageVillage_reach(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageVillage", field.Name)
 }
 
 func (ec *executionContext) childFields_CreatePostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5702,6 +6182,54 @@ func (ec *executionContext) childFields_DisableAccountPayload(ctx context.Contex
 		return ec.fieldContext_DisableAccountPayload_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DisableAccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Dissemination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Dissemination_id(ctx, field)
+	case "program":
+		return ec.fieldContext_Dissemination_program(ctx, field)
+	case "community":
+		return ec.fieldContext_Dissemination_community(ctx, field)
+	case "reporter":
+		return ec.fieldContext_Dissemination_reporter(ctx, field)
+	case "channel":
+		return ec.fieldContext_Dissemination_channel(ctx, field)
+	case "disseminatedOn":
+		return ec.fieldContext_Dissemination_disseminatedOn(ctx, field)
+	case "reach":
+		return ec.fieldContext_Dissemination_reach(ctx, field)
+	case "note":
+		return ec.fieldContext_Dissemination_note(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Dissemination_evidence(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Dissemination_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dissemination", field.Name)
+}
+
+func (ec *executionContext) childFields_DisseminationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DisseminationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DisseminationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DisseminationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisseminationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DisseminationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DisseminationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DisseminationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisseminationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EnableAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6080,6 +6608,10 @@ func (ec *executionContext) childFields_Program(ctx context.Context, field graph
 		return ec.fieldContext_Program_publishedAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Program_createdAt(ctx, field)
+	case "coverage":
+		return ec.fieldContext_Program_coverage(ctx, field)
+	case "disseminations":
+		return ec.fieldContext_Program_disseminations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Program", field.Name)
 }
@@ -6094,6 +6626,20 @@ func (ec *executionContext) childFields_ProgramConnection(ctx context.Context, f
 		return ec.fieldContext_ProgramConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgramConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgramCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_ProgramCoverage_total(ctx, field)
+	case "regencies":
+		return ec.fieldContext_ProgramCoverage_regencies(ctx, field)
+	case "districts":
+		return ec.fieldContext_ProgramCoverage_districts(ctx, field)
+	case "villages":
+		return ec.fieldContext_ProgramCoverage_villages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields_ProgramEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6232,6 +6778,14 @@ func (ec *executionContext) childFields_RemoveMemberPayload(ctx context.Context,
 		return ec.fieldContext_RemoveMemberPayload_membership(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RemoveMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportDisseminationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dissemination":
+		return ec.fieldContext_ReportDisseminationPayload_dissemination(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportDisseminationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RequestMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7208,6 +7762,20 @@ func (ec *executionContext) field_Mutation_removeMember_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reportDissemination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportDisseminationInput, error) {
+			return ec.unmarshalNReportDisseminationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐReportDisseminationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestMediaUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7429,6 +7997,44 @@ func (ec *executionContext) field_Mutation_uploadMedia_args(ctx context.Context,
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Program_disseminations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -9603,6 +10209,29 @@ func (ec *executionContext) fieldContext_Community_memberCount(_ context.Context
 	return graphql.NewScalarFieldContext("Community", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Community_membersMayReport(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_membersMayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembersMayReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_membersMayReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Community_viewerRole(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9985,6 +10614,259 @@ func (ec *executionContext) fieldContext_ConfirmMediaUploadPayload_asset(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _CoverageArea_code(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageArea_name(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageArea_targetVillages(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_targetVillages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetVillages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_targetVillages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageArea_villagesWithKim(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_villagesWithKim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VillagesWithKIM, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_villagesWithKim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageArea_villagesReached(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_villagesReached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VillagesReached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_villagesReached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageArea_percent(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, true, false, "Float")
+}
+
+func (ec *executionContext) _CoverageArea_reach(ctx context.Context, field graphql.CollectedField, obj *dissemination.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageArea_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageArea_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageVillage_code(ctx context.Context, field graphql.CollectedField, obj *dissemination.Village) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageVillage_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageVillage_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageVillage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageVillage_name(ctx context.Context, field graphql.CollectedField, obj *dissemination.Village) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageVillage_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageVillage_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageVillage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageVillage_reached(ctx context.Context, field graphql.CollectedField, obj *dissemination.Village) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageVillage_reached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageVillage_reached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageVillage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CoverageVillage_reach(ctx context.Context, field graphql.CollectedField, obj *dissemination.Village) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageVillage_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageVillage_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageVillage", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CreatePostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.CreatePostPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10287,6 +11169,423 @@ func (ec *executionContext) fieldContext_DisableAccountPayload_account(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dissemination_id(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Dissemination_program(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().Program(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dissemination",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dissemination_community(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().Community(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Community) graphql.Marshaler {
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dissemination",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dissemination_reporter(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_reporter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().Reporter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_reporter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dissemination",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dissemination_channel(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().Channel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DisseminationChannel) graphql.Marshaler {
+			return ec.marshalNDisseminationChannel2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDisseminationChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, true, true, "DisseminationChannel")
+}
+
+func (ec *executionContext) _Dissemination_disseminatedOn(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_disseminatedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().DisseminatedOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
+			return ec.marshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_disseminatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Dissemination_reach(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Dissemination_note(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dissemination_evidence(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dissemination().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dissemination",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dissemination_createdAt(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dissemination_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dissemination_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dissemination", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DisseminationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*dissemination.Dissemination]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisseminationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relay.Edge[*dissemination.Dissemination]) graphql.Marshaler {
+			return ec.marshalNDisseminationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisseminationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisseminationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisseminationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisseminationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*dissemination.Dissemination]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisseminationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*dissemination.Dissemination) graphql.Marshaler {
+			return ec.marshalNDissemination2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDisseminationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisseminationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisseminationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dissemination(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisseminationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*dissemination.Dissemination]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisseminationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisseminationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisseminationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisseminationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*dissemination.Dissemination]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisseminationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisseminationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisseminationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DisseminationEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*dissemination.Dissemination]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisseminationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *dissemination.Dissemination) graphql.Marshaler {
+			return ec.marshalNDissemination2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDissemination(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisseminationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisseminationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dissemination(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12632,6 +13931,50 @@ func (ec *executionContext) fieldContext_Mutation_archiveProgram(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_archiveProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportDissemination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportDissemination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportDissemination(ctx, fc.Args["input"].(model.ReportDisseminationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportDisseminationPayload) graphql.Marshaler {
+			return ec.marshalNReportDisseminationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐReportDisseminationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportDissemination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportDisseminationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportDissemination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15265,6 +16608,82 @@ func (ec *executionContext) fieldContext_Program_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Program", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Program_coverage(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Program().Coverage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *dissemination.Coverage) graphql.Marshaler {
+			return ec.marshalOProgramCoverage2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐCoverage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Program_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Program_disseminations(ctx context.Context, field graphql.CollectedField, obj *program.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Program_disseminations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Program().Disseminations(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*dissemination.Dissemination]) graphql.Marshaler {
+			return ec.marshalNDisseminationConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Program_disseminations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Program",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisseminationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Program_disseminations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProgramConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*program.Program]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15356,6 +16775,134 @@ func (ec *executionContext) fieldContext_ProgramConnection_pageInfo(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramCoverage_total(ctx context.Context, field graphql.CollectedField, obj *dissemination.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramCoverage_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v dissemination.Area) graphql.Marshaler {
+			return ec.marshalNCoverageArea2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐArea(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramCoverage_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageArea(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramCoverage_regencies(ctx context.Context, field graphql.CollectedField, obj *dissemination.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramCoverage_regencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dissemination.Area) graphql.Marshaler {
+			return ec.marshalNCoverageArea2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐAreaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramCoverage_regencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageArea(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramCoverage_districts(ctx context.Context, field graphql.CollectedField, obj *dissemination.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramCoverage_districts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Districts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dissemination.Area) graphql.Marshaler {
+			return ec.marshalNCoverageArea2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐAreaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramCoverage_districts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageArea(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramCoverage_villages(ctx context.Context, field graphql.CollectedField, obj *dissemination.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramCoverage_villages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Villages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dissemination.Village) graphql.Marshaler {
+			return ec.marshalNCoverageVillage2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramCoverage_villages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageVillage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16958,6 +18505,38 @@ func (ec *executionContext) fieldContext_RemoveMemberPayload_membership(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportDisseminationPayload_dissemination(ctx context.Context, field graphql.CollectedField, obj *model.ReportDisseminationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportDisseminationPayload_dissemination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dissemination, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *dissemination.Dissemination) graphql.Marshaler {
+			return ec.marshalNDissemination2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDissemination(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportDisseminationPayload_dissemination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportDisseminationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dissemination(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21315,6 +22894,97 @@ func UnmarshalRemoveMemberInput(ctx context.Context, raw any) (model.RemoveMembe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportDisseminationInput(ctx context.Context, obj any) (model.ReportDisseminationInput, error) {
+	var it model.ReportDisseminationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"programId", "communityId", "channel", "disseminatedOn", "reach", "note", "evidenceIds", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "programId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgramID = data
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNDisseminationChannel2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDisseminationChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "disseminatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("disseminatedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisseminatedOn = data
+		case "reach":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reach"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reach = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "evidenceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidenceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvidenceIds = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportDisseminationInput unmarshals raw into the ReportDisseminationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportDisseminationInput(ctx context.Context, raw any) (model.ReportDisseminationInput, error) {
+	var out model.ReportDisseminationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportDisseminationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestMediaUploadInput(ctx context.Context, obj any) (model.RequestMediaUploadInput, error) {
 	var it model.RequestMediaUploadInput
 	if obj == nil {
@@ -22009,7 +23679,7 @@ func (ec *executionContext) unmarshalInputUpdateCommunityInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"communityId", "name", "slug", "category", "fields", "domicileCode", "description", "contactEmail", "contactPhone", "socialLinks", "latitude", "longitude", "foundedOn", "logoId", "decreeId"}
+	fieldsInOrder := [...]string{"communityId", "name", "slug", "category", "fields", "domicileCode", "description", "contactEmail", "contactPhone", "socialLinks", "latitude", "longitude", "foundedOn", "logoId", "decreeId", "membersMayReport"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22121,6 +23791,13 @@ func (ec *executionContext) unmarshalInputUpdateCommunityInput(ctx context.Conte
 				return it, err
 			}
 			it.DecreeID = data
+		case "membersMayReport":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersMayReport"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersMayReport = data
 		}
 	}
 	return it, nil
@@ -22563,6 +24240,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Grant(ctx, sel, obj)
+	case dissemination.Dissemination:
+		return ec._Dissemination(ctx, sel, &obj)
+	case *dissemination.Dissemination:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Dissemination(ctx, sel, obj)
 	case community.Community:
 		return ec._Community(ctx, sel, &obj)
 	case *community.Community:
@@ -23243,6 +24927,11 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "membersMayReport":
+			out.Values[i] = ec._Community_membersMayReport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "viewerRole":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -23384,6 +25073,117 @@ func (ec *executionContext) _ConfirmMediaUploadPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("ConfirmMediaUploadPayload")
 		case "asset":
 			out.Values[i] = ec._ConfirmMediaUploadPayload_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageAreaImplementors = []string{"CoverageArea"}
+
+func (ec *executionContext) _CoverageArea(ctx context.Context, sel ast.SelectionSet, obj *dissemination.Area) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageAreaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageArea")
+		case "code":
+			out.Values[i] = ec._CoverageArea_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CoverageArea_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetVillages":
+			out.Values[i] = ec._CoverageArea_targetVillages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villagesWithKim":
+			out.Values[i] = ec._CoverageArea_villagesWithKim(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villagesReached":
+			out.Values[i] = ec._CoverageArea_villagesReached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._CoverageArea_percent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reach":
+			out.Values[i] = ec._CoverageArea_reach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageVillageImplementors = []string{"CoverageVillage"}
+
+func (ec *executionContext) _CoverageVillage(ctx context.Context, sel ast.SelectionSet, obj *dissemination.Village) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageVillageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageVillage")
+		case "code":
+			out.Values[i] = ec._CoverageVillage_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CoverageVillage_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reached":
+			out.Values[i] = ec._CoverageVillage_reached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reach":
+			out.Values[i] = ec._CoverageVillage_reach(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23581,6 +25381,172 @@ func (ec *executionContext) _DisableAccountPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("DisableAccountPayload")
 		case "account":
 			out.Values[i] = ec._DisableAccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disseminationImplementors = []string{"Dissemination", "Node"}
+
+func (ec *executionContext) _Dissemination(ctx context.Context, sel ast.SelectionSet, obj *dissemination.Dissemination) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dissemination")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_id(ctx, field, obj)
+				})
+		case "program":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_program(ctx, field, obj)
+				})
+		case "community":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_community(ctx, field, obj)
+				})
+		case "reporter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_reporter(ctx, field, obj)
+				})
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_channel(ctx, field, obj)
+				})
+		case "disseminatedOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_disseminatedOn(ctx, field, obj)
+				})
+		case "reach":
+			out.Values[i] = ec._Dissemination_reach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._Dissemination_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dissemination_evidence(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Dissemination_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disseminationConnectionImplementors = []string{"DisseminationConnection"}
+
+func (ec *executionContext) _DisseminationConnection(ctx context.Context, sel ast.SelectionSet, obj *relay.Connection[*dissemination.Dissemination]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisseminationConnection")
+		case "edges":
+			out.Values[i] = ec._DisseminationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DisseminationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DisseminationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disseminationEdgeImplementors = []string{"DisseminationEdge"}
+
+func (ec *executionContext) _DisseminationEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*dissemination.Dissemination]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisseminationEdge")
+		case "cursor":
+			out.Values[i] = ec._DisseminationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DisseminationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24579,6 +26545,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reportDissemination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportDissemination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerCommunity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerCommunity(ctx, field)
@@ -25286,6 +27259,18 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "coverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_coverage(ctx, field, obj)
+				})
+		case "disseminations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Program_disseminations(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25326,6 +27311,54 @@ func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.Sele
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ProgramConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var programCoverageImplementors = []string{"ProgramCoverage"}
+
+func (ec *executionContext) _ProgramCoverage(ctx context.Context, sel ast.SelectionSet, obj *dissemination.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramCoverage")
+		case "total":
+			out.Values[i] = ec._ProgramCoverage_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regencies":
+			out.Values[i] = ec._ProgramCoverage_regencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "districts":
+			out.Values[i] = ec._ProgramCoverage_districts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villages":
+			out.Values[i] = ec._ProgramCoverage_villages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26005,6 +28038,39 @@ func (ec *executionContext) _RemoveMemberPayload(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("RemoveMemberPayload")
 		case "membership":
 			out.Values[i] = ec._RemoveMemberPayload_membership(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportDisseminationPayloadImplementors = []string{"ReportDisseminationPayload"}
+
+func (ec *executionContext) _ReportDisseminationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportDisseminationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportDisseminationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportDisseminationPayload")
+		case "dissemination":
+			out.Values[i] = ec._ReportDisseminationPayload_dissemination(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27545,6 +29611,46 @@ func (ec *executionContext) marshalNConfirmMediaUploadPayload2ᚖgithubᚗcomᚋ
 	return ec._ConfirmMediaUploadPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCoverageArea2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐArea(ctx context.Context, sel ast.SelectionSet, v dissemination.Area) graphql.Marshaler {
+	return ec._CoverageArea(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoverageArea2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []dissemination.Area) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageArea2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoverageVillage2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillage(ctx context.Context, sel ast.SelectionSet, v dissemination.Village) graphql.Marshaler {
+	return ec._CoverageVillage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoverageVillage2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillageᚄ(ctx context.Context, sel ast.SelectionSet, v []dissemination.Village) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageVillage2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNCreatePostInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐCreatePostInput(ctx context.Context, v any) (model.CreatePostInput, error) {
 	res, err := ec.unmarshalInputCreatePostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27584,6 +29690,30 @@ func (ec *executionContext) marshalNCreateShowcasePayload2ᚖgithubᚗcomᚋkimh
 	return ec._CreateShowcasePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (model.Date, error) {
+	var res model.Date
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v model.Date) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (*model.Date, error) {
+	var res = new(model.Date)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v *model.Date) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Date!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DirectUpload!")
@@ -27613,6 +29743,68 @@ func (ec *executionContext) marshalNDisableAccountPayload2ᚖgithubᚗcomᚋkimh
 		return graphql.Null
 	}
 	return ec._DisableAccountPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDissemination2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDisseminationᚄ(ctx context.Context, sel ast.SelectionSet, v []*dissemination.Dissemination) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDissemination2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDissemination(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDissemination2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDissemination(ctx context.Context, sel ast.SelectionSet, v *dissemination.Dissemination) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dissemination!")
+		return graphql.Null
+	}
+	return ec._Dissemination(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisseminationChannel2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDisseminationChannel(ctx context.Context, v any) (model.DisseminationChannel, error) {
+	var res model.DisseminationChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisseminationChannel2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDisseminationChannel(ctx context.Context, sel ast.SelectionSet, v model.DisseminationChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDisseminationConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*dissemination.Dissemination]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisseminationConnection!")
+		return graphql.Null
+	}
+	return ec._DisseminationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDisseminationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*dissemination.Dissemination]) graphql.Marshaler {
+	return ec._DisseminationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDisseminationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*dissemination.Dissemination]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisseminationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNEnableAccountInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐEnableAccountInput(ctx context.Context, v any) (model.EnableAccountInput, error) {
@@ -28615,6 +30807,19 @@ func (ec *executionContext) marshalNRemoveMemberPayload2ᚖgithubᚗcomᚋkimhub
 		return graphql.Null
 	}
 	return ec._RemoveMemberPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportDisseminationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐReportDisseminationInput(ctx context.Context, v any) (model.ReportDisseminationInput, error) {
+	res, err := ec.unmarshalInputReportDisseminationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportDisseminationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐReportDisseminationPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportDisseminationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportDisseminationPayload!")
+		return graphql.Null
+	}
+	return ec._ReportDisseminationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRequestMediaUploadInput(ctx context.Context, v any) (model.RequestMediaUploadInput, error) {
@@ -29684,6 +31889,13 @@ var (
 		publishing.TakenDown: "TAKEN_DOWN",
 	}
 )
+
+func (ec *executionContext) marshalOProgramCoverage2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *dissemination.Coverage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProgramCoverage(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx context.Context, sel ast.SelectionSet, v *region.Region) graphql.Marshaler {
 	if v == nil {

@@ -199,3 +199,59 @@ func TestFeedStatementsDoNotGrowWithPageSize(t *testing.T) {
 	}
 	bounded(t, small, large, 12)
 }
+
+// TestDisseminationStatementsDoNotGrowWithRows: programmes → disseminations
+// → reporter, evidence and community → domicile → parent, for 2×2 and
+// 10×10 rows.
+func TestDisseminationStatementsDoNotGrowWithRows(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) SELECT 'Warga ' || i, 'w' || i || '@t.id', 'x' FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.100' || (i % 3 + 1), 'ACTIVE', '64.02-' || lpad(i::text, 4, '0'), i
+		FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO programs (publisher_id, title, status, published_at)
+		SELECT 1, 'Program ' || i, 'PUBLISHED', now() - i * interval '1 hour' FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO program_targets (program_id, region_code) SELECT id, '64.02' FROM programs`)
+	c.db.MustExec(`INSERT INTO disseminations (program_id, community_id, reporter_id, channel, disseminated_on, reach)
+		SELECT p.id, k.id, k.created_by, 'RADIO', current_date, 10 FROM programs p, communities k`)
+	c.db.MustExec(`INSERT INTO media_assets (owner_id, object_key, visibility, status, upload_method, content_type, size_bytes, ready_at)
+		SELECT reporter_id, 'public/e/' || id || '.jpg', 'PUBLIC', 'READY', 'GRAPHQL', 'image/jpeg', 100, now() FROM disseminations`)
+	c.db.MustExec(`INSERT INTO dissemination_evidence (dissemination_id, asset_id, position)
+		SELECT d.id, a.id, 1 FROM disseminations d JOIN media_assets a ON a.object_key = 'public/e/' || d.id || '.jpg'`)
+	query := func(n int) (int64, int) {
+		var d struct {
+			Programs struct {
+				Nodes []struct {
+					Disseminations struct {
+						Nodes []struct {
+							Evidence  []struct{ ID string }
+							Community struct{ Name string }
+						}
+					}
+				}
+			}
+		}
+		stmts := c.run(`query($n: Int) { programs(regionCode: "64.02", first: $n) { nodes {
+			title targets { code } disseminations(first: $n) { nodes {
+				channel reach reporter { name } evidence { id contentType }
+				community { name domicile { name parent { name } } } } } } } }`, map[string]any{"n": n}, &d)
+		rows := 0
+		for _, p := range d.Programs.Nodes {
+			rows++
+			for _, x := range p.Disseminations.Nodes {
+				rows++
+				if len(x.Evidence) != 1 || x.Community.Name == "" {
+					t.Fatalf("report: %+v", x)
+				}
+			}
+		}
+		return stmts, rows
+	}
+	small, smallRows := query(2)
+	large, largeRows := query(10)
+	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
+	if smallRows != 6 || largeRows != 110 {
+		t.Fatalf("rows: %d and %d", smallRows, largeRows)
+	}
+	bounded(t, small, large, 16)
+}

@@ -102,6 +102,10 @@ func (m *measurer) set(set ast.SelectionSet) measure {
 // the default limit lets a request carry a handful.
 const costlyMutation = 3000
 
+// coverageCost is the complexity of one Program.coverage: a handful fit
+// in the default limit, a page of them does not.
+const coverageCost = 2000
+
 // pageCost is the complexity of a connection field: its page size times the
 // cost of one item, so that nesting lists multiplies as it does in the
 // database.
@@ -166,6 +170,13 @@ func complexity() ComplexityRoot {
 	c.Showcase.Gallery = func(child int) int { return 1 + 10*child }
 	c.Program.Targets = func(child int) int { return 1 + 10*child }
 	c.Program.Attachments = func(child int) int { return 1 + 10*child }
+	// Coverage is a statement over every target village: priced so that a
+	// page of programmes cannot ask it of each.
+	c.Program.Coverage = func(child int) int { return coverageCost + child }
+	c.Dissemination.Evidence = func(child int) int { return 1 + 10*child }
+	c.Program.Disseminations = func(child int, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
 	c.Query.Programs = func(child int, _ *string, first *int, _ *string, last *int, _ *string) int {
 		return pageCost(child, first, last)
 	}

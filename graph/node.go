@@ -18,17 +18,18 @@ import (
 
 // The type names inside global IDs.
 const (
-	typeRegion       = "Region"
-	typeAccount      = "Account"
-	typeGrant        = "Grant"
-	typeAuditEntry   = "AuditEntry"
-	typeMediaAsset   = "MediaAsset"
-	typeCommunity    = "Community"
-	typeMembership   = "Membership"
-	typeNotification = "Notification"
-	typePost         = "Post"
-	typeShowcase     = "Showcase"
-	typeProgram      = "Program"
+	typeRegion        = "Region"
+	typeAccount       = "Account"
+	typeGrant         = "Grant"
+	typeAuditEntry    = "AuditEntry"
+	typeMediaAsset    = "MediaAsset"
+	typeCommunity     = "Community"
+	typeMembership    = "Membership"
+	typeNotification  = "Notification"
+	typePost          = "Post"
+	typeShowcase      = "Showcase"
+	typeProgram       = "Program"
+	typeDissemination = "Dissemination"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -45,7 +46,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase, typeProgram:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase, typeProgram, typeDissemination:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -71,6 +72,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Posts.GetShowcase(ctx, access.ActorFrom(ctx), n)
 		case typeProgram:
 			return r.Svc.Programs.Get(ctx, access.ActorFrom(ctx), n)
+		case typeDissemination:
+			return r.Svc.Disseminations.Get(ctx, n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

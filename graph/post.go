@@ -8,6 +8,7 @@ import (
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
@@ -141,6 +142,28 @@ func programInput(title, summary, body, category *string, targets []string, star
 			}
 			in.AttachmentIDs = append(in.AttachmentIDs, id)
 		}
+	}
+	return in, nil
+}
+
+// disseminationInput turns reportDissemination's input into a
+// dissemination.Input.
+func disseminationInput(input model.ReportDisseminationInput) (dissemination.Input, error) {
+	in := dissemination.Input{Channel: dissemination.Channel(input.Channel), On: time.Time(input.DisseminatedOn),
+		Reach: input.Reach, Note: deref(input.Note, "")}
+	var err error
+	if in.ProgramID, err = int64ID(input.ProgramID, typeProgram, "programId"); err != nil {
+		return in, err
+	}
+	if in.CommunityID, err = int64ID(input.CommunityID, typeCommunity, "communityId"); err != nil {
+		return in, err
+	}
+	for _, a := range input.EvidenceIds {
+		id, err := int64ID(a, typeMediaAsset, "evidenceIds")
+		if err != nil {
+			return in, err
+		}
+		in.EvidenceIDs = append(in.EvidenceIDs, id)
 	}
 	return in, nil
 }

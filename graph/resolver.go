@@ -6,6 +6,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
@@ -26,16 +27,17 @@ type Resolver struct {
 
 // Services are kimhub's domain services, as the resolvers see them.
 type Services struct {
-	Regions       *region.Store
-	Accounts      *account.Service
-	Grants        *grant.Service
-	Sessions      *session.Service
-	Audit         *audit.Store
-	Media         *media.Service
-	Communities   *community.Service
-	Notifications *notify.Store
-	Posts         *publishing.Service
-	Programs      *program.Service
+	Regions        *region.Store
+	Accounts       *account.Service
+	Grants         *grant.Service
+	Sessions       *session.Service
+	Audit          *audit.Store
+	Media          *media.Service
+	Communities    *community.Service
+	Notifications  *notify.Store
+	Posts          *publishing.Service
+	Programs       *program.Service
+	Disseminations *dissemination.Service
 }
 
 // deref returns what an optional argument points to, or def.

@@ -18,6 +18,7 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/program"
@@ -302,6 +303,47 @@ func (r *directUploadResolver) Fields(ctx context.Context, obj *media.DirectUplo
 		out = append(out, &model.FormField{Name: k, Value: obj.Fields[k]})
 	}
 	return out, nil
+}
+
+// ID is the resolver for the id field.
+func (r *disseminationResolver) ID(ctx context.Context, obj *dissemination.Dissemination) (string, error) {
+	return relay.ID(typeDissemination, itoa64(obj.ID)), nil
+}
+
+// Program is the resolver for the program field.
+func (r *disseminationResolver) Program(ctx context.Context, obj *dissemination.Dissemination) (*program.Program, error) {
+	return r.Svc.Programs.Get(ctx, access.ActorFrom(ctx), obj.ProgramID)
+}
+
+// Community is the resolver for the community field.
+func (r *disseminationResolver) Community(ctx context.Context, obj *dissemination.Dissemination) (*community.Community, error) {
+	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	return c, err
+}
+
+// Reporter is the resolver for the reporter field.
+func (r *disseminationResolver) Reporter(ctx context.Context, obj *dissemination.Dissemination) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.ReporterID, "the reporter is missing")
+}
+
+// Channel is the resolver for the channel field.
+func (r *disseminationResolver) Channel(ctx context.Context, obj *dissemination.Dissemination) (model.DisseminationChannel, error) {
+	return model.DisseminationChannel(obj.Channel), nil
+}
+
+// DisseminatedOn is the resolver for the disseminatedOn field.
+func (r *disseminationResolver) DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error) {
+	d := model.Date(obj.DisseminatedOn)
+	return &d, nil
+}
+
+// Evidence is the resolver for the evidence field.
+func (r *disseminationResolver) Evidence(ctx context.Context, obj *dissemination.Dissemination) ([]*media.Asset, error) {
+	ids, err := loader.For(ctx).DisseminationEvidence.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.readableAssets(ctx, ids)
 }
 
 // ID is the resolver for the id field.
@@ -670,6 +712,19 @@ func (r *mutationResolver) ArchiveProgram(ctx context.Context, input model.Archi
 	return &model.ArchiveProgramPayload{Program: g}, nil
 }
 
+// ReportDissemination is the resolver for the reportDissemination field.
+func (r *mutationResolver) ReportDissemination(ctx context.Context, input model.ReportDisseminationInput) (*model.ReportDisseminationPayload, error) {
+	in, err := disseminationInput(input)
+	if err != nil {
+		return nil, err
+	}
+	d, err := r.Svc.Disseminations.Report(ctx, access.ActorFrom(ctx), in, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReportDisseminationPayload{Dissemination: d}, nil
+}
+
 // RegisterCommunity is the resolver for the registerCommunity field.
 func (r *mutationResolver) RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error) {
 	p, err := profileInput{Name: &input.Name, Slug: &input.Slug, Category: &input.Category, Fields: input.Fields,
@@ -695,7 +750,8 @@ func (r *mutationResolver) UpdateCommunity(ctx context.Context, input model.Upda
 	p, err := profileInput{Name: input.Name, Slug: input.Slug, Category: input.Category, Fields: input.Fields,
 		DomicileCode: input.DomicileCode, Description: input.Description, ContactEmail: input.ContactEmail,
 		ContactPhone: input.ContactPhone, SocialLinks: input.SocialLinks, Latitude: input.Latitude,
-		Longitude: input.Longitude, FoundedOn: input.FoundedOn, LogoID: input.LogoID, DecreeID: input.DecreeID}.profile()
+		Longitude: input.Longitude, FoundedOn: input.FoundedOn, LogoID: input.LogoID, DecreeID: input.DecreeID,
+		MembersMayReport: input.MembersMayReport}.profile()
 	if err != nil {
 		return nil, err
 	}
@@ -1164,6 +1220,21 @@ func (r *programResolver) Attachments(ctx context.Context, obj *program.Program)
 	return r.readableAssets(ctx, ids)
 }
 
+// Coverage is the resolver for the coverage field.
+func (r *programResolver) Coverage(ctx context.Context, obj *program.Program) (*dissemination.Coverage, error) {
+	return r.Svc.Disseminations.Coverage(ctx, access.ActorFrom(ctx), obj.ID)
+}
+
+// Disseminations is the resolver for the disseminations field.
+func (r *programResolver) Disseminations(ctx context.Context, obj *program.Program, first *int, after *string, last *int, before *string) (*relay.Connection[*dissemination.Dissemination], error) {
+	args := pageArgs(first, after, last, before)
+	if _, err := relay.NewPage(dissemination.CursorKind, args); err != nil {
+		return nil, err
+	}
+	conn, err := loader.For(ctx).ProgramDisseminations.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key()})
+	return &conn, err
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*account.Account, error) {
 	actor := access.ActorFrom(ctx)
@@ -1471,6 +1542,9 @@ func (r *Resolver) Community() CommunityResolver { return &communityResolver{r} 
 // DirectUpload returns DirectUploadResolver implementation.
 func (r *Resolver) DirectUpload() DirectUploadResolver { return &directUploadResolver{r} }
 
+// Dissemination returns DisseminationResolver implementation.
+func (r *Resolver) Dissemination() DisseminationResolver { return &disseminationResolver{r} }
+
 // Grant returns GrantResolver implementation.
 func (r *Resolver) Grant() GrantResolver { return &grantResolver{r} }
 
@@ -1502,18 +1576,19 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 func (r *Resolver) Showcase() ShowcaseResolver { return &showcaseResolver{r} }
 
 type (
-	accountResolver      struct{ *Resolver }
-	auditEntryResolver   struct{ *Resolver }
-	communityResolver    struct{ *Resolver }
-	directUploadResolver struct{ *Resolver }
-	grantResolver        struct{ *Resolver }
-	mediaAssetResolver   struct{ *Resolver }
-	membershipResolver   struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	notificationResolver struct{ *Resolver }
-	postResolver         struct{ *Resolver }
-	programResolver      struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	regionResolver       struct{ *Resolver }
-	showcaseResolver     struct{ *Resolver }
+	accountResolver       struct{ *Resolver }
+	auditEntryResolver    struct{ *Resolver }
+	communityResolver     struct{ *Resolver }
+	directUploadResolver  struct{ *Resolver }
+	disseminationResolver struct{ *Resolver }
+	grantResolver         struct{ *Resolver }
+	mediaAssetResolver    struct{ *Resolver }
+	membershipResolver    struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
+	notificationResolver  struct{ *Resolver }
+	postResolver          struct{ *Resolver }
+	programResolver       struct{ *Resolver }
+	queryResolver         struct{ *Resolver }
+	regionResolver        struct{ *Resolver }
+	showcaseResolver      struct{ *Resolver }
 )

@@ -20,6 +20,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/program"
@@ -34,13 +35,14 @@ const wait = 2 * time.Millisecond
 
 // Stores are what the loaders read from.
 type Stores struct {
-	Regions     *region.Store
-	Accounts    *account.Service
-	Grants      *grant.Service
-	Media       *media.Service
-	Communities *community.Service
-	Posts       *publishing.Service
-	Programs    *program.Service
+	Regions        *region.Store
+	Accounts       *account.Service
+	Grants         *grant.Service
+	Media          *media.Service
+	Communities    *community.Service
+	Posts          *publishing.Service
+	Programs       *program.Service
+	Disseminations *dissemination.Service
 }
 
 // Loaders are one request's batched readers.
@@ -79,8 +81,11 @@ type Loaders struct {
 
 	ShowcaseGallery *dataloadgen.Loader[int64, []int64]
 
-	ProgramTargets     *dataloadgen.Loader[int64, []string]
-	ProgramAttachments *dataloadgen.Loader[int64, []int64]
+	ProgramTargets        *dataloadgen.Loader[int64, []string]
+	ProgramAttachments    *dataloadgen.Loader[int64, []int64]
+	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
+	// ProgramDisseminations pages a programme's reports.
+	ProgramDisseminations *dataloadgen.Loader[PageKey[int64], relay.Connection[*dissemination.Dissemination]]
 	// ProgramFeed pages the programmes for a community (with its domicile).
 	ProgramFeed        *dataloadgen.Loader[PageKey[CommunityAt], relay.Connection[*program.Program]]
 	CommunityShowcases *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Showcase]]
@@ -160,14 +165,19 @@ func New(s Stores) *Loaders {
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
 				return s.Communities.Members(ctx, ids, extra == "pending", p)
 			}),
-		AccountMemberships: newListLoader(s.Communities.MembershipsOf),
-		PostTags:           newListLoader(s.Posts.TagsOf),
-		PostMedia:          newListLoader(s.Posts.MediaOf),
-		RegionPosts:        feedLoader(s.Posts, publishing.ByRegion),
-		CommunityPosts:     feedLoader(s.Posts, publishing.ByCommunity),
-		ShowcaseGallery:    newListLoader(s.Posts.GalleryOf),
-		ProgramTargets:     newListLoader(s.Programs.Targets),
-		ProgramAttachments: newListLoader(s.Programs.Attachments),
+		AccountMemberships:    newListLoader(s.Communities.MembershipsOf),
+		PostTags:              newListLoader(s.Posts.TagsOf),
+		PostMedia:             newListLoader(s.Posts.MediaOf),
+		RegionPosts:           feedLoader(s.Posts, publishing.ByRegion),
+		CommunityPosts:        feedLoader(s.Posts, publishing.ByCommunity),
+		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf),
+		ProgramTargets:        newListLoader(s.Programs.Targets),
+		ProgramAttachments:    newListLoader(s.Programs.Attachments),
+		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
+		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
+			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {
+				return s.Disseminations.ByPrograms(ctx, keys, p)
+			}),
 		ProgramFeed: newPageLoader(fixed(program.CursorKind),
 			func(ctx context.Context, keys []CommunityAt, p relay.Page, _ string) (map[CommunityAt]relay.Connection[*program.Program], error) {
 				m := make(map[int64]string, len(keys))

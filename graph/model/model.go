@@ -5,6 +5,7 @@ package model
 import (
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
@@ -56,6 +57,12 @@ type ShowcaseConnection = relay.Connection[*publishing.Showcase]
 
 // ShowcaseEdge is one showcase of a page.
 type ShowcaseEdge = relay.Edge[*publishing.Showcase]
+
+// DisseminationConnection is a page of dissemination reports.
+type DisseminationConnection = relay.Connection[*dissemination.Dissemination]
+
+// DisseminationEdge is one report of a page.
+type DisseminationEdge = relay.Edge[*dissemination.Dissemination]
 
 // ProgramConnection is a page of programmes.
 type ProgramConnection = relay.Connection[*program.Program]

@@ -13,6 +13,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
@@ -591,6 +592,32 @@ type RemoveMemberPayload struct {
 	Membership *community.Membership `json:"membership"`
 }
 
+// Input of reportDissemination.
+type ReportDisseminationInput struct {
+	// The programme relayed.
+	ProgramID string `json:"programId"`
+	// The community that relayed it.
+	CommunityID string `json:"communityId"`
+	// How.
+	Channel DisseminationChannel `json:"channel"`
+	// When (not after today in Eastern Indonesia Time, the latest of the country's zones).
+	DisseminatedOn Date `json:"disseminatedOn"`
+	// The estimated number of people reached (0 to 10,000,000).
+	Reach int `json:"reach"`
+	// A note (at most 2000 characters).
+	Note *string `json:"note,omitempty"`
+	// READY media you uploaded, as evidence (at most as many as a post's media).
+	EvidenceIds []string `json:"evidenceIds,omitempty"`
+	// Resending with the same key returns the first report instead of a second.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of reportDissemination.
+type ReportDisseminationPayload struct {
+	// The report.
+	Dissemination *dissemination.Dissemination `json:"dissemination"`
+}
+
 // Input of requestMediaUpload.
 type RequestMediaUploadInput struct {
 	// The file's name, for display.
@@ -817,6 +844,8 @@ type UpdateCommunityInput struct {
 	LogoID *string `json:"logoId,omitempty"`
 	// The decree (SK), a PRIVATE asset (DRAFT or REJECTED only).
 	DecreeID *string `json:"decreeId,omitempty"`
+	// Let every member report disseminations, not only the EDITORs and the CHAIR.
+	MembersMayReport *bool `json:"membersMayReport,omitempty"`
 }
 
 // Result of updateCommunity.
@@ -980,6 +1009,79 @@ func (e *DirectUploadMethod) UnmarshalJSON(b []byte) error {
 }
 
 func (e DirectUploadMethod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a community relayed a programme.
+type DisseminationChannel string
+
+const (
+	// A WhatsApp group or broadcast.
+	DisseminationChannelWhatsapp DisseminationChannel = "WHATSAPP"
+	// The community's social media.
+	DisseminationChannelSocialMedia DisseminationChannel = "SOCIAL_MEDIA"
+	// Community or local radio.
+	DisseminationChannelRadio DisseminationChannel = "RADIO"
+	// A meeting or gathering in the village.
+	DisseminationChannelMeeting DisseminationChannel = "MEETING"
+	// The village notice board.
+	DisseminationChannelNoticeBoard DisseminationChannel = "NOTICE_BOARD"
+	// The community's or village's website.
+	DisseminationChannelWebsite DisseminationChannel = "WEBSITE"
+	// Any other way, told in the note.
+	DisseminationChannelOther DisseminationChannel = "OTHER"
+)
+
+var AllDisseminationChannel = []DisseminationChannel{
+	DisseminationChannelWhatsapp,
+	DisseminationChannelSocialMedia,
+	DisseminationChannelRadio,
+	DisseminationChannelMeeting,
+	DisseminationChannelNoticeBoard,
+	DisseminationChannelWebsite,
+	DisseminationChannelOther,
+}
+
+func (e DisseminationChannel) IsValid() bool {
+	switch e {
+	case DisseminationChannelWhatsapp, DisseminationChannelSocialMedia, DisseminationChannelRadio, DisseminationChannelMeeting, DisseminationChannelNoticeBoard, DisseminationChannelWebsite, DisseminationChannelOther:
+		return true
+	}
+	return false
+}
+
+func (e DisseminationChannel) String() string {
+	return string(e)
+}
+
+func (e *DisseminationChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DisseminationChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DisseminationChannel", str)
+	}
+	return nil
+}
+
+func (e DisseminationChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DisseminationChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DisseminationChannel) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -35,8 +35,12 @@ const (
 	// The two-way channel.
 	PublishProgram      Action = "program.publish"      // create and publish programmes for a region
 	ReportDissemination Action = "dissemination.report" // report relaying a programme
-	SubmitAspiration    Action = "aspiration.submit"    // submit an aspiration for a community
-	RespondAspiration   Action = "aspiration.respond"   // move an aspiration along and answer it
+	// ReportDisseminationOpen is the same where the community lets every
+	// member report (Community.membersMayReport).
+	ReportDisseminationOpen Action = "dissemination.report_open"
+	ReadCoverage            Action = "program.read_coverage" // a programme's dissemination coverage
+	SubmitAspiration        Action = "aspiration.submit"     // submit an aspiration for a community
+	RespondAspiration       Action = "aspiration.respond"    // move an aspiration along and answer it
 
 	// Media.
 	UploadMedia      Action = "media.upload"       // upload a file of one's own
@@ -79,10 +83,12 @@ var policy = map[Action]rule{
 	ArchiveContent:  {community: []CommunityRole{Chair, Editor}},
 	ReadUnpublished: {owner: true, community: []CommunityRole{Chair, Editor}, gov: []Role{Admin}},
 
-	PublishProgram:      {gov: []Role{Admin, Humas}},
-	ReportDissemination: {community: []CommunityRole{Chair, Editor}},
-	SubmitAspiration:    {community: []CommunityRole{Chair, Editor, Member}},
-	RespondAspiration:   {gov: []Role{Admin, Humas}},
+	PublishProgram:          {gov: []Role{Admin, Humas}},
+	ReportDissemination:     {community: []CommunityRole{Chair, Editor}},
+	ReportDisseminationOpen: {community: []CommunityRole{Chair, Editor, Member}},
+	ReadCoverage:            {owner: true, gov: []Role{Admin}},
+	SubmitAspiration:        {community: []CommunityRole{Chair, Editor, Member}},
+	RespondAspiration:       {gov: []Role{Admin, Humas}},
 
 	UploadMedia:      {account: true},
 	ReadPrivateMedia: {owner: true, community: []CommunityRole{Chair}, gov: []Role{Admin}},

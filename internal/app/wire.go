@@ -17,6 +17,7 @@ import (
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
@@ -30,16 +31,17 @@ import (
 
 // Services are the domain services over one database.
 type Services struct {
-	Regions       *region.Store
-	Accounts      *account.Service
-	Grants        *grant.Service
-	Sessions      *session.Service
-	Audit         *audit.Store
-	Media         *media.Service
-	Communities   *community.Service
-	Notifications *notify.Store
-	Posts         *publishing.Service
-	Programs      *program.Service
+	Regions        *region.Store
+	Accounts       *account.Service
+	Grants         *grant.Service
+	Sessions       *session.Service
+	Audit          *audit.Store
+	Media          *media.Service
+	Communities    *community.Service
+	Notifications  *notify.Store
+	Posts          *publishing.Service
+	Programs       *program.Service
+	Disseminations *dissemination.Service
 	// Views records post views in the background; set by serve (nil: not
 	// counted).
 	Views *publishing.ViewRecorder
@@ -54,16 +56,17 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 	m := media.NewService(db, store, cfg.Media)
 	m.CommunityRole = communities.RoleOf // a community's CHAIR reads its private assets
 	return &Services{
-		Regions:       region.NewStore(db),
-		Accounts:      accounts,
-		Grants:        grants,
-		Sessions:      session.New(db, accounts, grants, cfg.Auth, log),
-		Audit:         &audit.Store{DB: db},
-		Media:         m,
-		Communities:   communities,
-		Notifications: &notify.Store{DB: db},
-		Posts:         &publishing.Service{DB: db},
-		Programs:      &program.Service{DB: db},
+		Regions:        region.NewStore(db),
+		Accounts:       accounts,
+		Grants:         grants,
+		Sessions:       session.New(db, accounts, grants, cfg.Auth, log),
+		Audit:          &audit.Store{DB: db},
+		Media:          m,
+		Communities:    communities,
+		Notifications:  &notify.Store{DB: db},
+		Posts:          &publishing.Service{DB: db},
+		Programs:       &program.Service{DB: db},
+		Disseminations: &dissemination.Service{DB: db},
 	}
 }
 
@@ -90,12 +93,13 @@ func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Views: s.Views, Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
 		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts, Programs: s.Programs,
+		Disseminations: s.Disseminations,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request

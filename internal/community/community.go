@@ -68,6 +68,7 @@ type Community struct {
 	RegisteredAt       *time.Time      `db:"registered_at"`
 	SubmittedAt        *time.Time      `db:"submitted_at"`
 	MemberCount        int             `db:"member_count"`
+	MembersMayReport   bool            `db:"members_may_report"`
 	CreatedBy          int64           `db:"created_by"`
 	CreatedAt          time.Time       `db:"created_at"`
 	UpdatedAt          time.Time       `db:"updated_at"`
@@ -78,16 +79,7 @@ func (c *Community) Domain() string { return c.Slug + ".kim.id" }
 
 const columns = `id, name, slug, category, domicile_code, description, logo_id, decree_id, contact_email, contact_phone,
 	social_links, latitude, longitude, founded_on, status, status_reason, registration_number, registered_at,
-	submitted_at, member_count, created_by, created_at, updated_at`
-
-// prefixed returns columns qualified by a table alias.
-func prefixed(alias string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
-}
+	submitted_at, member_count, members_may_report, created_by, created_at, updated_at`
 
 // reservedSlugs are names under .kim.id a community may not take.
 var reservedSlugs = map[string]bool{}
@@ -144,6 +136,9 @@ type Profile struct {
 	Latitude     *float64
 	Longitude    *float64
 	FoundedOn    *time.Time
+	// MembersMayReport lets every member report disseminations, not only
+	// the EDITORs and the CHAIR.
+	MembersMayReport *bool
 }
 
 // normalize validates the profile's fields and puts them in stored form.
@@ -223,6 +218,7 @@ func (p Profile) changed() []string {
 		"domicileCode": p.DomicileCode != nil, "description": p.Description != nil, "logoId": p.LogoID != nil,
 		"decreeId": p.DecreeID != nil, "contactEmail": p.ContactEmail != nil, "contactPhone": p.ContactPhone != nil,
 		"socialLinks": p.SocialLinks != nil, "location": p.Latitude != nil, "foundedOn": p.FoundedOn != nil,
+		"membersMayReport": p.MembersMayReport != nil,
 	} {
 		if set {
 			out = append(out, name)

@@ -244,7 +244,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	}
 	order := fmt.Sprintf("%s %s, c.id %s", sortCol, dir, dir)
 	q := `SELECT r.code AS region_key, x.* FROM ` + keySQL + ` CROSS JOIN LATERAL (
-		SELECT ` + prefixed("c") + ` FROM communities c WHERE ` + strings.Join(where, " AND ") + `
+		SELECT ` + postgres.Qualify(columns, "c") + ` FROM communities c WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + order + ` LIMIT ` + arg(p.Fetch()) + `
 	) x ORDER BY region_key, ` + strings.ReplaceAll(order, "c.", "x.")
 	var rows []struct {

@@ -182,6 +182,9 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, actor access.Actor, c 
 	if p.FoundedOn != nil {
 		set("founded_on", *p.FoundedOn)
 	}
+	if p.MembersMayReport != nil {
+		set("members_may_report", *p.MembersMayReport)
+	}
 	if p.LogoID != nil {
 		if err := attachAsset(ctx, tx, actor, *p.LogoID, c, "PUBLIC", "logoId"); err != nil {
 			return err

@@ -16,8 +16,10 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/community"
+	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/media"
+	"github.com/kimhub/kimhub/internal/program"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 )
@@ -61,6 +63,9 @@ type Deps struct {
 	Media       *media.Service
 	Communities *community.Service
 	Posts       *publishing.Service
+	// Programs and Disseminations add the government programmes.
+	Programs       *program.Service
+	Disseminations *dissemination.Service
 }
 
 // Load writes the demo data, reporting progress to w.
@@ -83,7 +88,13 @@ func Load(ctx context.Context, d Deps, w io.Writer) error {
 	if d.Posts == nil {
 		return nil
 	}
-	return loadPosts(ctx, d, w)
+	if err := loadPosts(ctx, d, w); err != nil {
+		return err
+	}
+	if d.Programs == nil || d.Disseminations == nil {
+		return nil
+	}
+	return loadPrograms(ctx, d, w)
 }
 
 func loadAccounts(ctx context.Context, d Deps, w io.Writer) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -146,4 +147,14 @@ func MapError(err error, op, notFound string) error {
 		return &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}
 	}
 	return apperr.Wrap(err, op)
+}
+
+// Qualify returns a comma-separated column list with each column prefixed
+// by a table alias ("id, name" → "c.id, c.name"), for joins.
+func Qualify(columns, alias string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -422,7 +422,7 @@ func (s *Service) Feed(ctx context.Context, domiciles map[int64]string, p relay.
 	}
 	err := s.DB.SelectContext(ctx, &rows, `SELECT k.community_id, x.* FROM unnest($1::bigint[], $2::text[]) AS k(community_id, domicile)
 		CROSS JOIN LATERAL (
-			SELECT `+prefixed("g")+` FROM programs g
+			SELECT `+postgres.Qualify(columns, "g")+` FROM programs g
 			WHERE g.status = 'PUBLISHED'`+cond+` AND EXISTS (SELECT 1 FROM program_targets t WHERE t.program_id = g.id
 				AND (k.domicile = t.region_code OR k.domicile LIKE t.region_code || '.%'))
 			ORDER BY g.published_at `+dir+`, g.id `+dir+` LIMIT $`+fmt.Sprint(len(args))+`
@@ -439,14 +439,6 @@ func (s *Service) Feed(ctx context.Context, domiciles map[int64]string, p relay.
 		out[id] = relay.Build(p, by[id], func(g *Program) string { return relay.Cursor(CursorKind, g.PublishedAt, g.ID) })
 	}
 	return out, nil
-}
-
-func prefixed(alias string) string {
-	parts := strings.Split(columns, ",")
-	for i, c := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func invalidRef(err error) error {
@@ -498,7 +490,7 @@ func (s *Service) List(ctx context.Context, regionCode string, p relay.Page) (re
 	}
 	args = append(args, p.Fetch())
 	var rows []*Program
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+prefixed("g")+` FROM programs g WHERE `+strings.Join(where, " AND ")+
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "g")+` FROM programs g WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY g.published_at `+dir+`, g.id `+dir+fmt.Sprintf(` LIMIT $%d`, len(args)), args...); err != nil {
 		return none, postgres.MapError(err, "list programmes", "")
 	}

@@ -157,7 +157,7 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		}
 	}
 	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
-		SELECT ` + sortExpr + ` AS sort_value, ` + prefixed(t.columns, "p") + `
+		SELECT ` + sortExpr + ` AS sort_value, ` + postgres.Qualify(t.columns, "p") + `
 		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
 	) x ORDER BY feed_key, x.sort_value ` + dir + `, x.id ` + dir
@@ -226,14 +226,6 @@ func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []a
 		}
 	}
 	return out, nil
-}
-
-func prefixed(columns, alias string) string {
-	parts := strings.Split(columns, ",")
-	for i, c := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // lowerAll puts tags in the form they are stored in.
