@@ -233,7 +233,7 @@ func TestDisseminationStatementsDoNotGrowWithRows(t *testing.T) {
 		}
 		stmts := c.run(`query($n: Int) { programs(regionCode: "64.02", first: $n) { nodes {
 			title targets { code } disseminations(first: $n) { nodes {
-				channel reach reporter { name } evidence { id contentType }
+				channel reach reporter { name } evidence { id contentType } program { title }
 				community { name domicile { name parent { name } } } } } } } }`, map[string]any{"n": n}, &d)
 		rows := 0
 		for _, p := range d.Programs.Nodes {

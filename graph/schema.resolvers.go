@@ -312,7 +312,9 @@ func (r *disseminationResolver) ID(ctx context.Context, obj *dissemination.Disse
 
 // Program is the resolver for the program field.
 func (r *disseminationResolver) Program(ctx context.Context, obj *dissemination.Dissemination) (*program.Program, error) {
-	return r.Svc.Programs.Get(ctx, access.ActorFrom(ctx), obj.ProgramID)
+	// A report exists only on a PUBLISHED (or since ARCHIVED) programme,
+	// which anyone reads.
+	return loader.Get(ctx, loader.For(ctx).Program, obj.ProgramID, "the programme is missing")
 }
 
 // Community is the resolver for the community field.

@@ -81,8 +81,11 @@ type Loaders struct {
 
 	ShowcaseGallery *dataloadgen.Loader[int64, []int64]
 
-	ProgramTargets        *dataloadgen.Loader[int64, []string]
-	ProgramAttachments    *dataloadgen.Loader[int64, []int64]
+	ProgramTargets     *dataloadgen.Loader[int64, []string]
+	ProgramAttachments *dataloadgen.Loader[int64, []int64]
+	// Program loads programmes unchecked: reports exist only on published
+	// (public) ones.
+	Program               *dataloadgen.Loader[int64, *program.Program]
 	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
 	// ProgramDisseminations pages a programme's reports.
 	ProgramDisseminations *dataloadgen.Loader[PageKey[int64], relay.Connection[*dissemination.Dissemination]]
@@ -173,6 +176,7 @@ func New(s Stores) *Loaders {
 		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf),
 		ProgramTargets:        newListLoader(s.Programs.Targets),
 		ProgramAttachments:    newListLoader(s.Programs.Attachments),
+		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(wait)),
 		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
 		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
 			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kimhub/kimhub/internal/demo"
 	"github.com/kimhub/kimhub/internal/testenv"
@@ -29,8 +30,9 @@ func TestDisseminationsThroughTheAPI(t *testing.T) {
 	}
 	s.query(t, `{ jahab: community(slug: "kim-jahab-maju") { id } bukitBiru: community(slug: "kim-bukit-biru") { id } }`, nil).decode(t, &c)
 
-	const report = `mutation($p: ID!, $c: ID!, $k: String) { reportDissemination(input: {programId: $p, communityId: $c,
-		channel: WHATSAPP, disseminatedOn: "` + "2026-11-20" + `", reach: 75, note: "Grup WA RT 03", idempotencyKey: $k}) {
+	today := time.Now().UTC().Format(time.DateOnly)
+	report := `mutation($p: ID!, $c: ID!, $k: String) { reportDissemination(input: {programId: $p, communityId: $c,
+		channel: WHATSAPP, disseminatedOn: "` + today + `", reach: 75, note: "Grup WA RT 03", idempotencyKey: $k}) {
 		dissemination { id channel disseminatedOn reach community { slug } program { id } reporter { name } evidence { id } } } }`
 	vars := func(community, key string) map[string]any {
 		return map[string]any{"p": prog, "c": community, "k": key}
@@ -57,7 +59,7 @@ func TestDisseminationsThroughTheAPI(t *testing.T) {
 	}
 	s.queryAs(t, editor, report, vars(c.Jahab.ID, "wa-1")).decode(t, &d1)
 	got := d1.ReportDissemination.Dissemination
-	if got.Channel != "WHATSAPP" || got.DisseminatedOn != "2026-11-20" || got.Reach != 75 || got.Community.Slug != "kim-jahab-maju" || got.Reporter.Name == "" {
+	if got.Channel != "WHATSAPP" || got.DisseminatedOn != today || got.Reach != 75 || got.Community.Slug != "kim-jahab-maju" || got.Reporter.Name == "" {
 		t.Fatalf("reported: %+v", got)
 	}
 	s.queryAs(t, editor, report, vars(c.Jahab.ID, "wa-1")).decode(t, &d2)

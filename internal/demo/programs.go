@@ -33,13 +33,13 @@ var programmes = []struct {
 	{"humas.kukar@demo.kimhub.id", "Sosialisasi Pencegahan Stunting", "Posyandu keliling dan kelas gizi untuk ibu dan balita.",
 		"Dinas Kesehatan menggelar **posyandu keliling** di setiap desa.\n\nBawa buku KIA dan kartu keluarga.", "HEALTH",
 		[]string{"64.02.06", "64.02.01"}, true, []demoReport{
-			{"kim-jahab-maju", "WHATSAPP", 3, 120, "Dibagikan ke grup WA RT se-Desa Jahab.", true},
-			{"kim-bukit-biru", "MEETING", 2, 45, "Disampaikan di pertemuan PKK kelurahan.", false},
+			{"kim-jahab-maju", "WHATSAPP", 1, 120, "Dibagikan ke grup WA RT se-Desa Jahab.", true},
+			{"kim-bukit-biru", "MEETING", 0, 45, "Disampaikan di pertemuan PKK kelurahan.", false},
 		}},
 	{"humas.kukar@demo.kimhub.id", "Pendaftaran UMKM Digital 2027", "Pelatihan pemasaran daring bagi pelaku UMKM desa.",
 		"Pendaftaran dibuka sampai akhir bulan di kantor desa atau lewat KIM setempat.", "ECONOMY",
 		[]string{"64.02"}, true, []demoReport{
-			{"kim-bukit-biru", "NOTICE_BOARD", 1, 200, "Ditempel di papan informasi kelurahan.", false},
+			{"kim-bukit-biru", "NOTICE_BOARD", 0, 200, "Ditempel di papan informasi kelurahan.", false},
 		}},
 	{"humas.tenggarong@demo.kimhub.id", "Persiapan Festival Erau", "Rencana kegiatan Erau untuk warga Tenggarong (draf).",
 		"Masih disusun bersama panitia.", "", []string{"64.02.06"}, false, nil},

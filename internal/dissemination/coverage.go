@@ -3,6 +3,7 @@ package dissemination
 import (
 	"context"
 	"math"
+	"strings"
 
 	"github.com/lib/pq"
 
@@ -79,7 +80,6 @@ func (s *Service) Coverage(ctx context.Context, actor access.Actor, programID in
 		Name    string `db:"name"`
 		HasKIM  bool   `db:"has_kim"`
 		Reached bool   `db:"reached"`
-		Reach   int64  `db:"reach"`
 	}
 	if err := s.DB.SelectContext(ctx, &villages, `
 		WITH v AS (
@@ -87,13 +87,30 @@ func (s *Service) Coverage(ctx context.Context, actor access.Actor, programID in
 			JOIN regions r ON r.level = 'VILLAGE' AND r.code >= t.region_code AND r.code < t.region_code || '/'
 			WHERE t.program_id = $1)
 		SELECT v.code, v.name,
-			EXISTS (SELECT 1 FROM communities c WHERE c.domicile_code = v.code AND c.status = 'ACTIVE') AS has_kim,
+			EXISTS (SELECT 1 FROM communities c WHERE c.domicile_code = v.code AND c.status = 'ACTIVE' AND c.category = 'KIM') AS has_kim,
 			EXISTS (SELECT 1 FROM disseminations d JOIN communities c ON c.id = d.community_id
-				WHERE d.program_id = $1 AND c.domicile_code = v.code AND c.status = 'ACTIVE') AS reached,
-			COALESCE((SELECT sum(d.reach) FROM disseminations d JOIN communities c ON c.id = d.community_id
-				WHERE d.program_id = $1 AND c.domicile_code = v.code), 0) AS reach
+				WHERE d.program_id = $1 AND c.domicile_code = v.code AND c.status = 'ACTIVE' AND c.category = 'KIM') AS reached
 		FROM v ORDER BY v.code`, programID); err != nil {
 		return nil, err
+	}
+	// The estimated reach of every report, by where its community lies
+	// (a village, or a district or regency for those based there).
+	var reaches []struct {
+		Domicile string `db:"domicile_code"`
+		Reach    int64  `db:"reach"`
+	}
+	if err := s.DB.SelectContext(ctx, &reaches, `SELECT c.domicile_code, sum(d.reach) AS reach
+		FROM disseminations d JOIN communities c ON c.id = d.community_id
+		WHERE d.program_id = $1 GROUP BY c.domicile_code`, programID); err != nil {
+		return nil, err
+	}
+	reachUnder := func(code string) (n int64) {
+		for _, r := range reaches {
+			if r.Domicile == code || strings.HasPrefix(r.Domicile, code+".") {
+				n += r.Reach
+			}
+		}
+		return n
 	}
 
 	var codes []string
@@ -119,7 +136,7 @@ func (s *Service) Coverage(ctx context.Context, actor access.Actor, programID in
 		}
 		return list
 	}
-	bump := func(a *Area, hasKIM, reached bool, reach int64) {
+	bump := func(a *Area, hasKIM, reached bool) {
 		a.TargetVillages++
 		if hasKIM {
 			a.VillagesWithKIM++
@@ -127,7 +144,6 @@ func (s *Service) Coverage(ctx context.Context, actor access.Actor, programID in
 				a.VillagesReached++
 			}
 		}
-		a.Reach += reach
 	}
 	// Villages come in code order, so a regency's and a district's
 	// villages are consecutive.
@@ -139,12 +155,21 @@ func (s *Service) Coverage(ctx context.Context, actor access.Actor, programID in
 			regencies[rc] = len(c.Regencies) - 1
 		}
 		c.Districts = add(c.Districts, v.Code[:8])
-		bump(&c.Total, v.HasKIM, v.Reached, v.Reach)
-		bump(&c.Regencies[regencies[rc]], v.HasKIM, v.Reached, v.Reach)
-		bump(&c.Districts[len(c.Districts)-1], v.HasKIM, v.Reached, v.Reach)
+		bump(&c.Total, v.HasKIM, v.Reached)
+		bump(&c.Regencies[regencies[rc]], v.HasKIM, v.Reached)
+		bump(&c.Districts[len(c.Districts)-1], v.HasKIM, v.Reached)
 		if v.HasKIM {
-			c.Villages = append(c.Villages, Village{Code: v.Code, Name: v.Name, Reached: v.Reached, Reach: v.Reach})
+			c.Villages = append(c.Villages, Village{Code: v.Code, Name: v.Name, Reached: v.Reached, Reach: reachUnder(v.Code)})
 		}
+	}
+	for _, r := range reaches {
+		c.Total.Reach += r.Reach
+	}
+	for i := range c.Regencies {
+		c.Regencies[i].Reach = reachUnder(c.Regencies[i].Code)
+	}
+	for i := range c.Districts {
+		c.Districts[i].Reach = reachUnder(c.Districts[i].Code)
 	}
 	return c, nil
 }

@@ -40,6 +40,9 @@ const (
 // today in Papua is not refused while Jakarta is still on yesterday.
 var wit = time.FixedZone("WIT", 9*3600)
 
+// wib is Western Indonesia Time, the zone dates are shown in.
+var wib = time.FixedZone("WIB", 7*3600)
+
 // Dissemination is one report.
 type Dissemination struct {
 	ID             int64     `db:"id"`
@@ -97,12 +100,13 @@ const opReport = "dissemination.report"
 // reporterScope is what the policy needs of the community and of the
 // reporter's place in it.
 type reporterScope struct {
-	Status       string  `db:"status"`
-	Domicile     string  `db:"domicile_code"`
-	MembersMay   bool    `db:"members_may_report"`
-	Role         *string `db:"role"`
-	ProgramState *string `db:"program_status"`
-	Targeted     bool    `db:"targeted"`
+	Status       string     `db:"status"`
+	Domicile     *string    `db:"domicile_code"`
+	MembersMay   bool       `db:"members_may_report"`
+	Role         *string    `db:"role"`
+	ProgramState *string    `db:"program_status"`
+	PublishedAt  *time.Time `db:"published_at"`
+	Targeted     bool       `db:"targeted"`
 }
 
 // Report records that a community relayed a programme. The reporter is an
@@ -130,6 +134,7 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 		err := tx.GetContext(ctx, &sc, `SELECT c.status, c.domicile_code, c.members_may_report,
 				(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role,
 				(SELECT g.status FROM programs g WHERE g.id = $3) AS program_status,
+				(SELECT g.published_at FROM programs g WHERE g.id = $3) AS published_at,
 				EXISTS (SELECT 1 FROM program_targets t WHERE t.program_id = $3
 					AND c.domicile_code >= t.region_code AND c.domicile_code < t.region_code || '/') AS targeted
 			FROM communities c WHERE c.id = $1 FOR SHARE OF c`, in.CommunityID, actor.AccountID, in.ProgramID)
@@ -139,7 +144,11 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 		if err != nil {
 			return err
 		}
-		res := access.Resource{RegionCode: sc.Domicile}
+		domicile := ""
+		if sc.Domicile != nil {
+			domicile = *sc.Domicile
+		}
+		res := access.Resource{RegionCode: domicile}
 		if sc.Role != nil {
 			res.CommunityRole = access.CommunityRole(*sc.Role)
 		}
@@ -150,7 +159,7 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 		if err := access.Check(actor, action, res); err != nil {
 			return err
 		}
-		if sc.Status != "ACTIVE" {
+		if sc.Status != "ACTIVE" || domicile == "" {
 			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community reports", sc.Status).
 				With("state", sc.Status)
 		}
@@ -162,17 +171,24 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 				With("state", *sc.ProgramState).With("field", "programId")
 		}
 		if !sc.Targeted {
-			return apperr.New(apperr.Forbidden, "the programme does not target %s, where the community lies", sc.Domicile).
+			return apperr.New(apperr.Forbidden, "the programme does not target %s, where the community lies", domicile).
 				With("field", "programId")
+		}
+		// Not before the programme was published: a day's grace covers
+		// the dates of the country's zones either side of UTC's.
+		if on, earliest := in.On.Format(time.DateOnly), sc.PublishedAt.UTC().AddDate(0, 0, -1).Format(time.DateOnly); on < earliest {
+			return apperr.Invalid("disseminatedOn", "the programme was published on %s; a report cannot be dated %s",
+				sc.PublishedAt.In(wib).Format(time.DateOnly), on)
 		}
 		if len(in.EvidenceIDs) > 0 {
 			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT count(DISTINCT id) FROM media_assets WHERE id = ANY($1) AND status = 'READY' AND owner_id = $2`,
+			if err := tx.GetContext(ctx, &n, `SELECT count(DISTINCT id) FROM media_assets WHERE id = ANY($1) AND status = 'READY'
+				AND visibility = 'PUBLIC' AND owner_id = $2`,
 				pq.Array(in.EvidenceIDs), actor.AccountID); err != nil {
 				return err
 			}
 			if n != len(in.EvidenceIDs) {
-				return apperr.Invalid("evidenceIds", "give only READY media you uploaded, each once")
+				return apperr.Invalid("evidenceIds", "give only READY, PUBLIC media you uploaded, each once")
 			}
 		}
 		if err := tx.GetContext(ctx, &d, `INSERT INTO disseminations (program_id, community_id, reporter_id, channel, disseminated_on, reach, note)
@@ -184,7 +200,7 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 			SELECT $1, a, o FROM unnest($2::bigint[]) WITH ORDINALITY AS u(a, o)`, d.ID, pq.Array(in.EvidenceIDs)); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, actor.AccountID, "dissemination.report", "Dissemination", fmt.Sprint(d.ID), sc.Domicile, "",
+		if err := audit.Record(ctx, tx, actor.AccountID, "dissemination.report", "Dissemination", fmt.Sprint(d.ID), domicile, "",
 			map[string]any{"program": in.ProgramID, "community": in.CommunityID, "channel": in.Channel, "reach": in.Reach}); err != nil {
 			return err
 		}

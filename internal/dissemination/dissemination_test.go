@@ -147,6 +147,7 @@ func TestReportRules(t *testing.T) {
 		{"no community", f.perianChair, func(in *dissemination.Input) { in.CommunityID = 1 << 40 }, "BAD_USER_INPUT"},
 		{"an unknown channel", f.perianChair, func(in *dissemination.Input) { in.Channel = "PIGEON" }, "BAD_USER_INPUT"},
 		{"a date in the future", f.perianChair, func(in *dissemination.Input) { in.On = time.Now().Add(72 * time.Hour) }, "BAD_USER_INPUT"},
+		{"a date before the programme", f.perianChair, func(in *dissemination.Input) { in.On = today().AddDate(0, 0, -30) }, "BAD_USER_INPUT"},
 		{"a negative reach", f.perianChair, func(in *dissemination.Input) { in.Reach = -1 }, "BAD_USER_INPUT"},
 		{"someone else's evidence", f.perianChair, func(in *dissemination.Input) { in.EvidenceIDs = []int64{f.asset(t, f.janturChair)} }, "BAD_USER_INPUT"},
 		{"the chair", f.perianChair, nil, "ok"},
@@ -200,7 +201,7 @@ func (f *fixture) asset(t *testing.T, owner access.Actor) int64 {
 	t.Helper()
 	var id int64
 	if err := f.db.QueryRow(`INSERT INTO media_assets (owner_id, object_key, visibility, status, upload_method, content_type, size_bytes, ready_at)
-		VALUES ($1, 'private/x/' || gen_random_uuid() || '.jpg', 'PRIVATE', 'READY', 'GRAPHQL', 'image/jpeg', 100, now()) RETURNING id`,
+		VALUES ($1, 'public/x/' || gen_random_uuid() || '.jpg', 'PUBLIC', 'READY', 'GRAPHQL', 'image/jpeg', 100, now()) RETURNING id`,
 		owner.AccountID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
@@ -244,8 +245,19 @@ func TestCoverage(t *testing.T) {
 	report(f.perianChair, f.perian, 100)
 	report(f.perianChair, f.perian, 50)
 	report(f.jahabEditor, f.jahab, 30)
-	// Jantur has a KIM that did not report; Muara Leka has none; Loa Ipuh's
-	// KIM is suspended.
+	// Jantur has a KIM that did not report; Loa Ipuh's KIM is suspended.
+	// Muara Leka has no KIM, only a traditional-media group, whose report
+	// adds reach but does not make the village a KIM village; a group
+	// based at the district adds reach to the district.
+	var leka, district int64
+	f.db.QueryRow(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('Sanggar Leka', 'sanggar-leka', 'TRADITIONAL_MEDIA', '64.02.01.2003', 'ACTIVE', 'x-1', $1),
+			('KIM Kecamatan', 'kim-kecamatan', 'KIM', '64.02.01', 'ACTIVE', 'x-2', $1) RETURNING id`, f.stranger.AccountID).Scan(&leka)
+	f.db.Get(&district, `SELECT id FROM communities WHERE slug = 'kim-kecamatan'`)
+	f.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status) VALUES ($1, $3, 'CHAIR', 'ACTIVE'), ($2, $3, 'CHAIR', 'ACTIVE')`,
+		leka, district, f.stranger.AccountID)
+	report(f.stranger, leka, 7)
+	report(f.stranger, district, 13)
 
 	for name, who := range map[string]access.Actor{"HUMAS of a district": f.humasTenggarong, "ADMIN elsewhere": f.adminPaser, "a KIM": f.perianChair, "anyone": access.Anonymous} {
 		if _, err := f.svc.Coverage(f.ctx, who, p); code(err) != "FORBIDDEN" {
@@ -269,9 +281,9 @@ func TestCoverage(t *testing.T) {
 		return fmt.Sprintf("%s %s %d/%d/%d %s%% %d", a.Code, a.Name, a.TargetVillages, a.VillagesWithKIM, a.VillagesReached, pct(a), a.Reach)
 	}
 	want := []string{
-		"  5/3/2 66.67% 180",
-		"64.02 Kabupaten Kutai Kartanegara 5/3/2 66.67% 180",
-		"64.02.01 Muara Muntai 3/2/1 50% 150",
+		"  5/3/2 66.67% 200",
+		"64.02 Kabupaten Kutai Kartanegara 5/3/2 66.67% 200",
+		"64.02.01 Muara Muntai 3/2/1 50% 170",
 		"64.02.06 Tenggarong 2/1/1 100% 30",
 	}
 	got := []string{row(c.Total)}

@@ -354,6 +354,19 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*Progr
 	return &p, nil
 }
 
+// ByIDs loads programmes unchecked (callers ask whether they may be read).
+func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Program, error) {
+	var rows []*Program
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+columns+` FROM programs WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*Program, len(rows))
+	for _, p := range rows {
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
 // Targets returns each programme's target region codes.
 func (s *Service) Targets(ctx context.Context, ids []int64) (map[int64][]string, error) {
 	var rows []struct {
