@@ -17,6 +17,7 @@ import (
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
@@ -42,6 +43,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	Aspiration() AspirationResolver
+	AspirationResponse() AspirationResponseResolver
 	AuditEntry() AuditEntryResolver
 	Community() CommunityResolver
 	DirectUpload() DirectUploadResolver
@@ -96,6 +99,45 @@ type ComplexityRoot struct {
 
 	ArchiveShowcasePayload struct {
 		Showcase func(childComplexity int) int
+	}
+
+	Aspiration struct {
+		AcknowledgedAt func(childComplexity int) int
+		Author         func(childComplexity int) int
+		Body           func(childComplexity int) int
+		ClosedAt       func(childComplexity int) int
+		Community      func(childComplexity int) int
+		DueAt          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Overdue        func(childComplexity int) int
+		Program        func(childComplexity int) int
+		Regency        func(childComplexity int) int
+		Responses      func(childComplexity int) int
+		Status         func(childComplexity int) int
+		StatusReason   func(childComplexity int) int
+		SubmittedAt    func(childComplexity int) int
+		Title          func(childComplexity int) int
+		TrackingCode   func(childComplexity int) int
+		Visibility     func(childComplexity int) int
+	}
+
+	AspirationConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AspirationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AspirationResponse struct {
+		Attachments func(childComplexity int) int
+		Author      func(childComplexity int) int
+		Body        func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Side        func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -357,6 +399,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MoveAspirationPayload struct {
+		Aspiration func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AnswerInvitation       func(childComplexity int, input model.AnswerInvitationInput) int
 		AnswerJoinRequest      func(childComplexity int, input model.AnswerJoinRequestInput) int
@@ -380,6 +426,7 @@ type ComplexityRoot struct {
 		LogOut                 func(childComplexity int, input *model.LogOutInput) int
 		LogOutEverywhere       func(childComplexity int, input *model.LogOutEverywhereInput) int
 		MarkNotificationsRead  func(childComplexity int, input model.MarkNotificationsReadInput) int
+		MoveAspiration         func(childComplexity int, input model.MoveAspirationInput) int
 		PublishPost            func(childComplexity int, input model.PublishPostInput) int
 		PublishProgram         func(childComplexity int, input model.PublishProgramInput) int
 		PublishShowcase        func(childComplexity int, input model.PublishShowcaseInput) int
@@ -393,9 +440,11 @@ type ComplexityRoot struct {
 		ReportDissemination    func(childComplexity int, input model.ReportDisseminationInput) int
 		RequestMediaUpload     func(childComplexity int, input model.RequestMediaUploadInput) int
 		RequestToJoinCommunity func(childComplexity int, input model.RequestToJoinCommunityInput) int
+		RespondToAspiration    func(childComplexity int, input model.RespondToAspirationInput) int
 		ResumeMediaUpload      func(childComplexity int, input model.ResumeMediaUploadInput) int
 		RevokeGovernmentRole   func(childComplexity int, input model.RevokeGovernmentRoleInput) int
 		SignUp                 func(childComplexity int, input model.SignUpInput) int
+		SubmitAspiration       func(childComplexity int, input model.SubmitAspirationInput) int
 		SubmitCommunity        func(childComplexity int, input model.SubmitCommunityInput) int
 		SubmitPost             func(childComplexity int, input model.SubmitPostInput) int
 		SubmitShowcase         func(childComplexity int, input model.SubmitShowcaseInput) int
@@ -520,6 +569,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Aspiration    func(childComplexity int, trackingCode string) int
+		Aspirations   func(childComplexity int, regionCode *string, communityID *string, status *aspiration.Status, overdueOnly *bool, first *int, after *string, last *int, before *string) int
 		AuditEntries  func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
 		Communities   func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
 		Community     func(childComplexity int, slug string) int
@@ -603,6 +654,11 @@ type ComplexityRoot struct {
 		Membership func(childComplexity int) int
 	}
 
+	RespondToAspirationPayload struct {
+		Aspiration func(childComplexity int) int
+		Response   func(childComplexity int) int
+	}
+
 	ResumeMediaUploadPayload struct {
 		Asset  func(childComplexity int) int
 		Upload func(childComplexity int) int
@@ -653,6 +709,10 @@ type ComplexityRoot struct {
 	SocialLink struct {
 		Kind func(childComplexity int) int
 		URL  func(childComplexity int) int
+	}
+
+	SubmitAspirationPayload struct {
+		Aspiration func(childComplexity int) int
 	}
 
 	SubmitCommunityPayload struct {
@@ -719,6 +779,23 @@ type AccountResolver interface {
 	Grants(ctx context.Context, obj *account.Account) ([]*access.Grant, error)
 
 	Memberships(ctx context.Context, obj *account.Account) ([]*community.Membership, error)
+}
+type AspirationResolver interface {
+	ID(ctx context.Context, obj *aspiration.Aspiration) (string, error)
+
+	Community(ctx context.Context, obj *aspiration.Aspiration) (*community.Community, error)
+	Author(ctx context.Context, obj *aspiration.Aspiration) (*account.Account, error)
+	Program(ctx context.Context, obj *aspiration.Aspiration) (*program.Program, error)
+	Regency(ctx context.Context, obj *aspiration.Aspiration) (*region.Region, error)
+
+	Overdue(ctx context.Context, obj *aspiration.Aspiration) (bool, error)
+
+	Responses(ctx context.Context, obj *aspiration.Aspiration) ([]*aspiration.Response, error)
+}
+type AspirationResponseResolver interface {
+	Author(ctx context.Context, obj *aspiration.Response) (*account.Account, error)
+
+	Attachments(ctx context.Context, obj *aspiration.Response) ([]*media.Asset, error)
 }
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *audit.Entry) (string, error)
@@ -804,6 +881,9 @@ type MutationResolver interface {
 	PublishProgram(ctx context.Context, input model.PublishProgramInput) (*model.PublishProgramPayload, error)
 	ArchiveProgram(ctx context.Context, input model.ArchiveProgramInput) (*model.ArchiveProgramPayload, error)
 	ReportDissemination(ctx context.Context, input model.ReportDisseminationInput) (*model.ReportDisseminationPayload, error)
+	SubmitAspiration(ctx context.Context, input model.SubmitAspirationInput) (*model.SubmitAspirationPayload, error)
+	MoveAspiration(ctx context.Context, input model.MoveAspirationInput) (*model.MoveAspirationPayload, error)
+	RespondToAspiration(ctx context.Context, input model.RespondToAspirationInput) (*model.RespondToAspirationPayload, error)
 	RegisterCommunity(ctx context.Context, input model.RegisterCommunityInput) (*model.RegisterCommunityPayload, error)
 	UpdateCommunity(ctx context.Context, input model.UpdateCommunityInput) (*model.UpdateCommunityPayload, error)
 	SubmitCommunity(ctx context.Context, input model.SubmitCommunityInput) (*model.SubmitCommunityPayload, error)
@@ -873,6 +953,8 @@ type QueryResolver interface {
 	Posts(ctx context.Context, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Showcase(ctx context.Context, communitySlug string, slug string) (*publishing.Showcase, error)
 	Showcases(ctx context.Context, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
+	Aspiration(ctx context.Context, trackingCode string) (*aspiration.Aspiration, error)
+	Aspirations(ctx context.Context, regionCode *string, communityID *string, status *aspiration.Status, overdueOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*aspiration.Aspiration], error)
 	Programs(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*notify.Notification], error)
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -1015,6 +1097,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArchiveShowcasePayload.Showcase(childComplexity), true
+
+	case "Aspiration.acknowledgedAt":
+		if e.ComplexityRoot.Aspiration.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.AcknowledgedAt(childComplexity), true
+	case "Aspiration.author":
+		if e.ComplexityRoot.Aspiration.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Author(childComplexity), true
+	case "Aspiration.body":
+		if e.ComplexityRoot.Aspiration.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Body(childComplexity), true
+	case "Aspiration.closedAt":
+		if e.ComplexityRoot.Aspiration.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.ClosedAt(childComplexity), true
+	case "Aspiration.community":
+		if e.ComplexityRoot.Aspiration.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Community(childComplexity), true
+	case "Aspiration.dueAt":
+		if e.ComplexityRoot.Aspiration.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.DueAt(childComplexity), true
+	case "Aspiration.id":
+		if e.ComplexityRoot.Aspiration.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.ID(childComplexity), true
+	case "Aspiration.overdue":
+		if e.ComplexityRoot.Aspiration.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Overdue(childComplexity), true
+	case "Aspiration.program":
+		if e.ComplexityRoot.Aspiration.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Program(childComplexity), true
+	case "Aspiration.regency":
+		if e.ComplexityRoot.Aspiration.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Regency(childComplexity), true
+	case "Aspiration.responses":
+		if e.ComplexityRoot.Aspiration.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Responses(childComplexity), true
+	case "Aspiration.status":
+		if e.ComplexityRoot.Aspiration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Status(childComplexity), true
+	case "Aspiration.statusReason":
+		if e.ComplexityRoot.Aspiration.StatusReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.StatusReason(childComplexity), true
+	case "Aspiration.submittedAt":
+		if e.ComplexityRoot.Aspiration.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.SubmittedAt(childComplexity), true
+	case "Aspiration.title":
+		if e.ComplexityRoot.Aspiration.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Title(childComplexity), true
+	case "Aspiration.trackingCode":
+		if e.ComplexityRoot.Aspiration.TrackingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.TrackingCode(childComplexity), true
+	case "Aspiration.visibility":
+		if e.ComplexityRoot.Aspiration.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aspiration.Visibility(childComplexity), true
+
+	case "AspirationConnection.edges":
+		if e.ComplexityRoot.AspirationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationConnection.Edges(childComplexity), true
+	case "AspirationConnection.nodes":
+		if e.ComplexityRoot.AspirationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationConnection.Nodes(childComplexity), true
+	case "AspirationConnection.pageInfo":
+		if e.ComplexityRoot.AspirationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationConnection.PageInfo(childComplexity), true
+
+	case "AspirationEdge.cursor":
+		if e.ComplexityRoot.AspirationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationEdge.Cursor(childComplexity), true
+	case "AspirationEdge.node":
+		if e.ComplexityRoot.AspirationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationEdge.Node(childComplexity), true
+
+	case "AspirationResponse.attachments":
+		if e.ComplexityRoot.AspirationResponse.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationResponse.Attachments(childComplexity), true
+	case "AspirationResponse.author":
+		if e.ComplexityRoot.AspirationResponse.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationResponse.Author(childComplexity), true
+	case "AspirationResponse.body":
+		if e.ComplexityRoot.AspirationResponse.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationResponse.Body(childComplexity), true
+	case "AspirationResponse.createdAt":
+		if e.ComplexityRoot.AspirationResponse.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationResponse.CreatedAt(childComplexity), true
+	case "AspirationResponse.side":
+		if e.ComplexityRoot.AspirationResponse.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationResponse.Side(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -1949,6 +2197,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
 
+	case "MoveAspirationPayload.aspiration":
+		if e.ComplexityRoot.MoveAspirationPayload.Aspiration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveAspirationPayload.Aspiration(childComplexity), true
+
 	case "Mutation.answerInvitation":
 		if e.ComplexityRoot.Mutation.AnswerInvitation == nil {
 			break
@@ -2191,6 +2446,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["input"].(model.MarkNotificationsReadInput)), true
+	case "Mutation.moveAspiration":
+		if e.ComplexityRoot.Mutation.MoveAspiration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveAspiration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveAspiration(childComplexity, args["input"].(model.MoveAspirationInput)), true
 	case "Mutation.publishPost":
 		if e.ComplexityRoot.Mutation.PublishPost == nil {
 			break
@@ -2334,6 +2600,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestToJoinCommunity(childComplexity, args["input"].(model.RequestToJoinCommunityInput)), true
+	case "Mutation.respondToAspiration":
+		if e.ComplexityRoot.Mutation.RespondToAspiration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_respondToAspiration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RespondToAspiration(childComplexity, args["input"].(model.RespondToAspirationInput)), true
 	case "Mutation.resumeMediaUpload":
 		if e.ComplexityRoot.Mutation.ResumeMediaUpload == nil {
 			break
@@ -2367,6 +2644,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.submitAspiration":
+		if e.ComplexityRoot.Mutation.SubmitAspiration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitAspiration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitAspiration(childComplexity, args["input"].(model.SubmitAspirationInput)), true
 	case "Mutation.submitCommunity":
 		if e.ComplexityRoot.Mutation.SubmitCommunity == nil {
 			break
@@ -2916,6 +3204,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishShowcasePayload.Showcase(childComplexity), true
 
+	case "Query.aspiration":
+		if e.ComplexityRoot.Query.Aspiration == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aspiration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Aspiration(childComplexity, args["trackingCode"].(string)), true
+	case "Query.aspirations":
+		if e.ComplexityRoot.Query.Aspirations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aspirations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Aspirations(childComplexity, args["regionCode"].(*string), args["communityId"].(*string), args["status"].(*aspiration.Status), args["overdueOnly"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.auditEntries":
 		if e.ComplexityRoot.Query.AuditEntries == nil {
 			break
@@ -3268,6 +3578,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestToJoinCommunityPayload.Membership(childComplexity), true
 
+	case "RespondToAspirationPayload.aspiration":
+		if e.ComplexityRoot.RespondToAspirationPayload.Aspiration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RespondToAspirationPayload.Aspiration(childComplexity), true
+	case "RespondToAspirationPayload.response":
+		if e.ComplexityRoot.RespondToAspirationPayload.Response == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RespondToAspirationPayload.Response(childComplexity), true
+
 	case "ResumeMediaUploadPayload.asset":
 		if e.ComplexityRoot.ResumeMediaUploadPayload.Asset == nil {
 			break
@@ -3461,6 +3784,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SocialLink.URL(childComplexity), true
 
+	case "SubmitAspirationPayload.aspiration":
+		if e.ComplexityRoot.SubmitAspirationPayload.Aspiration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitAspirationPayload.Aspiration(childComplexity), true
+
 	case "SubmitCommunityPayload.community":
 		if e.ComplexityRoot.SubmitCommunityPayload.Community == nil {
 			break
@@ -3583,6 +3913,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogOutEverywhereInput", ec.unmarshalInputLogOutEverywhereInput),
 			graphql.NewInputUnmarshaler("LogOutInput", ec.unmarshalInputLogOutInput),
 			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
+			graphql.NewInputUnmarshaler("MoveAspirationInput", ec.unmarshalInputMoveAspirationInput),
 			graphql.NewInputUnmarshaler("PostFilter", ec.unmarshalInputPostFilter),
 			graphql.NewInputUnmarshaler("PublishPostInput", ec.unmarshalInputPublishPostInput),
 			graphql.NewInputUnmarshaler("PublishProgramInput", ec.unmarshalInputPublishProgramInput),
@@ -3597,11 +3928,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReportDisseminationInput", ec.unmarshalInputReportDisseminationInput),
 			graphql.NewInputUnmarshaler("RequestMediaUploadInput", ec.unmarshalInputRequestMediaUploadInput),
 			graphql.NewInputUnmarshaler("RequestToJoinCommunityInput", ec.unmarshalInputRequestToJoinCommunityInput),
+			graphql.NewInputUnmarshaler("RespondToAspirationInput", ec.unmarshalInputRespondToAspirationInput),
 			graphql.NewInputUnmarshaler("ResumeMediaUploadInput", ec.unmarshalInputResumeMediaUploadInput),
 			graphql.NewInputUnmarshaler("RevokeGovernmentRoleInput", ec.unmarshalInputRevokeGovernmentRoleInput),
 			graphql.NewInputUnmarshaler("ShowcaseFilter", ec.unmarshalInputShowcaseFilter),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SocialLinkInput", ec.unmarshalInputSocialLinkInput),
+			graphql.NewInputUnmarshaler("SubmitAspirationInput", ec.unmarshalInputSubmitAspirationInput),
 			graphql.NewInputUnmarshaler("SubmitCommunityInput", ec.unmarshalInputSubmitCommunityInput),
 			graphql.NewInputUnmarshaler("SubmitPostInput", ec.unmarshalInputSubmitPostInput),
 			graphql.NewInputUnmarshaler("SubmitShowcaseInput", ec.unmarshalInputSubmitShowcaseInput),
@@ -3894,6 +4227,31 @@ type Query {
     "Return those before this cursor."
     before: String
   ): ShowcaseConnection!
+  "An aspiration by its public tracking code (a PRIVATE one only for its community and the government in scope)."
+  aspiration(trackingCode: String!): Aspiration
+  """
+  Aspirations you may read: PUBLIC ones, your communities', and (for HUMAS
+  and ADMIN) those of the regencies you govern. Newest first; with
+  overdueOnly, the open ones past their due time, most overdue first.
+  """
+  aspirations(
+    "Keep those of communities under this region, e.g. \"64.02\"."
+    regionCode: String
+    "Keep one community's."
+    communityId: ID
+    "Keep those in this status."
+    status: AspirationStatus
+    "Keep the open ones past dueAt, most overdue first."
+    overdueOnly: Boolean
+    "Return at most this many, from the start (at most 100; default 20)."
+    first: Int
+    "Return those after this cursor."
+    after: String
+    "Return at most this many, from the end (at most 100)."
+    last: Int
+    "Return those before this cursor."
+    before: String
+  ): AspirationConnection!
   "Published government programmes with a target in a region's subtree (all of them without regionCode), newest first."
   programs(
     "A region code, e.g. \"64.02\"."
@@ -4853,6 +5211,106 @@ type Dissemination implements Node {
   createdAt: Time!
 }
 
+"Where an aspiration stands."
+enum AspirationStatus {
+  "Sent; acknowledgement is due."
+  SUBMITTED
+  "Seen by the government; an answer is due."
+  ACKNOWLEDGED
+  "Being worked on."
+  IN_PROGRESS
+  "Answered and done."
+  RESOLVED
+  "Refused, with a reason."
+  DECLINED
+}
+
+"Who reads an aspiration."
+enum AspirationVisibility {
+  "Anyone."
+  PUBLIC
+  "Its community, its author and the government of its regency."
+  PRIVATE
+}
+
+"Which side wrote a response."
+enum AspirationSide {
+  "A member of the community."
+  COMMUNITY
+  "HUMAS or ADMIN staff over the regency."
+  GOVERNMENT
+}
+
+"A proposal or complaint a community sends to the government of its regency (aspirasi)."
+type Aspiration implements Node {
+  "The aspiration's global ID."
+  id: ID!
+  "The public code to follow it by, e.g. ASP-7K2M-Q9XD."
+  trackingCode: String!
+  "The community it speaks for; null where you may not see it."
+  community: Community
+  "The member who sent it."
+  author: Account!
+  "The programme it is about, if any."
+  program: Program
+  "The regency whose government answers it."
+  regency: Region!
+  "The title."
+  title: String!
+  "What it asks or reports."
+  body: String!
+  "Who reads it."
+  visibility: AspirationVisibility!
+  "Where it stands."
+  status: AspirationStatus!
+  "Why it was DECLINED, or a closing note."
+  statusReason: String!
+  "When the next step (acknowledgement, then an answer) is due; null once closed."
+  dueAt: Time
+  "Whether that step is late."
+  overdue: Boolean!
+  "When it was sent."
+  submittedAt: Time!
+  "When it was acknowledged."
+  acknowledgedAt: Time
+  "When it was RESOLVED or DECLINED."
+  closedAt: Time
+  "The thread of responses, oldest first (at most 200)."
+  responses: [AspirationResponse!]!
+}
+
+"A message in an aspiration's thread."
+type AspirationResponse {
+  "Who wrote it."
+  author: Account!
+  "For which side."
+  side: AspirationSide!
+  "The message."
+  body: String!
+  "Attached photos or documents."
+  attachments: [MediaAsset!]!
+  "When."
+  createdAt: Time!
+}
+
+"A page of aspirations."
+type AspirationConnection {
+  "The aspirations of this page with their cursors."
+  edges: [AspirationEdge!]!
+  "The aspirations of this page."
+  nodes: [Aspiration!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+}
+
+"An aspiration in a page, with its cursor."
+type AspirationEdge {
+  "Pass as ` + "`" + `after` + "`" + ` (or ` + "`" + `before` + "`" + `) to page from this aspiration."
+  cursor: String!
+  "The aspiration."
+  node: Aspiration!
+}
+
 "A page of programmes."
 type ProgramConnection {
   "The programmes of this page with their cursors."
@@ -4936,6 +5394,12 @@ type Mutation {
   village: its EDITORs and CHAIR, or any member where membersMayReport.
   """
   reportDissemination(input: ReportDisseminationInput!): ReportDisseminationPayload!
+  "Send an aspiration on behalf of a community you are an active member of; the government of its regency is told."
+  submitAspiration(input: SubmitAspirationInput!): SubmitAspirationPayload!
+  "Move an aspiration on (HUMAS or ADMIN over its regency): SUBMITTED → ACKNOWLEDGED → IN_PROGRESS → RESOLVED, or DECLINED with a reason."
+  moveAspiration(input: MoveAspirationInput!): MoveAspirationPayload!
+  "Add to an open aspiration's thread, as its community or as the government of its regency."
+  respondToAspiration(input: RespondToAspirationInput!): RespondToAspirationPayload!
   "Start a community's registration as a DRAFT; you become its CHAIR."
   registerCommunity(input: RegisterCommunityInput!): RegisterCommunityPayload!
   "Edit a community's profile (its CHAIR). The slug, domicile and decree change only in DRAFT or REJECTED."
@@ -5853,6 +6317,62 @@ input ReportDisseminationInput {
   idempotencyKey: String
 }
 
+"Input of submitAspiration."
+input SubmitAspirationInput {
+  "The community it speaks for."
+  communityId: ID!
+  "A published programme it is about."
+  programId: ID
+  "A title (at most 200 characters)."
+  title: String!
+  "What it asks or reports (at most 5000 characters)."
+  body: String!
+  "Who reads it."
+  visibility: AspirationVisibility!
+  "Resending with the same key returns the first aspiration instead of a second."
+  idempotencyKey: String
+}
+
+"Result of submitAspiration."
+type SubmitAspirationPayload {
+  "The SUBMITTED aspiration, with its tracking code and dueAt."
+  aspiration: Aspiration!
+}
+
+"Input of moveAspiration."
+input MoveAspirationInput {
+  "The aspiration."
+  aspirationId: ID!
+  "The next status."
+  status: AspirationStatus!
+  "Why (required for DECLINED)."
+  reason: String
+}
+
+"Result of moveAspiration."
+type MoveAspirationPayload {
+  "The aspiration."
+  aspiration: Aspiration!
+}
+
+"Input of respondToAspiration."
+input RespondToAspirationInput {
+  "The aspiration."
+  aspirationId: ID!
+  "The message (at most 5000 characters)."
+  body: String!
+  "READY media you uploaded."
+  attachmentIds: [ID!]
+}
+
+"Result of respondToAspiration."
+type RespondToAspirationPayload {
+  "The new response."
+  response: AspirationResponse!
+  "The aspiration."
+  aspiration: Aspiration!
+}
+
 "Result of reportDissemination."
 type ReportDisseminationPayload {
   "The report."
@@ -5936,6 +6456,84 @@ func (ec *executionContext) childFields_ArchiveShowcasePayload(ctx context.Conte
 		return ec.fieldContext_ArchiveShowcasePayload_showcase(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArchiveShowcasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Aspiration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Aspiration_id(ctx, field)
+	case "trackingCode":
+		return ec.fieldContext_Aspiration_trackingCode(ctx, field)
+	case "community":
+		return ec.fieldContext_Aspiration_community(ctx, field)
+	case "author":
+		return ec.fieldContext_Aspiration_author(ctx, field)
+	case "program":
+		return ec.fieldContext_Aspiration_program(ctx, field)
+	case "regency":
+		return ec.fieldContext_Aspiration_regency(ctx, field)
+	case "title":
+		return ec.fieldContext_Aspiration_title(ctx, field)
+	case "body":
+		return ec.fieldContext_Aspiration_body(ctx, field)
+	case "visibility":
+		return ec.fieldContext_Aspiration_visibility(ctx, field)
+	case "status":
+		return ec.fieldContext_Aspiration_status(ctx, field)
+	case "statusReason":
+		return ec.fieldContext_Aspiration_statusReason(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_Aspiration_dueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_Aspiration_overdue(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_Aspiration_submittedAt(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_Aspiration_acknowledgedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Aspiration_closedAt(ctx, field)
+	case "responses":
+		return ec.fieldContext_Aspiration_responses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Aspiration", field.Name)
+}
+
+func (ec *executionContext) childFields_AspirationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AspirationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AspirationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AspirationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AspirationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AspirationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AspirationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AspirationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AspirationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AspirationResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "author":
+		return ec.fieldContext_AspirationResponse_author(ctx, field)
+	case "side":
+		return ec.fieldContext_AspirationResponse_side(ctx, field)
+	case "body":
+		return ec.fieldContext_AspirationResponse_body(ctx, field)
+	case "attachments":
+		return ec.fieldContext_AspirationResponse_attachments(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AspirationResponse_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AspirationResponse", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6456,6 +7054,14 @@ func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MoveAspirationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aspiration":
+		return ec.fieldContext_MoveAspirationPayload_aspiration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MoveAspirationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6806,6 +7412,16 @@ func (ec *executionContext) childFields_RequestToJoinCommunityPayload(ctx contex
 	return nil, fmt.Errorf("no field named %q was found under type RequestToJoinCommunityPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RespondToAspirationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "response":
+		return ec.fieldContext_RespondToAspirationPayload_response(ctx, field)
+	case "aspiration":
+		return ec.fieldContext_RespondToAspirationPayload_aspiration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RespondToAspirationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResumeMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "asset":
@@ -6908,6 +7524,14 @@ func (ec *executionContext) childFields_SocialLink(ctx context.Context, field gr
 		return ec.fieldContext_SocialLink_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SocialLink", field.Name)
+}
+
+func (ec *executionContext) childFields_SubmitAspirationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aspiration":
+		return ec.fieldContext_SubmitAspirationPayload_aspiration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitAspirationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7622,6 +8246,20 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_moveAspiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MoveAspirationInput, error) {
+			return ec.unmarshalNMoveAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐMoveAspirationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_publishPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7804,6 +8442,20 @@ func (ec *executionContext) field_Mutation_requestToJoinCommunity_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_respondToAspiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RespondToAspirationInput, error) {
+			return ec.unmarshalNRespondToAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRespondToAspirationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resumeMediaUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7838,6 +8490,20 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignUpInput, error) {
 			return ec.unmarshalNSignUpInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSignUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitAspiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitAspirationInput, error) {
+			return ec.unmarshalNSubmitAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitAspirationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8049,6 +8715,90 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aspiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackingCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackingCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aspirations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "communityId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["communityId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*aspiration.Status, error) {
+			return ec.unmarshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "overdueOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["overdueOnly"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg7
 	return args, nil
 }
 
@@ -9147,6 +9897,726 @@ func (ec *executionContext) fieldContext_ArchiveShowcasePayload_showcase(_ conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Aspiration_id(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Aspiration_trackingCode(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_trackingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_trackingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "String")
+}
+
+func (ec *executionContext) _Aspiration_community(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Community(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Community) graphql.Marshaler {
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aspiration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aspiration_author(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aspiration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aspiration_program(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Program(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *program.Program) graphql.Marshaler {
+			return ec.marshalOProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aspiration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aspiration_regency(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aspiration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Aspiration_title(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "String")
+}
+
+func (ec *executionContext) _Aspiration_body(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "String")
+}
+
+func (ec *executionContext) _Aspiration_visibility(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_visibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aspiration.Visibility) graphql.Marshaler {
+			return ec.marshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "AspirationVisibility")
+}
+
+func (ec *executionContext) _Aspiration_status(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aspiration.Status) graphql.Marshaler {
+			return ec.marshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "AspirationStatus")
+}
+
+func (ec *executionContext) _Aspiration_statusReason(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_statusReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_statusReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "String")
+}
+
+func (ec *executionContext) _Aspiration_dueAt(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Aspiration_overdue(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Aspiration_submittedAt(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Aspiration_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Aspiration_closedAt(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aspiration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Aspiration_responses(ctx context.Context, field graphql.CollectedField, obj *aspiration.Aspiration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aspiration_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Aspiration().Responses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*aspiration.Response) graphql.Marshaler {
+			return ec.marshalNAspirationResponse2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aspiration_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aspiration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationResponse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*aspiration.Aspiration]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relay.Edge[*aspiration.Aspiration]) graphql.Marshaler {
+			return ec.marshalNAspirationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*aspiration.Aspiration]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalNAspiration2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspirationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*aspiration.Aspiration]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*aspiration.Aspiration]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AspirationEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*aspiration.Aspiration]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationResponse_author(ctx context.Context, field graphql.CollectedField, obj *aspiration.Response) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationResponse_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AspirationResponse().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationResponse_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationResponse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationResponse_side(ctx context.Context, field graphql.CollectedField, obj *aspiration.Response) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationResponse_side(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Side, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aspiration.Side) graphql.Marshaler {
+			return ec.marshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationResponse_side(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationResponse", field, false, false, "AspirationSide")
+}
+
+func (ec *executionContext) _AspirationResponse_body(ctx context.Context, field graphql.CollectedField, obj *aspiration.Response) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationResponse_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationResponse_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationResponse", field, false, false, "String")
+}
+
+func (ec *executionContext) _AspirationResponse_attachments(ctx context.Context, field graphql.CollectedField, obj *aspiration.Response) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationResponse_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AspirationResponse().Attachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationResponse_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationResponse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationResponse_createdAt(ctx context.Context, field graphql.CollectedField, obj *aspiration.Response) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationResponse_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationResponse_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationResponse", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
@@ -13057,6 +14527,38 @@ func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _MoveAspirationPayload_aspiration(ctx context.Context, field graphql.CollectedField, obj *model.MoveAspirationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveAspirationPayload_aspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aspiration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveAspirationPayload_aspiration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoveAspirationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13975,6 +15477,138 @@ func (ec *executionContext) fieldContext_Mutation_reportDissemination(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reportDissemination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitAspiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitAspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitAspiration(ctx, fc.Args["input"].(model.SubmitAspirationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitAspirationPayload) graphql.Marshaler {
+			return ec.marshalNSubmitAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitAspirationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitAspiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitAspirationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitAspiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveAspiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveAspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveAspiration(ctx, fc.Args["input"].(model.MoveAspirationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MoveAspirationPayload) graphql.Marshaler {
+			return ec.marshalNMoveAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐMoveAspirationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveAspiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoveAspirationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveAspiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_respondToAspiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_respondToAspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RespondToAspiration(ctx, fc.Args["input"].(model.RespondToAspirationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RespondToAspirationPayload) graphql.Marshaler {
+			return ec.marshalNRespondToAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRespondToAspirationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_respondToAspiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RespondToAspirationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_respondToAspiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17475,6 +19109,94 @@ func (ec *executionContext) fieldContext_Query_showcases(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_aspiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Aspiration(ctx, fc.Args["trackingCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalOAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aspiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aspiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aspirations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aspirations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Aspirations(ctx, fc.Args["regionCode"].(*string), fc.Args["communityId"].(*string), fc.Args["status"].(*aspiration.Status), fc.Args["overdueOnly"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Connection[*aspiration.Aspiration]) graphql.Marshaler {
+			return ec.marshalNAspirationConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aspirations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aspirations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_programs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18638,6 +20360,70 @@ func (ec *executionContext) fieldContext_RequestToJoinCommunityPayload_membershi
 	return fc, nil
 }
 
+func (ec *executionContext) _RespondToAspirationPayload_response(ctx context.Context, field graphql.CollectedField, obj *model.RespondToAspirationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RespondToAspirationPayload_response(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Response, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Response) graphql.Marshaler {
+			return ec.marshalNAspirationResponse2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RespondToAspirationPayload_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RespondToAspirationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationResponse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RespondToAspirationPayload_aspiration(ctx context.Context, field graphql.CollectedField, obj *model.RespondToAspirationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RespondToAspirationPayload_aspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aspiration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RespondToAspirationPayload_aspiration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RespondToAspirationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ResumeMediaUploadPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.ResumeMediaUploadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19475,6 +21261,38 @@ func (ec *executionContext) _SocialLink_url(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_SocialLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SocialLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubmitAspirationPayload_aspiration(ctx context.Context, field graphql.CollectedField, obj *model.SubmitAspirationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitAspirationPayload_aspiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aspiration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+			return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitAspirationPayload_aspiration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitAspirationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aspiration(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SubmitCommunityPayload_community(ctx context.Context, field graphql.CollectedField, obj *model.SubmitCommunityPayload) (ret graphql.Marshaler) {
@@ -22236,6 +24054,62 @@ func UnmarshalMarkNotificationsReadInput(ctx context.Context, raw any) (model.Ma
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMoveAspirationInput(ctx context.Context, obj any) (model.MoveAspirationInput, error) {
+	var it model.MoveAspirationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"aspirationId", "status", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "aspirationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aspirationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AspirationID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoveAspirationInput unmarshals raw into the MoveAspirationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoveAspirationInput(ctx context.Context, raw any) (model.MoveAspirationInput, error) {
+	var out model.MoveAspirationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoveAspirationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPostFilter(ctx context.Context, obj any) (model.PostFilter, error) {
 	var it model.PostFilter
 	if obj == nil {
@@ -23108,6 +24982,62 @@ func UnmarshalRequestToJoinCommunityInput(ctx context.Context, raw any) (model.R
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRespondToAspirationInput(ctx context.Context, obj any) (model.RespondToAspirationInput, error) {
+	var it model.RespondToAspirationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"aspirationId", "body", "attachmentIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "aspirationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aspirationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AspirationID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "attachmentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachmentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttachmentIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRespondToAspirationInput unmarshals raw into the RespondToAspirationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRespondToAspirationInput(ctx context.Context, raw any) (model.RespondToAspirationInput, error) {
+	var out model.RespondToAspirationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RespondToAspirationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResumeMediaUploadInput(ctx context.Context, obj any) (model.ResumeMediaUploadInput, error) {
 	var it model.ResumeMediaUploadInput
 	if obj == nil {
@@ -23392,6 +25322,83 @@ func (ec *executionContext) unmarshalInputSocialLinkInput(ctx context.Context, o
 func UnmarshalSocialLinkInput(ctx context.Context, raw any) (model.SocialLinkInput, error) {
 	var out model.SocialLinkInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SocialLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubmitAspirationInput(ctx context.Context, obj any) (model.SubmitAspirationInput, error) {
+	var it model.SubmitAspirationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"communityId", "programId", "title", "body", "visibility", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "communityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "programId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgramID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitAspirationInput unmarshals raw into the SubmitAspirationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitAspirationInput(ctx context.Context, raw any) (model.SubmitAspirationInput, error) {
+	var out model.SubmitAspirationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitAspirationInput", raw, &out)
 	return out, err
 }
 
@@ -24261,6 +26268,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._AuditEntry(ctx, sel, obj)
+	case aspiration.Aspiration:
+		return ec._Aspiration(ctx, sel, &obj)
+	case *aspiration.Aspiration:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Aspiration(ctx, sel, obj)
 	case account.Account:
 		return ec._Account(ctx, sel, &obj)
 	case *account.Account:
@@ -24541,6 +26555,262 @@ func (ec *executionContext) _ArchiveShowcasePayload(ctx context.Context, sel ast
 			out.Values[i] = ec._ArchiveShowcasePayload_showcase(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aspirationImplementors = []string{"Aspiration", "Node"}
+
+func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSet, obj *aspiration.Aspiration) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Aspiration")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_id(ctx, field, obj)
+				})
+		case "trackingCode":
+			out.Values[i] = ec._Aspiration_trackingCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_community(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_author(ctx, field, obj)
+				})
+		case "program":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_program(ctx, field, obj)
+				})
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_regency(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Aspiration_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Aspiration_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "visibility":
+			out.Values[i] = ec._Aspiration_visibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Aspiration_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusReason":
+			out.Values[i] = ec._Aspiration_statusReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._Aspiration_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_overdue(ctx, field, obj)
+				})
+		case "submittedAt":
+			out.Values[i] = ec._Aspiration_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			out.Values[i] = ec._Aspiration_acknowledgedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Aspiration_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "responses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Aspiration_responses(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aspirationConnectionImplementors = []string{"AspirationConnection"}
+
+func (ec *executionContext) _AspirationConnection(ctx context.Context, sel ast.SelectionSet, obj *relay.Connection[*aspiration.Aspiration]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AspirationConnection")
+		case "edges":
+			out.Values[i] = ec._AspirationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AspirationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AspirationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aspirationEdgeImplementors = []string{"AspirationEdge"}
+
+func (ec *executionContext) _AspirationEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*aspiration.Aspiration]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AspirationEdge")
+		case "cursor":
+			out.Values[i] = ec._AspirationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AspirationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aspirationResponseImplementors = []string{"AspirationResponse"}
+
+func (ec *executionContext) _AspirationResponse(ctx context.Context, sel ast.SelectionSet, obj *aspiration.Response) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationResponseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AspirationResponse")
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AspirationResponse_author(ctx, field, obj)
+				})
+		case "side":
+			out.Values[i] = ec._AspirationResponse_side(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._AspirationResponse_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AspirationResponse_attachments(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._AspirationResponse_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26386,6 +28656,39 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var moveAspirationPayloadImplementors = []string{"MoveAspirationPayload"}
+
+func (ec *executionContext) _MoveAspirationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MoveAspirationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moveAspirationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MoveAspirationPayload")
+		case "aspiration":
+			out.Values[i] = ec._MoveAspirationPayload_aspiration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -26548,6 +28851,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "reportDissemination":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reportDissemination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitAspiration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitAspiration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveAspiration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveAspiration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondToAspiration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_respondToAspiration(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -27595,6 +29919,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_showcases(ctx, field)
 				})
+		case "aspiration":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aspiration(ctx, field)
+				})
+		case "aspirations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aspirations(ctx, field)
+				})
 		case "programs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -28162,6 +30498,44 @@ func (ec *executionContext) _RequestToJoinCommunityPayload(ctx context.Context, 
 	return out
 }
 
+var respondToAspirationPayloadImplementors = []string{"RespondToAspirationPayload"}
+
+func (ec *executionContext) _RespondToAspirationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RespondToAspirationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, respondToAspirationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RespondToAspirationPayload")
+		case "response":
+			out.Values[i] = ec._RespondToAspirationPayload_response(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aspiration":
+			out.Values[i] = ec._RespondToAspirationPayload_aspiration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resumeMediaUploadPayloadImplementors = []string{"ResumeMediaUploadPayload"}
 
 func (ec *executionContext) _ResumeMediaUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResumeMediaUploadPayload) graphql.Marshaler {
@@ -28500,6 +30874,39 @@ func (ec *executionContext) _SocialLink(ctx context.Context, sel ast.SelectionSe
 			}
 		case "url":
 			out.Values[i] = ec._SocialLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var submitAspirationPayloadImplementors = []string{"SubmitAspirationPayload"}
+
+func (ec *executionContext) _SubmitAspirationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitAspirationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitAspirationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitAspirationPayload")
+		case "aspiration":
+			out.Values[i] = ec._SubmitAspirationPayload_aspiration(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29368,6 +31775,166 @@ func (ec *executionContext) marshalNArchiveShowcasePayload2ᚖgithubᚗcomᚋkim
 	}
 	return ec._ArchiveShowcasePayload(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNAspiration2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspirationᚄ(ctx context.Context, sel ast.SelectionSet, v []*aspiration.Aspiration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx context.Context, sel ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Aspiration!")
+		return graphql.Null
+	}
+	return ec._Aspiration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAspirationConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*aspiration.Aspiration]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AspirationConnection!")
+		return graphql.Null
+	}
+	return ec._AspirationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAspirationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*aspiration.Aspiration]) graphql.Marshaler {
+	return ec._AspirationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAspirationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*aspiration.Aspiration]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAspirationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAspirationResponse2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponseᚄ(ctx context.Context, sel ast.SelectionSet, v []*aspiration.Response) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAspirationResponse2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponse(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAspirationResponse2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponse(ctx context.Context, sel ast.SelectionSet, v *aspiration.Response) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AspirationResponse!")
+		return graphql.Null
+	}
+	return ec._AspirationResponse(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide(ctx context.Context, v any) (aspiration.Side, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide(ctx context.Context, sel ast.SelectionSet, v aspiration.Side) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AspirationSide!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide = map[string]aspiration.Side{
+		"COMMUNITY":  aspiration.CommunitySide,
+		"GOVERNMENT": aspiration.GovernmentSide,
+	}
+	marshalNAspirationSide2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐSide = map[aspiration.Side]string{
+		aspiration.CommunitySide:  "COMMUNITY",
+		aspiration.GovernmentSide: "GOVERNMENT",
+	}
+)
+
+func (ec *executionContext) unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx context.Context, v any) (aspiration.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx context.Context, sel ast.SelectionSet, v aspiration.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AspirationStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus = map[string]aspiration.Status{
+		"SUBMITTED":    aspiration.Submitted,
+		"ACKNOWLEDGED": aspiration.Acknowledged,
+		"IN_PROGRESS":  aspiration.InProgress,
+		"RESOLVED":     aspiration.Resolved,
+		"DECLINED":     aspiration.Declined,
+	}
+	marshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus = map[aspiration.Status]string{
+		aspiration.Submitted:    "SUBMITTED",
+		aspiration.Acknowledged: "ACKNOWLEDGED",
+		aspiration.InProgress:   "IN_PROGRESS",
+		aspiration.Resolved:     "RESOLVED",
+		aspiration.Declined:     "DECLINED",
+	}
+)
+
+func (ec *executionContext) unmarshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility(ctx context.Context, v any) (aspiration.Visibility, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility(ctx context.Context, sel ast.SelectionSet, v aspiration.Visibility) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AspirationVisibility!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility = map[string]aspiration.Visibility{
+		"PUBLIC":  aspiration.Public,
+		"PRIVATE": aspiration.Private,
+	}
+	marshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility = map[aspiration.Visibility]string{
+		aspiration.Public:  "PUBLIC",
+		aspiration.Private: "PRIVATE",
+	}
+)
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Entry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -30365,6 +32932,19 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNMoveAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐMoveAspirationInput(ctx context.Context, v any) (model.MoveAspirationInput, error) {
+	res, err := ec.unmarshalInputMoveAspirationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMoveAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐMoveAspirationPayload(ctx context.Context, sel ast.SelectionSet, v *model.MoveAspirationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MoveAspirationPayload!")
+		return graphql.Null
+	}
+	return ec._MoveAspirationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -30848,6 +33428,19 @@ func (ec *executionContext) marshalNRequestToJoinCommunityPayload2ᚖgithubᚗco
 	return ec._RequestToJoinCommunityPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRespondToAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRespondToAspirationInput(ctx context.Context, v any) (model.RespondToAspirationInput, error) {
+	res, err := ec.unmarshalInputRespondToAspirationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRespondToAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRespondToAspirationPayload(ctx context.Context, sel ast.SelectionSet, v *model.RespondToAspirationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RespondToAspirationPayload!")
+		return graphql.Null
+	}
+	return ec._RespondToAspirationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResumeMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐResumeMediaUploadInput(ctx context.Context, v any) (model.ResumeMediaUploadInput, error) {
 	res, err := ec.unmarshalInputResumeMediaUploadInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31057,6 +33650,19 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmitAspirationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitAspirationInput(ctx context.Context, v any) (model.SubmitAspirationInput, error) {
+	res, err := ec.unmarshalInputSubmitAspirationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitAspirationPayload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitAspirationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitAspirationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubmitAspirationPayload!")
+		return graphql.Null
+	}
+	return ec._SubmitAspirationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSubmitCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSubmitCommunityInput(ctx context.Context, v any) (model.SubmitCommunityInput, error) {
@@ -31426,6 +34032,49 @@ var (
 	marshalOAccountStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccountᚐStatus = map[account.Status]string{
 		account.Active:   "ACTIVE",
 		account.Disabled: "DISABLED",
+	}
+)
+
+func (ec *executionContext) marshalOAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx context.Context, sel ast.SelectionSet, v *aspiration.Aspiration) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Aspiration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx context.Context, v any) (*aspiration.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx context.Context, sel ast.SelectionSet, v *aspiration.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus = map[string]aspiration.Status{
+		"SUBMITTED":    aspiration.Submitted,
+		"ACKNOWLEDGED": aspiration.Acknowledged,
+		"IN_PROGRESS":  aspiration.InProgress,
+		"RESOLVED":     aspiration.Resolved,
+		"DECLINED":     aspiration.Declined,
+	}
+	marshalOAspirationStatus2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus = map[aspiration.Status]string{
+		aspiration.Submitted:    "SUBMITTED",
+		aspiration.Acknowledged: "ACKNOWLEDGED",
+		aspiration.InProgress:   "IN_PROGRESS",
+		aspiration.Resolved:     "RESOLVED",
+		aspiration.Declined:     "DECLINED",
 	}
 )
 
@@ -31889,6 +34538,13 @@ var (
 		publishing.TakenDown: "TAKEN_DOWN",
 	}
 )
+
+func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx context.Context, sel ast.SelectionSet, v *program.Program) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Program(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOProgramCoverage2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *dissemination.Coverage) graphql.Marshaler {
 	if v == nil {

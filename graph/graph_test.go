@@ -250,7 +250,52 @@ func TestDisseminationStatementsDoNotGrowWithRows(t *testing.T) {
 	small, smallRows := query(2)
 	large, largeRows := query(10)
 	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
-	if smallRows != 6 || largeRows != 110 {
+	if smallRows != 22 || largeRows != 110 {
+		t.Fatalf("rows: %d and %d", smallRows, largeRows)
+	}
+	bounded(t, small, large, 16)
+}
+
+// TestAspirationStatementsDoNotGrowWithRows: aspirations → author,
+// community, regency and responses → author and attachments, for 2 and 10
+// aspirations of 10 responses each.
+func TestAspirationStatementsDoNotGrowWithRows(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) SELECT 'Warga ' || i, 'w' || i || '@t.id', 'x' FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.100' || (i % 3 + 1), 'ACTIVE', '64.02-' || lpad(i::text, 4, '0'), i
+		FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO aspirations (tracking_code, community_id, author_id, regency_code, title, body, visibility, due_at)
+		SELECT 'ASP-' || i, i, i, '64.02', 'Aspirasi ' || i, 'isi', 'PUBLIC', now() + interval '3 days' FROM generate_series(1, 10) i`)
+	c.db.MustExec(`INSERT INTO aspiration_responses (aspiration_id, author_id, side, body)
+		SELECT a.id, (a.id + k) % 10 + 1, 'COMMUNITY', 'balasan ' || k FROM aspirations a, generate_series(1, 10) k`)
+	query := func(n int) (int64, int) {
+		var d struct {
+			Aspirations struct {
+				Nodes []struct {
+					Responses []struct{ Author struct{ Name string } }
+				}
+			}
+		}
+		stmts := c.run(`query($n: Int) { aspirations(regionCode: "64.02", first: $n) { nodes {
+			title trackingCode overdue author { name } community { name } regency { name }
+			responses { body side author { name } attachments { id } } } } }`, map[string]any{"n": n}, &d)
+		rows := 0
+		for _, a := range d.Aspirations.Nodes {
+			rows++
+			for _, r := range a.Responses {
+				rows++
+				if r.Author.Name == "" {
+					t.Fatal("a response without its author")
+				}
+			}
+		}
+		return stmts, rows
+	}
+	small, smallRows := query(2)
+	large, largeRows := query(10)
+	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
+	if smallRows != 22 || largeRows != 110 {
 		t.Fatalf("rows: %d and %d", smallRows, largeRows)
 	}
 	bounded(t, small, large, 16)

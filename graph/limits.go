@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/kimhub/kimhub/graph/model"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
@@ -174,6 +175,11 @@ func complexity() ComplexityRoot {
 	// page of programmes cannot ask it of each.
 	c.Program.Coverage = func(child int) int { return coverageCost + child }
 	c.Dissemination.Evidence = func(child int) int { return 1 + 10*child }
+	c.Query.Aspirations = func(child int, _ *string, _ *string, _ *aspiration.Status, _ *bool, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Aspiration.Responses = func(child int) int { return 1 + aspiration.MaxResponses*child }
+	c.AspirationResponse.Attachments = func(child int) int { return 1 + 10*child }
 	c.Program.Disseminations = func(child int, first *int, _ *string, last *int, _ *string) int {
 		return pageCost(child, first, last)
 	}

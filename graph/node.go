@@ -30,6 +30,7 @@ const (
 	typeShowcase      = "Showcase"
 	typeProgram       = "Program"
 	typeDissemination = "Dissemination"
+	typeAspiration    = "Aspiration"
 )
 
 // maxNodes bounds nodes(ids:).
@@ -46,7 +47,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	switch typ {
 	case typeRegion:
 		return loader.Get(ctx, l.Region, key, fmt.Sprintf("no region has code %s", key))
-	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase, typeProgram, typeDissemination:
+	case typeAccount, typeGrant, typeAuditEntry, typeMediaAsset, typeCommunity, typeMembership, typeNotification, typePost, typeShowcase, typeProgram, typeDissemination, typeAspiration:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			break
@@ -74,6 +75,8 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return r.Svc.Programs.Get(ctx, access.ActorFrom(ctx), n)
 		case typeDissemination:
 			return r.Svc.Disseminations.Get(ctx, n)
+		case typeAspiration:
+			return r.Svc.Aspirations.Get(ctx, access.ActorFrom(ctx), n)
 		}
 	}
 	return nil, apperr.NotFoundf("nothing has the ID %q", id)

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
@@ -38,6 +39,7 @@ type Services struct {
 	Posts          *publishing.Service
 	Programs       *program.Service
 	Disseminations *dissemination.Service
+	Aspirations    *aspiration.Service
 }
 
 // deref returns what an optional argument points to, or def.

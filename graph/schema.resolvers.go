@@ -10,12 +10,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
@@ -105,6 +107,60 @@ func (r *accountResolver) Memberships(ctx context.Context, obj *account.Account)
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// ID is the resolver for the id field.
+func (r *aspirationResolver) ID(ctx context.Context, obj *aspiration.Aspiration) (string, error) {
+	return relay.ID(typeAspiration, itoa64(obj.ID)), nil
+}
+
+// Community is the resolver for the community field.
+func (r *aspirationResolver) Community(ctx context.Context, obj *aspiration.Aspiration) (*community.Community, error) {
+	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	return c, err
+}
+
+// Author is the resolver for the author field.
+func (r *aspirationResolver) Author(ctx context.Context, obj *aspiration.Aspiration) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+}
+
+// Program is the resolver for the program field.
+func (r *aspirationResolver) Program(ctx context.Context, obj *aspiration.Aspiration) (*program.Program, error) {
+	if obj.ProgramID == nil {
+		return nil, nil
+	}
+	// Only a published (public) programme can be named.
+	return loader.Get(ctx, loader.For(ctx).Program, *obj.ProgramID, "the programme is missing")
+}
+
+// Regency is the resolver for the regency field.
+func (r *aspirationResolver) Regency(ctx context.Context, obj *aspiration.Aspiration) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.RegencyCode, "the regency is missing")
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *aspirationResolver) Overdue(ctx context.Context, obj *aspiration.Aspiration) (bool, error) {
+	return obj.Overdue(time.Now()), nil
+}
+
+// Responses is the resolver for the responses field.
+func (r *aspirationResolver) Responses(ctx context.Context, obj *aspiration.Aspiration) ([]*aspiration.Response, error) {
+	return loader.For(ctx).AspirationResponses.Load(ctx, obj.ID)
+}
+
+// Author is the resolver for the author field.
+func (r *aspirationResponseResolver) Author(ctx context.Context, obj *aspiration.Response) (*account.Account, error) {
+	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+}
+
+// Attachments is the resolver for the attachments field.
+func (r *aspirationResponseResolver) Attachments(ctx context.Context, obj *aspiration.Response) ([]*media.Asset, error) {
+	ids, err := loader.For(ctx).ResponseAttachments.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.readableAssets(ctx, ids)
 }
 
 // ID is the resolver for the id field.
@@ -725,6 +781,66 @@ func (r *mutationResolver) ReportDissemination(ctx context.Context, input model.
 		return nil, err
 	}
 	return &model.ReportDisseminationPayload{Dissemination: d}, nil
+}
+
+// SubmitAspiration is the resolver for the submitAspiration field.
+func (r *mutationResolver) SubmitAspiration(ctx context.Context, input model.SubmitAspirationInput) (*model.SubmitAspirationPayload, error) {
+	in := aspiration.SubmitInput{Title: input.Title, Body: input.Body, Visibility: input.Visibility}
+	var err error
+	if in.CommunityID, err = int64ID(input.CommunityID, typeCommunity, "communityId"); err != nil {
+		return nil, err
+	}
+	if input.ProgramID != nil {
+		id, err := int64ID(*input.ProgramID, typeProgram, "programId")
+		if err != nil {
+			return nil, err
+		}
+		in.ProgramID = &id
+	}
+	a, err := r.Svc.Aspirations.Submit(ctx, access.ActorFrom(ctx), in, deref(input.IdempotencyKey, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubmitAspirationPayload{Aspiration: a}, nil
+}
+
+// MoveAspiration is the resolver for the moveAspiration field.
+func (r *mutationResolver) MoveAspiration(ctx context.Context, input model.MoveAspirationInput) (*model.MoveAspirationPayload, error) {
+	id, err := int64ID(input.AspirationID, typeAspiration, "aspirationId")
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Aspirations.Move(ctx, access.ActorFrom(ctx), id, input.Status, deref(input.Reason, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &model.MoveAspirationPayload{Aspiration: a}, nil
+}
+
+// RespondToAspiration is the resolver for the respondToAspiration field.
+func (r *mutationResolver) RespondToAspiration(ctx context.Context, input model.RespondToAspirationInput) (*model.RespondToAspirationPayload, error) {
+	id, err := int64ID(input.AspirationID, typeAspiration, "aspirationId")
+	if err != nil {
+		return nil, err
+	}
+	var attachments []int64
+	for _, a := range input.AttachmentIds {
+		aid, err := int64ID(a, typeMediaAsset, "attachmentIds")
+		if err != nil {
+			return nil, err
+		}
+		attachments = append(attachments, aid)
+	}
+	actor := access.ActorFrom(ctx)
+	resp, err := r.Svc.Aspirations.Respond(ctx, actor, id, input.Body, attachments)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Aspirations.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RespondToAspirationPayload{Response: resp, Aspiration: a}, nil
 }
 
 // RegisterCommunity is the resolver for the registerCommunity field.
@@ -1372,6 +1488,32 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 	return &conn, nil
 }
 
+// Aspiration is the resolver for the aspiration field.
+func (r *queryResolver) Aspiration(ctx context.Context, trackingCode string) (*aspiration.Aspiration, error) {
+	return r.Svc.Aspirations.ByTrackingCode(ctx, access.ActorFrom(ctx), trackingCode)
+}
+
+// Aspirations is the resolver for the aspirations field.
+func (r *queryResolver) Aspirations(ctx context.Context, regionCode *string, communityID *string, status *aspiration.Status, overdueOnly *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*aspiration.Aspiration], error) {
+	f := aspiration.Filter{RegionCode: deref(regionCode, ""), OverdueOnly: deref(overdueOnly, false)}
+	if status != nil {
+		f.Status = *status
+	}
+	if communityID != nil {
+		id, err := int64ID(*communityID, typeCommunity, "communityId")
+		if err != nil {
+			return nil, err
+		}
+		f.CommunityID = id
+	}
+	page, err := relay.NewPage(aspiration.CursorKindOf(f), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.Svc.Aspirations.List(ctx, access.ActorFrom(ctx), f, page)
+	return &conn, err
+}
+
 // Programs is the resolver for the programs field.
 func (r *queryResolver) Programs(ctx context.Context, regionCode *string, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error) {
 	page, err := relay.NewPage(program.CursorKind, pageArgs(first, after, last, before))
@@ -1535,6 +1677,14 @@ func (r *showcaseResolver) Region(ctx context.Context, obj *publishing.Showcase)
 // Account returns AccountResolver implementation.
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
+// Aspiration returns AspirationResolver implementation.
+func (r *Resolver) Aspiration() AspirationResolver { return &aspirationResolver{r} }
+
+// AspirationResponse returns AspirationResponseResolver implementation.
+func (r *Resolver) AspirationResponse() AspirationResponseResolver {
+	return &aspirationResponseResolver{r}
+}
+
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -1578,19 +1728,21 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 func (r *Resolver) Showcase() ShowcaseResolver { return &showcaseResolver{r} }
 
 type (
-	accountResolver       struct{ *Resolver }
-	auditEntryResolver    struct{ *Resolver }
-	communityResolver     struct{ *Resolver }
-	directUploadResolver  struct{ *Resolver }
-	disseminationResolver struct{ *Resolver }
-	grantResolver         struct{ *Resolver }
-	mediaAssetResolver    struct{ *Resolver }
-	membershipResolver    struct{ *Resolver }
-	mutationResolver      struct{ *Resolver }
-	notificationResolver  struct{ *Resolver }
-	postResolver          struct{ *Resolver }
-	programResolver       struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	regionResolver        struct{ *Resolver }
-	showcaseResolver      struct{ *Resolver }
+	accountResolver            struct{ *Resolver }
+	aspirationResolver         struct{ *Resolver }
+	aspirationResponseResolver struct{ *Resolver }
+	auditEntryResolver         struct{ *Resolver }
+	communityResolver          struct{ *Resolver }
+	directUploadResolver       struct{ *Resolver }
+	disseminationResolver      struct{ *Resolver }
+	grantResolver              struct{ *Resolver }
+	mediaAssetResolver         struct{ *Resolver }
+	membershipResolver         struct{ *Resolver }
+	mutationResolver           struct{ *Resolver }
+	notificationResolver       struct{ *Resolver }
+	postResolver               struct{ *Resolver }
+	programResolver            struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	regionResolver             struct{ *Resolver }
+	showcaseResolver           struct{ *Resolver }
 )

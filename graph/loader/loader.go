@@ -19,6 +19,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
@@ -43,6 +44,7 @@ type Stores struct {
 	Posts          *publishing.Service
 	Programs       *program.Service
 	Disseminations *dissemination.Service
+	Aspirations    *aspiration.Service
 }
 
 // Loaders are one request's batched readers.
@@ -85,7 +87,11 @@ type Loaders struct {
 	ProgramAttachments *dataloadgen.Loader[int64, []int64]
 	// Program loads programmes unchecked: reports exist only on published
 	// (public) ones.
-	Program               *dataloadgen.Loader[int64, *program.Program]
+	Program *dataloadgen.Loader[int64, *program.Program]
+	// AspirationResponses are threads, unchecked: callers have read the
+	// aspiration.
+	AspirationResponses   *dataloadgen.Loader[int64, []*aspiration.Response]
+	ResponseAttachments   *dataloadgen.Loader[int64, []int64]
 	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
 	// ProgramDisseminations pages a programme's reports.
 	ProgramDisseminations *dataloadgen.Loader[PageKey[int64], relay.Connection[*dissemination.Dissemination]]
@@ -177,6 +183,8 @@ func New(s Stores) *Loaders {
 		ProgramTargets:        newListLoader(s.Programs.Targets),
 		ProgramAttachments:    newListLoader(s.Programs.Attachments),
 		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(wait)),
+		AspirationResponses:   newListLoader(s.Aspirations.Responses),
+		ResponseAttachments:   newListLoader(s.Aspirations.Attachments),
 		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
 		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
 			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
@@ -57,6 +58,12 @@ type ShowcaseConnection = relay.Connection[*publishing.Showcase]
 
 // ShowcaseEdge is one showcase of a page.
 type ShowcaseEdge = relay.Edge[*publishing.Showcase]
+
+// AspirationConnection is a page of aspirations.
+type AspirationConnection = relay.Connection[*aspiration.Aspiration]
+
+// AspirationEdge is one aspiration of a page.
+type AspirationEdge = relay.Edge[*aspiration.Aspiration]
 
 // DisseminationConnection is a page of dissemination reports.
 type DisseminationConnection = relay.Connection[*dissemination.Dissemination]

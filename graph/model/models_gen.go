@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
@@ -400,6 +401,22 @@ type MarkNotificationsReadPayload struct {
 	Marked int `json:"marked"`
 }
 
+// Input of moveAspiration.
+type MoveAspirationInput struct {
+	// The aspiration.
+	AspirationID string `json:"aspirationId"`
+	// The next status.
+	Status aspiration.Status `json:"status"`
+	// Why (required for DECLINED).
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Result of moveAspiration.
+type MoveAspirationPayload struct {
+	// The aspiration.
+	Aspiration *aspiration.Aspiration `json:"aspiration"`
+}
+
 // The entry points for writing.
 type Mutation struct {
 }
@@ -654,6 +671,24 @@ type RequestToJoinCommunityPayload struct {
 	Membership *community.Membership `json:"membership"`
 }
 
+// Input of respondToAspiration.
+type RespondToAspirationInput struct {
+	// The aspiration.
+	AspirationID string `json:"aspirationId"`
+	// The message (at most 5000 characters).
+	Body string `json:"body"`
+	// READY media you uploaded.
+	AttachmentIds []string `json:"attachmentIds,omitempty"`
+}
+
+// Result of respondToAspiration.
+type RespondToAspirationPayload struct {
+	// The new response.
+	Response *aspiration.Response `json:"response"`
+	// The aspiration.
+	Aspiration *aspiration.Aspiration `json:"aspiration"`
+}
+
 // Input of resumeMediaUpload.
 type ResumeMediaUploadInput struct {
 	// The PENDING asset.
@@ -732,6 +767,28 @@ type SocialLinkInput struct {
 	Kind SocialLinkKind `json:"kind"`
 	// The address, http(s).
 	URL string `json:"url"`
+}
+
+// Input of submitAspiration.
+type SubmitAspirationInput struct {
+	// The community it speaks for.
+	CommunityID string `json:"communityId"`
+	// A published programme it is about.
+	ProgramID *string `json:"programId,omitempty"`
+	// A title (at most 200 characters).
+	Title string `json:"title"`
+	// What it asks or reports (at most 5000 characters).
+	Body string `json:"body"`
+	// Who reads it.
+	Visibility aspiration.Visibility `json:"visibility"`
+	// Resending with the same key returns the first aspiration instead of a second.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of submitAspiration.
+type SubmitAspirationPayload struct {
+	// The SUBMITTED aspiration, with its tracking code and dueAt.
+	Aspiration *aspiration.Aspiration `json:"aspiration"`
 }
 
 // Input of submitCommunity.

@@ -96,7 +96,7 @@ func Run(ctx context.Context, o Options) error {
 			s := NewServices(db, store, cfg, log)
 			return demo.Load(ctx, demo.Deps{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants,
 				Media: s.Media, Communities: s.Communities, Posts: s.Posts,
-				Programs: s.Programs, Disseminations: s.Disseminations}, o.Stderr)
+				Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations}, o.Stderr)
 		})
 	case cmd == "media" && len(args) == 1 && args[0] == "janitor":
 		return withDB(ctx, cfg, func(db *sqlx.DB) error {

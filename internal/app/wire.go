@@ -14,6 +14,7 @@ import (
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/config"
@@ -42,6 +43,7 @@ type Services struct {
 	Posts          *publishing.Service
 	Programs       *program.Service
 	Disseminations *dissemination.Service
+	Aspirations    *aspiration.Service
 	// Views records post views in the background; set by serve (nil: not
 	// counted).
 	Views *publishing.ViewRecorder
@@ -67,6 +69,8 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Posts:          &publishing.Service{DB: db},
 		Programs:       &program.Service{DB: db},
 		Disseminations: &dissemination.Service{DB: db},
+		Aspirations: &aspiration.Service{DB: db, Levels: aspiration.ServiceLevels{
+			AcknowledgeDays: cfg.AspirationAcknowledgeDays, RespondDays: cfg.AspirationRespondDays}},
 	}
 }
 
@@ -93,13 +97,13 @@ func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Views: s.Views, Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
 		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts, Programs: s.Programs,
-		Disseminations: s.Disseminations,
+		Disseminations: s.Disseminations, Aspirations: s.Aspirations,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request

@@ -31,6 +31,11 @@ type Config struct {
 	Limits Limits
 	Auth   Auth
 	Media  Media
+
+	// AspirationAcknowledgeDays and AspirationRespondDays are the working
+	// days allowed to acknowledge an aspiration and then to answer it.
+	AspirationAcknowledgeDays int
+	AspirationRespondDays     int
 }
 
 // Media configures uploads and media URLs.
@@ -129,6 +134,8 @@ var Vars = []Var{
 	{"KIMHUB_LOGIN_WINDOW", "15m", "the login and sign-up rate-limit window"},
 	{"KIMHUB_SIGNUP_MAX_PER_IP", "20", "sign-ups per client address per window before RATE_LIMITED"},
 	{"KIMHUB_REFRESH_REUSE_GRACE", "30s", "a spent refresh token presented again within this is a retry, after it a theft that ends the session"},
+	{"KIMHUB_ASPIRATION_ACKNOWLEDGE_DAYS", "3", "working days (weekends skipped) to acknowledge an aspiration, after SP4N-LAPOR!"},
+	{"KIMHUB_ASPIRATION_RESPOND_DAYS", "5", "working days after acknowledgement to answer an aspiration"},
 	{"KIMHUB_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
@@ -159,6 +166,8 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxTokens:      p.intRange("KIMHUB_MAX_QUERY_TOKENS", 100, 1_000_000),
 			QueryCacheSize: p.intRange("KIMHUB_QUERY_CACHE_SIZE", 1, 1_000_000),
 		},
+		AspirationAcknowledgeDays: p.intRange("KIMHUB_ASPIRATION_ACKNOWLEDGE_DAYS", 1, 60),
+		AspirationRespondDays:     p.intRange("KIMHUB_ASPIRATION_RESPOND_DAYS", 1, 60),
 		Media: Media{
 			MaxImageBytes:    int64(p.intRange("KIMHUB_MEDIA_MAX_IMAGE_BYTES", 1024, 1<<31)),
 			MaxDocumentBytes: int64(p.intRange("KIMHUB_MEDIA_MAX_DOCUMENT_BYTES", 1024, 1<<34)),

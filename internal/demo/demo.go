@@ -15,6 +15,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/grant"
@@ -66,6 +67,7 @@ type Deps struct {
 	// Programs and Disseminations add the government programmes.
 	Programs       *program.Service
 	Disseminations *dissemination.Service
+	Aspirations    *aspiration.Service
 }
 
 // Load writes the demo data, reporting progress to w.
@@ -94,7 +96,13 @@ func Load(ctx context.Context, d Deps, w io.Writer) error {
 	if d.Programs == nil || d.Disseminations == nil {
 		return nil
 	}
-	return loadPrograms(ctx, d, w)
+	if err := loadPrograms(ctx, d, w); err != nil {
+		return err
+	}
+	if d.Aspirations == nil {
+		return nil
+	}
+	return loadAspirations(ctx, d, w)
 }
 
 func loadAccounts(ctx context.Context, d Deps, w io.Writer) error {

@@ -1,0 +1,158 @@
+package aspiration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/region"
+	"github.com/kimhub/kimhub/internal/relay"
+)
+
+// Cursor kinds: newest first, or (for the overdue list) most overdue first.
+const (
+	CursorKind        = "aspiration"
+	OverdueCursorKind = "aspiration-overdue"
+)
+
+// Filter narrows a list.
+type Filter struct {
+	// RegionCode keeps those of communities domiciled under it.
+	RegionCode  string
+	CommunityID int64
+	Status      Status
+	// OverdueOnly keeps the open ones past their due time, most overdue
+	// first.
+	OverdueOnly bool
+}
+
+// CursorKindOf is the cursor kind a filter's list pages with.
+func CursorKindOf(f Filter) string {
+	if f.OverdueOnly {
+		return OverdueCursorKind
+	}
+	return CursorKind
+}
+
+// List pages the aspirations the actor may read.
+func (s *Service) List(ctx context.Context, actor access.Actor, f Filter, p relay.Page) (relay.Connection[*Aspiration], error) {
+	where := []string{"true"}
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	// What the actor may read: public ones, their own, their communities'
+	// and those of the regencies they govern.
+	if !actor.Superadmin {
+		read := []string{"a.visibility = 'PUBLIC'"}
+		if actor.SignedIn() {
+			me := arg(actor.AccountID)
+			read = append(read, "a.author_id = "+me,
+				"EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = a.community_id AND m.account_id = "+me+" AND m.status = 'ACTIVE')")
+			if scopes, _ := actor.Scopes(access.Admin, access.Humas); len(scopes) > 0 {
+				sc := arg(pq.Array(scopes))
+				read = append(read, "EXISTS (SELECT 1 FROM unnest("+sc+"::text[]) g WHERE a.regency_code = g OR a.regency_code LIKE g || '.%')")
+			}
+		}
+		where = append(where, "("+strings.Join(read, " OR ")+")")
+	}
+	if f.RegionCode != "" {
+		if !region.ValidCode(f.RegionCode) {
+			return relay.Connection[*Aspiration]{}, apperr.Invalid("regionCode", "%q is not a region code", f.RegionCode)
+		}
+		r := arg(f.RegionCode)
+		where = append(where, "EXISTS (SELECT 1 FROM communities c WHERE c.id = a.community_id AND c.domicile_code >= "+r+
+			" AND c.domicile_code < "+r+" || '/')")
+	}
+	if f.CommunityID != 0 {
+		where = append(where, "a.community_id = "+arg(f.CommunityID))
+	}
+	if f.Status != "" {
+		where = append(where, "a.status = "+arg(f.Status))
+	}
+	order := "a.id DESC"
+	if f.OverdueOnly {
+		where = append(where, "a.due_at < "+arg(s.now()))
+		order = "a.due_at ASC, a.id ASC"
+		if p.Backward {
+			order = "a.due_at DESC, a.id DESC"
+		}
+		if p.HasCursor() {
+			var due time.Time
+			var id int64
+			if err := p.Cursor(&due, &id); err != nil {
+				return relay.Connection[*Aspiration]{}, err
+			}
+			op := ">"
+			if p.Backward {
+				op = "<"
+			}
+			where = append(where, "(a.due_at, a.id) "+op+" ("+arg(due)+", "+arg(id)+")")
+		}
+	} else {
+		if p.Backward {
+			order = "a.id ASC"
+		}
+		if p.HasCursor() {
+			var id int64
+			if err := p.Cursor(&id); err != nil {
+				return relay.Connection[*Aspiration]{}, err
+			}
+			op := "<"
+			if p.Backward {
+				op = ">"
+			}
+			where = append(where, "a.id "+op+" "+arg(id))
+		}
+	}
+	var rows []*Aspiration
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "a")+` FROM aspirations a WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT `+arg(p.Fetch()), args...); err != nil {
+		return relay.Connection[*Aspiration]{}, postgres.MapError(err, "list aspirations", "")
+	}
+	return relay.Build(p, rows, func(a *Aspiration) string {
+		if f.OverdueOnly {
+			return relay.Cursor(OverdueCursorKind, a.DueAt, a.ID)
+		}
+		return relay.Cursor(CursorKind, a.ID)
+	}), nil
+}
+
+// Responses returns the threads of aspirations, oldest first. Callers
+// have checked that the aspirations may be read.
+func (s *Service) Responses(ctx context.Context, ids []int64) (map[int64][]*Response, error) {
+	var rows []*Response
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, aspiration_id, author_id, side, body, created_at
+		FROM aspiration_responses WHERE aspiration_id = ANY($1) ORDER BY aspiration_id, id`, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]*Response, len(ids))
+	for _, r := range rows {
+		out[r.AspirationID] = append(out[r.AspirationID], r)
+	}
+	return out, nil
+}
+
+// Attachments returns the attachment asset IDs of responses, in order.
+func (s *Service) Attachments(ctx context.Context, ids []int64) (map[int64][]int64, error) {
+	var rows []struct {
+		R int64 `db:"response_id"`
+		A int64 `db:"asset_id"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT response_id, asset_id FROM aspiration_response_attachments
+		WHERE response_id = ANY($1) ORDER BY response_id, position`, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]int64, len(ids))
+	for _, r := range rows {
+		out[r.R] = append(out[r.R], r.A)
+	}
+	return out, nil
+}
