@@ -28,7 +28,8 @@ CREATE TABLE aspirations (
 );
 CREATE INDEX aspirations_community_idx ON aspirations (community_id, id);
 CREATE INDEX aspirations_regency_idx ON aspirations (regency_code, id);
-CREATE INDEX aspirations_open_due_idx ON aspirations (regency_code, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX aspirations_open_due_idx ON aspirations (regency_code, due_at, id) WHERE due_at IS NOT NULL;
+CREATE INDEX aspirations_due_idx ON aspirations (due_at, id) WHERE due_at IS NOT NULL;
 
 CREATE TABLE aspiration_responses (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -181,6 +181,9 @@ func loadCommunity(ctx context.Context, q sqlx.QueryerContext, actorID, communit
 // are told. Acknowledgement is due Levels.AcknowledgeDays working days
 // later. A resent request with the same idempotency key returns the first.
 func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput, idemKey string) (*Aspiration, error) {
+	if !actor.SignedIn() {
+		return nil, apperr.New(apperr.Unauthenticated, "sign in to send an aspiration")
+	}
 	if err := in.normalize(); err != nil {
 		return nil, err
 	}
@@ -279,10 +282,23 @@ func governs(actor access.Actor, a *Aspiration) bool {
 	return access.Allowed(actor, access.RespondAspiration, access.Resource{RegionCode: a.RegencyCode})
 }
 
-// mayRead: a PUBLIC aspiration is anyone's; a PRIVATE one its author's,
-// its community's active members' and the government's in scope.
+// mayRead: a PUBLIC aspiration is anyone's; a PRIVATE one only its
+// community's active members' (its author while still one) and the
+// government's in scope.
 func mayRead(actor access.Actor, a *Aspiration, role *string) bool {
-	return a.Visibility == Public || (actor.SignedIn() && actor.AccountID == a.AuthorID) || role != nil || governs(actor, a)
+	return a.Visibility == Public || role != nil || governs(actor, a)
+}
+
+// authorIfReading is the author, to be told of news, unless a PRIVATE
+// aspiration's author has since left the community.
+func authorIfReading(ctx context.Context, tx *sqlx.Tx, a *Aspiration) ([]int64, error) {
+	if a.Visibility == Public {
+		return []int64{a.AuthorID}, nil
+	}
+	var ids []int64
+	err := tx.SelectContext(ctx, &ids, `SELECT account_id FROM memberships
+		WHERE community_id = $1 AND account_id = $2 AND status = 'ACTIVE'`, a.CommunityID, a.AuthorID)
+	return ids, err
 }
 
 // Get returns an aspiration the actor may read.
@@ -375,7 +391,11 @@ func (s *Service) Move(ctx context.Context, actor access.Actor, id int64, to Sta
 			WHERE id = $1 RETURNING `+columns, id, to, reason, due, now); err != nil {
 			return err
 		}
-		if err := notify.Send(ctx, tx, []int64{a.AuthorID}, notify.Message{Kind: "ASPIRATION_STATUS",
+		author, err := authorIfReading(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if err := notify.Send(ctx, tx, author, notify.Message{Kind: "ASPIRATION_STATUS",
 			Title: fmt.Sprintf("Your aspiration is %s: %s", to, a.Title), Body: reason,
 			TargetType: "Aspiration", TargetID: fmt.Sprint(a.ID)}); err != nil {
 			return err
@@ -427,11 +447,17 @@ func (s *Service) Respond(ctx context.Context, actor access.Actor, id int64, bod
 		}
 		if len(attachmentIDs) > 0 {
 			var ok int
-			if err := tx.GetContext(ctx, &ok, `SELECT count(DISTINCT id) FROM media_assets WHERE id = ANY($1) AND status = 'READY' AND owner_id = $2`,
-				pq.Array(attachmentIDs), actor.AccountID); err != nil {
+			// A PRIVATE aspiration's files are PRIVATE too: a PUBLIC
+			// asset's address would let anyone read it.
+			if err := tx.GetContext(ctx, &ok, `SELECT count(DISTINCT id) FROM media_assets WHERE id = ANY($1) AND status = 'READY'
+				AND owner_id = $2 AND ($3 = 'PUBLIC' OR visibility = 'PRIVATE')`,
+				pq.Array(attachmentIDs), actor.AccountID, a.Visibility); err != nil {
 				return err
 			}
 			if ok != len(attachmentIDs) {
+				if a.Visibility == Private {
+					return apperr.Invalid("attachmentIds", "attach only READY, PRIVATE media you uploaded, each once, to a PRIVATE aspiration")
+				}
 				return apperr.Invalid("attachmentIds", "attach only READY media you uploaded, each once")
 			}
 		}
@@ -443,11 +469,16 @@ func (s *Service) Respond(ctx context.Context, actor access.Actor, id int64, bod
 			SELECT $1, x, o FROM unnest($2::bigint[]) WITH ORDINALITY AS u(x, o)`, r.ID, pq.Array(attachmentIDs)); err != nil {
 			return err
 		}
-		to := []int64{a.AuthorID}
+		to, err := authorIfReading(ctx, tx, a)
+		if err != nil {
+			return err
+		}
 		if side == CommunitySide {
-			if to, err = governmentOf(ctx, tx, a.RegencyCode); err != nil {
+			gov, err := governmentOf(ctx, tx, a.RegencyCode)
+			if err != nil {
 				return err
 			}
+			to = append(to, gov...)
 		}
 		to = without(to, actor.AccountID)
 		return notify.Send(ctx, tx, to, notify.Message{Kind: "ASPIRATION_RESPONSE",

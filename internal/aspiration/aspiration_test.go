@@ -205,6 +205,23 @@ func TestPrivateAspirationsOnEveryPath(t *testing.T) {
 			t.Errorf("%s lists: %+v %v", name, list.Edges, err)
 		}
 	}
+	// The author who leaves the community loses it, and hears no more.
+	f.db.MustExec(`UPDATE memberships SET status = 'LEFT' WHERE account_id = $1`, f.member.AccountID)
+	if _, err := f.svc.Get(f.ctx, f.member, priv.ID); code(err) != "NOT_FOUND" {
+		t.Errorf("the author, having left, reads it: %v", err)
+	}
+	if _, err := f.svc.Move(f.ctx, f.humasKukar, priv.ID, aspiration.Acknowledged, ""); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	f.db.Get(&n, `SELECT count(*) FROM notifications WHERE account_id = $1 AND kind = 'ASPIRATION_STATUS'`, f.member.AccountID)
+	if n != 0 {
+		t.Errorf("the author, having left, was told of a PRIVATE aspiration's move")
+	}
+	if _, err := f.svc.Submit(f.ctx, access.Anonymous, aspiration.SubmitInput{CommunityID: 1 << 40, Title: "x", Body: "y",
+		Visibility: aspiration.Public}, ""); code(err) != "UNAUTHENTICATED" {
+		t.Errorf("anyone submits for no community: %v", err)
+	}
 }
 
 func TestDueDatesAcrossAWeekendAndTheOverdueList(t *testing.T) {
@@ -306,8 +323,14 @@ func TestThread(t *testing.T) {
 	}
 	var told []string
 	f.db.Select(&told, `SELECT (SELECT name FROM accounts WHERE id = account_id) FROM notifications WHERE kind = 'ASPIRATION_RESPONSE' ORDER BY created_at, 1`)
-	if got := strings.Join(told, ", "); got != "Warga Jahab, Admin Kaltim, Humas Kukar" {
+	// The author heard of both; the government of the community's.
+	if got := strings.Join(told, ", "); got != "Warga Jahab, Admin Kaltim, Humas Kukar, Warga Jahab" {
 		t.Fatalf("told of responses: %s", got)
+	}
+	// A PRIVATE aspiration takes PRIVATE files only.
+	priv := f.submit(t, aspiration.Private)
+	if _, err := f.svc.Respond(f.ctx, f.humasKukar, priv.ID, "Foto lokasi", []int64{photo}); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("a PUBLIC photo on a PRIVATE aspiration: %v", err)
 	}
 	if _, err := f.svc.Move(f.ctx, f.humasKukar, a.ID, aspiration.Declined, "Di luar kewenangan."); err != nil {
 		t.Fatal(err)

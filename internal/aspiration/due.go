@@ -13,8 +13,9 @@ type ServiceLevels struct {
 // DefaultServiceLevels are SP4N-LAPOR!'s.
 var DefaultServiceLevels = ServiceLevels{AcknowledgeDays: 3, RespondDays: 5}
 
-// wib is the clock working days are counted on (the regency offices' week
-// starts and ends together closely enough across the country's zones).
+// wib is the clock working days are counted on. Offices in WITA and WIT
+// regencies start their week one or two hours earlier; their weekend
+// boundaries are off by that much (noted, not yet per-regency).
 var wib = time.FixedZone("WIB", 7*3600)
 
 // AddWorkingDays returns the moment n working days after t: the same time

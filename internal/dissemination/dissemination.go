@@ -115,6 +115,9 @@ type reporterScope struct {
 // community's domicile. A resent request with the same idempotency key
 // returns the first report.
 func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idemKey string) (*Dissemination, error) {
+	if !actor.SignedIn() {
+		return nil, apperr.New(apperr.Unauthenticated, "sign in to report a dissemination")
+	}
 	if err := in.validate(time.Now()); err != nil {
 		return nil, err
 	}
