@@ -2,6 +2,7 @@ package aspiration_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,23 @@ func TestTransitionsByRole(t *testing.T) {
 	if d, err := f.svc.Move(f.ctx, f.humasKukar, b.ID, aspiration.Declined, "Bukan kewenangan kabupaten."); err != nil || d.StatusReason == "" {
 		t.Fatalf("declined: %+v %v", d, err)
 	}
+
+	// DECLINED from ACKNOWLEDGED and from IN_PROGRESS; never backwards.
+	c, e := f.submit(t, aspiration.Public), f.submit(t, aspiration.Public)
+	for _, s := range []struct {
+		id   int64
+		to   aspiration.Status
+		want string
+	}{
+		{c.ID, aspiration.Acknowledged, "ok"}, {c.ID, aspiration.Submitted, "INVALID_TRANSITION"}, {c.ID, aspiration.Declined, "ok"},
+		{e.ID, aspiration.Acknowledged, "ok"}, {e.ID, aspiration.InProgress, "ok"}, {e.ID, aspiration.Acknowledged, "INVALID_TRANSITION"},
+		{e.ID, aspiration.Declined, "ok"},
+	} {
+		if _, err := f.svc.Move(f.ctx, f.humasKukar, s.id, s.to, "Tidak dapat dipenuhi tahun ini."); code(err) != s.want {
+			t.Fatalf("aspiration %d to %s: %v, want %s", s.id, s.to, err, s.want)
+		}
+	}
+	f.db.MustExec(`DELETE FROM notifications WHERE target_id IN ($1, $2)`, fmt.Sprint(c.ID), fmt.Sprint(e.ID))
 
 	// The author heard of every move; the government of the submission.
 	var kinds []string
