@@ -192,13 +192,7 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		return nil, err
 	}
 	var a Aspiration
-	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opSubmit, key); err != nil || id != 0 {
-			if err == nil {
-				err = idempotency.ErrReplayed{ResultID: id}
-			}
-			return err
-		}
+	replayed, err := idempotency.Do(ctx, s.DB, actor.AccountID, opSubmit, key, &a.ID, func(tx *sqlx.Tx) error {
 		sc, err := loadCommunity(ctx, tx, actor.AccountID, in.CommunityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
@@ -249,11 +243,10 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 			map[string]any{"community": in.CommunityID, "visibility": in.Visibility}); err != nil {
 			return err
 		}
-		return idempotency.Record(ctx, tx, actor.AccountID, opSubmit, key, a.ID)
+		return nil
 	})
-	var replay idempotency.ErrReplayed
-	if errors.As(err, &replay) {
-		return s.Get(ctx, actor, replay.ResultID)
+	if replayed != 0 {
+		return s.Get(ctx, actor, replayed)
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "submit aspiration", "")

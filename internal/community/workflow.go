@@ -65,13 +65,7 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 		return s.Get(ctx, actor, id)
 	}
 	var c Community
-	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opRegister, key); err != nil || id != 0 {
-			if err == nil {
-				err = idempotency.ErrReplayed{ResultID: id}
-			}
-			return err
-		}
+	replayed, err := idempotency.Do(ctx, s.DB, actor.AccountID, opRegister, key, &c.ID, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &c, `INSERT INTO communities (name, slug, category, member_count, created_by)
 			VALUES ($1, $2, $3, 1, $4) RETURNING `+columns, *p.Name, *p.Slug, *p.Category, actor.AccountID)
 		if err != nil {
@@ -89,11 +83,10 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 		if err := audit.Record(ctx, tx, actor.AccountID, "community.register", "Community", fmt.Sprint(c.ID), deref(c.DomicileCode), "", nil); err != nil {
 			return err
 		}
-		return idempotency.Record(ctx, tx, actor.AccountID, opRegister, key, c.ID)
+		return nil
 	})
-	var replay idempotency.ErrReplayed
-	if errors.As(err, &replay) {
-		return s.Get(ctx, actor, replay.ResultID)
+	if replayed != 0 {
+		return s.Get(ctx, actor, replayed)
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "register community", "")

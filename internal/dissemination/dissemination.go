@@ -126,13 +126,7 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 		return nil, err
 	}
 	var d Dissemination
-	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opReport, key); err != nil || id != 0 {
-			if err == nil {
-				err = idempotency.ErrReplayed{ResultID: id}
-			}
-			return err
-		}
+	replayed, err := idempotency.Do(ctx, s.DB, actor.AccountID, opReport, key, &d.ID, func(tx *sqlx.Tx) error {
 		var sc reporterScope
 		err := tx.GetContext(ctx, &sc, `SELECT c.status, c.domicile_code, c.members_may_report,
 				(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role,
@@ -207,11 +201,10 @@ func (s *Service) Report(ctx context.Context, actor access.Actor, in Input, idem
 			map[string]any{"program": in.ProgramID, "community": in.CommunityID, "channel": in.Channel, "reach": in.Reach}); err != nil {
 			return err
 		}
-		return idempotency.Record(ctx, tx, actor.AccountID, opReport, key, d.ID)
+		return nil
 	})
-	var replay idempotency.ErrReplayed
-	if errors.As(err, &replay) {
-		return s.Get(ctx, replay.ResultID)
+	if replayed != 0 {
+		return s.Get(ctx, replayed)
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "report dissemination", "")

@@ -90,3 +90,28 @@ func Claim(ctx context.Context, tx *sqlx.Tx, accountID int64, operation, key str
 	}
 	return Lookup(ctx, tx, accountID, operation, key)
 }
+
+// Do runs create in a transaction guarded by the key: a resend waits for
+// its first request and gets that request's result back instead of a
+// second one. create leaves the ID of what it made in *result; Do returns
+// the ID of the earlier result when the request was a replay (0
+// otherwise).
+func Do(ctx context.Context, db *sqlx.DB, accountID int64, operation, key string, result *int64, create func(tx *sqlx.Tx) error) (replayed int64, err error) {
+	err = postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		if id, err := Claim(ctx, tx, accountID, operation, key); err != nil || id != 0 {
+			if err == nil {
+				err = ErrReplayed{ResultID: id}
+			}
+			return err
+		}
+		if err := create(tx); err != nil {
+			return err
+		}
+		return Record(ctx, tx, accountID, operation, key, *result)
+	})
+	var replay ErrReplayed
+	if errors.As(err, &replay) {
+		return replay.ResultID, nil
+	}
+	return 0, err
+}

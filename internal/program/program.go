@@ -133,13 +133,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input, idem
 		return nil, err
 	}
 	var p Program
-	err = postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, opCreate, key); err != nil || id != 0 {
-			if err == nil {
-				err = idempotency.ErrReplayed{ResultID: id}
-			}
-			return err
-		}
+	replayed, err := idempotency.Do(ctx, s.DB, actor.AccountID, opCreate, key, &p.ID, func(tx *sqlx.Tx) error {
 		body := deref(in.Body)
 		err := tx.GetContext(ctx, &p, `INSERT INTO programs (publisher_id, title, summary, body, body_html, category, starts_on, ends_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+columns,
@@ -153,11 +147,10 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input, idem
 		if err := audit.Record(ctx, tx, actor.AccountID, "program.create", "Program", fmt.Sprint(p.ID), in.Targets[0], "", map[string]any{"targets": in.Targets}); err != nil {
 			return err
 		}
-		return idempotency.Record(ctx, tx, actor.AccountID, opCreate, key, p.ID)
+		return nil
 	})
-	var replay idempotency.ErrReplayed
-	if errors.As(err, &replay) {
-		return s.Get(ctx, actor, replay.ResultID)
+	if replayed != 0 {
+		return s.Get(ctx, actor, replayed)
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "create programme", "")

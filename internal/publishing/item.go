@@ -203,13 +203,8 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 		}
 		return get[T](ctx, db, actor, id)
 	}
-	err = postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
-		if id, err := idempotency.Claim(ctx, tx, actor.AccountID, op, key); err != nil || id != 0 {
-			if err == nil {
-				err = idempotency.ErrReplayed{ResultID: id}
-			}
-			return err
-		}
+	var created int64
+	replayed, err := idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error {
 		// Items of one community are created one at a time, so that two
 		// with the same title get different slugs.
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, n.communityID); err != nil {
@@ -252,11 +247,11 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 		if err := audit.Record(ctx, tx, actor.AccountID, op, t.typ, fmt.Sprint(it.ID), it.RegionCode, "", nil); err != nil {
 			return err
 		}
-		return idempotency.Record(ctx, tx, actor.AccountID, op, key, it.ID)
+		created = it.ID
+		return nil
 	})
-	var replay idempotency.ErrReplayed
-	if errors.As(err, &replay) {
-		return get[T](ctx, db, actor, replay.ResultID)
+	if replayed != 0 {
+		return get[T](ctx, db, actor, replayed)
 	}
 	if err != nil {
 		return nil, postgres.MapError(err, "create "+t.noun, "")
