@@ -93,9 +93,13 @@ func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) (err error) {
 	if err := g.triggers("DISABLE"); err != nil {
 		return err
 	}
+	enabled := false
 	defer func() {
 		// Enabled again whatever happened, even on a cancelled context: a
 		// database left with its triggers off would drift silently.
+		if enabled {
+			return
+		}
 		if eerr := g.triggers("ENABLE"); eerr != nil && err == nil {
 			err = eerr
 		}
@@ -126,6 +130,7 @@ func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) (err error) {
 	if err := g.triggers("ENABLE"); err != nil {
 		return err
 	}
+	enabled = true
 	var rebuild bool
 	if err := db.GetContext(ctx, &rebuild, `SELECT to_regproc('activity_rebuild') IS NOT NULL`); err != nil {
 		return err
