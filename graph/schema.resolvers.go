@@ -1793,23 +1793,3 @@ type (
 	regionStatsResolver        struct{ *Resolver }
 	showcaseResolver           struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *communityResolver) FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error) {
-	if obj.FoundedOn == nil {
-		return nil, nil
-	}
-	d := model.Date(*obj.FoundedOn)
-	return &d, nil
-}
-func (r *disseminationResolver) DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error) {
-	d := model.Date(obj.DisseminatedOn)
-	return &d, nil
-}
-*/
