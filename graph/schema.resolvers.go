@@ -348,7 +348,11 @@ func (r *communityResolver) Activity(ctx context.Context, obj *community.Communi
 	if err != nil || !stats.MayReadActivity(access.ActorFrom(ctx), obj, role) {
 		return nil, err
 	}
-	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: r.asOf(asOf)})
+	day := r.asOf(asOf)
+	if err := r.Svc.Stats.CheckAsOf(day); err != nil {
+		return nil, err
+	}
+	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: day})
 }
 
 // Community is the resolver for the community field.
