@@ -283,7 +283,7 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityPosts.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+		Extra: feedExtra(ctx, publishing.FeedFilter{})})
 	return &conn, err
 }
 
@@ -302,7 +302,7 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+		Extra: feedExtra(ctx, publishing.FeedFilter{})})
 	return &conn, err
 }
 
@@ -1629,7 +1629,7 @@ func (r *regionResolver) Posts(ctx context.Context, obj *region.Region, filter *
 	if _, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ff.Search), args); err != nil {
 		return nil, err
 	}
-	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: loader.EncodeFeed(ff)})
+	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: feedExtra(ctx, ff)})
 	return &conn, err
 }
 
