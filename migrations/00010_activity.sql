@@ -20,8 +20,9 @@
 
 -- +goose Up
 -- Readers find a subtree's communities through communities_domicile_idx
--- and then their days by this primary key: the subtree's communities times
--- the period's days, however long the history.
+-- and then their days by this primary key (a LATERAL subquery per
+-- community): the subtree's communities times the period's days, however
+-- long the history.
 CREATE TABLE activity_daily (
     community_id   bigint NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
     day            date NOT NULL,                  -- in WIB (Asia/Jakarta)
@@ -34,7 +35,10 @@ CREATE TABLE activity_daily (
     reach          bigint NOT NULL DEFAULT 0,
     asp_submitted  integer NOT NULL DEFAULT 0,
     asp_closed     integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (community_id, day)
+    -- The counters ride in the key's index, so a community's days are read
+    -- by an index-only scan (half the time of fetching the rows).
+    PRIMARY KEY (community_id, day) INCLUDE (posts, showcases, views, joined, left_members,
+                                             disseminations, reach, asp_submitted, asp_closed)
 );
 
 -- Moves of a membership into ACTIVE (JOIN) and out of it (LEAVE).
@@ -46,6 +50,11 @@ CREATE TABLE membership_events (
     at           timestamptz NOT NULL
 );
 CREATE INDEX membership_events_community_idx ON membership_events (community_id, at);
+
+-- A subtree's communities as the dashboards read them (status, category,
+-- members, name for rankings) by an index-only scan.
+CREATE INDEX communities_domicile_stats_idx ON communities (domicile_code)
+    INCLUDE (id, status, category, member_count, name);
 
 -- Statistics of aspirations by submission time, per community.
 CREATE INDEX aspirations_community_submitted_idx ON aspirations (community_id, submitted_at);
@@ -252,5 +261,6 @@ DROP FUNCTION activity_published();
 DROP FUNCTION activity_add(bigint, date, int, int, int, int, int, bigint, int, int);
 DROP FUNCTION wib_day(timestamptz);
 DROP INDEX aspirations_community_submitted_idx;
+DROP INDEX communities_domicile_stats_idx;
 DROP TABLE membership_events;
 DROP TABLE activity_daily;

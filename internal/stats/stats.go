@@ -377,8 +377,11 @@ func (s *Service) daily(ctx context.Context, parent string, width int, p Period,
 			sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
 			sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
 			sum(a.asp_submitted) AS submitted, sum(a.asp_closed) AS closed
-		FROM communities c JOIN activity_daily a ON a.community_id = c.id
-		WHERE `+subtree("c.domicile_code")+` AND a.day BETWEEN $3::date AND $4::date
+		FROM communities c CROSS JOIN LATERAL (
+			SELECT * FROM activity_daily a WHERE a.community_id = c.id AND a.day BETWEEN $3::date AND $4::date
+			OFFSET 0 -- per community by the primary key, not a scan of every day
+		) a
+		WHERE `+subtree("c.domicile_code")+`
 		GROUP BY 1, 2`, parent, width, date(p.From), date(p.To), truncUnit(p.Granularity))
 	if err != nil {
 		return postgres.MapError(err, "activity statistics", "")
@@ -488,9 +491,12 @@ func (s *Service) aspirations(ctx context.Context, parent string, width int, p P
 				FILTER (WHERE a.submitted_at >= $3 AND a.submitted_at < $4 AND a.acknowledged_at IS NOT NULL) AS ack,
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.closed_at - a.submitted_at) / 3600)
 				FILTER (WHERE a.submitted_at >= $3 AND a.submitted_at < $4 AND a.closed_at IS NOT NULL) AS resp
-		FROM communities c JOIN aspirations a ON a.community_id = c.id
+		FROM communities c CROSS JOIN LATERAL (
+			SELECT * FROM aspirations a WHERE a.community_id = c.id
+			  AND (a.submitted_at >= $3 AND a.submitted_at < $4 OR a.due_at < $5)
+			OFFSET 0 -- per community by its index, not a scan of every aspiration
+		) a
 		WHERE `+subtree("c.domicile_code")+`
-		  AND (a.submitted_at >= $3 AND a.submitted_at < $4 OR a.due_at < $5)
 		GROUP BY GROUPING SETS ((1, a.status), (1))`,
 		parent, width, from+" 00:00:00+07", to+" 00:00:00+07", s.now())
 	if err != nil {
