@@ -27,6 +27,7 @@ func (s step) holds(target time.Duration) bool { return s.Errors == 0 && s.N > 0
 type ladder struct {
 	Steps       []step
 	Sustainable int // highest rate holding p95 < target with no errors (0: none)
+	Relaxed     int // the same with the relaxed target
 }
 
 func (l ladder) at(rate int) (step, bool) {
@@ -86,45 +87,59 @@ func failure(code uint16, err string, body []byte) string {
 	return ""
 }
 
-// climb runs the ladder: each rate for d, until one fails (p95 ≥ target or
-// any error); then up to refine bisections between the last rate that held
-// and the first that failed. The fixed rates are measured too if the climb
-// stopped below them.
-func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Duration, refine int, target time.Duration, say func(string, ...any)) ladder {
+// climb runs the ladder: each rate for d, until one fails the relaxed
+// target (p95 ≥ relaxed, or any error); then up to refine bisections
+// between the last rate that held the target (p95 < target, no errors) and
+// the first that did not. The fixed rates are measured too if the climb
+// stopped below them (unless more than twice the rate that failed).
+func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Duration, refine int, target, relaxed time.Duration, say func(string, ...any)) ladder {
 	var l ladder
+	// Warm-up, not measured: connections, caches, Node's JIT.
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); {
+		if _, err := send(client, t); err != nil {
+			break
+		}
+	}
 	run := func(rate int) step {
 		s := attack(client, t, rate, d)
 		say("  %5d req/s: n=%d p50=%v p95=%v p99=%v errors=%d %s", rate, s.N, s.P50.Round(10*time.Microsecond),
 			s.P95.Round(10*time.Microsecond), s.P99.Round(10*time.Microsecond), s.Errors, s.FirstError)
 		l.Steps = append(l.Steps, s)
+		if s.holds(target) && rate > l.Sustainable {
+			l.Sustainable = rate
+		}
+		if s.holds(relaxed) && rate > l.Relaxed {
+			l.Relaxed = rate
+		}
 		time.Sleep(time.Second) // let queues drain
 		return s
 	}
-	failed := 0
+	failedStrict, failed := 0, 0
 	for _, r := range rates {
-		if s := run(r); s.holds(target) {
-			l.Sustainable = r
-		} else {
+		s := run(r)
+		if !s.holds(target) && failedStrict == 0 {
+			failedStrict = r
+		}
+		if !s.holds(relaxed) {
 			failed = r
 			break
 		}
 	}
-	if failed > 0 {
-		lo, hi := l.Sustainable, failed
-		for i := 0; i < refine && hi-lo > max(5, lo/10); i++ {
+	if failedStrict > 0 {
+		lo, hi := l.Sustainable, failedStrict
+		for i := 0; i < refine && hi-lo > max(2, lo/10); i++ {
 			mid := (lo + hi) / 2
-			if lo == 0 {
-				mid = hi / 2
-			}
 			if s := run(mid); s.holds(target) {
-				lo, l.Sustainable = mid, mid
+				lo = mid
 			} else {
 				hi = mid
 			}
 		}
 	}
 	for _, f := range fixed {
-		if _, ok := l.at(f); !ok {
+		// A rate far past the first that failed would only pile up
+		// timeouts (and slow down what runs next).
+		if _, ok := l.at(f); !ok && (failed == 0 || f <= 2*failed) {
 			run(f)
 		}
 	}
