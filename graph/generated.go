@@ -28,6 +28,7 @@ import (
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/session"
+	"github.com/kimhub/kimhub/internal/stats"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	AspirationResponse() AspirationResponseResolver
 	AuditEntry() AuditEntryResolver
 	Community() CommunityResolver
+	CommunityActivity() CommunityActivityResolver
 	DirectUpload() DirectUploadResolver
 	Dissemination() DisseminationResolver
 	Grant() GrantResolver
@@ -58,6 +60,8 @@ type ResolverRoot interface {
 	Program() ProgramResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	RegionActivity() RegionActivityResolver
+	RegionStats() RegionStatsResolver
 	Showcase() ShowcaseResolver
 }
 
@@ -75,6 +79,13 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 		Phone        func(childComplexity int) int
 		Status       func(childComplexity int) int
+	}
+
+	ActivityComponent struct {
+		Factor    func(childComplexity int) int
+		MaxPoints func(childComplexity int) int
+		Points    func(childComplexity int) int
+		Value     func(childComplexity int) int
 	}
 
 	AnswerInvitationPayload struct {
@@ -140,6 +151,19 @@ type ComplexityRoot struct {
 		Side        func(childComplexity int) int
 	}
 
+	AspirationStats struct {
+		ByStatus               func(childComplexity int) int
+		MedianAcknowledgeHours func(childComplexity int) int
+		MedianResponseHours    func(childComplexity int) int
+		Overdue                func(childComplexity int) int
+		Submitted              func(childComplexity int) int
+	}
+
+	AspirationStatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action     func(childComplexity int) int
 		Actor      func(childComplexity int) int
@@ -175,6 +199,7 @@ type ComplexityRoot struct {
 	}
 
 	Community struct {
+		Activity           func(childComplexity int, asOf *model.Date) int
 		Category           func(childComplexity int) int
 		ContactEmail       func(childComplexity int) int
 		ContactPhone       func(childComplexity int) int
@@ -205,15 +230,39 @@ type ComplexityRoot struct {
 		ViewerRole         func(childComplexity int) int
 	}
 
+	CommunityActivity struct {
+		AsOf       func(childComplexity int) int
+		Community  func(childComplexity int) int
+		Components func(childComplexity int) int
+		Rank       func(childComplexity int) int
+		Score      func(childComplexity int) int
+	}
+
+	CommunityCategoryCount struct {
+		Category func(childComplexity int) int
+		Count    func(childComplexity int) int
+	}
+
 	CommunityConnection struct {
 		Edges    func(childComplexity int) int
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
 	}
 
+	CommunityCounts struct {
+		ByCategory func(childComplexity int) int
+		ByStatus   func(childComplexity int) int
+		Total      func(childComplexity int) int
+	}
+
 	CommunityEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CommunityStatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
 	}
 
 	ConfirmMediaUploadPayload struct {
@@ -376,6 +425,12 @@ type ComplexityRoot struct {
 		SizeBytes func(childComplexity int) int
 		Variant   func(childComplexity int) int
 		Width     func(childComplexity int) int
+	}
+
+	MemberStats struct {
+		Active func(childComplexity int) int
+		Joined func(childComplexity int) int
+		Left   func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -556,6 +611,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProgramStats struct {
+		CoveragePercent func(childComplexity int) int
+		Disseminations  func(childComplexity int) int
+		Published       func(childComplexity int) int
+		Reach           func(childComplexity int) int
+		VillagesReached func(childComplexity int) int
+		VillagesWithKim func(childComplexity int) int
+	}
+
 	PublishPostPayload struct {
 		Post func(childComplexity int) int
 	}
@@ -569,24 +633,27 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Aspiration    func(childComplexity int, trackingCode string) int
-		Aspirations   func(childComplexity int, regionCode *string, communityID *string, status *aspiration.Status, overdueOnly *bool, first *int, after *string, last *int, before *string) int
-		AuditEntries  func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
-		Communities   func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
-		Community     func(childComplexity int, slug string) int
-		CommunityMap  func(childComplexity int, regionCode string, field *string) int
-		Fields        func(childComplexity int) int
-		Me            func(childComplexity int) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Notifications func(childComplexity int, unreadOnly *bool, first *int, after *string, last *int, before *string) int
-		Post          func(childComplexity int, communitySlug string, slug string) int
-		Posts         func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
-		Programs      func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
-		Region        func(childComplexity int, code string) int
-		Regions       func(childComplexity int, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) int
-		Showcase      func(childComplexity int, communitySlug string, slug string) int
-		Showcases     func(childComplexity int, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) int
+		ActivityRanking func(childComplexity int, regionCode string, asOf *model.Date, category *community.Category, first *int) int
+		Aspiration      func(childComplexity int, trackingCode string) int
+		Aspirations     func(childComplexity int, regionCode *string, communityID *string, status *aspiration.Status, overdueOnly *bool, first *int, after *string, last *int, before *string) int
+		AuditEntries    func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
+		Communities     func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
+		Community       func(childComplexity int, slug string) int
+		CommunityMap    func(childComplexity int, regionCode string, field *string) int
+		Fields          func(childComplexity int) int
+		Me              func(childComplexity int) int
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
+		Notifications   func(childComplexity int, unreadOnly *bool, first *int, after *string, last *int, before *string) int
+		Post            func(childComplexity int, communitySlug string, slug string) int
+		Posts           func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
+		Programs        func(childComplexity int, regionCode *string, first *int, after *string, last *int, before *string) int
+		Region          func(childComplexity int, code string) int
+		RegionRanking   func(childComplexity int, regionCode string, asOf *model.Date, category *community.Category) int
+		RegionStats     func(childComplexity int, code string, from model.Date, to model.Date, granularity *stats.Granularity) int
+		Regions         func(childComplexity int, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) int
+		Showcase        func(childComplexity int, communitySlug string, slug string) int
+		Showcases       func(childComplexity int, filter *model.ShowcaseFilter, first *int, after *string, last *int, before *string) int
 	}
 
 	RefreshSessionPayload struct {
@@ -595,15 +662,25 @@ type ComplexityRoot struct {
 	}
 
 	Region struct {
-		Ancestors   func(childComplexity int) int
-		Children    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Code        func(childComplexity int) int
-		Communities func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
-		ID          func(childComplexity int) int
-		Level       func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Parent      func(childComplexity int) int
-		Posts       func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
+		Ancestors     func(childComplexity int) int
+		Children      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ChildrenStats func(childComplexity int, from model.Date, to model.Date, granularity *stats.Granularity) int
+		Code          func(childComplexity int) int
+		Communities   func(childComplexity int, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) int
+		ID            func(childComplexity int) int
+		Level         func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Parent        func(childComplexity int) int
+		Posts         func(childComplexity int, filter *model.PostFilter, first *int, after *string, last *int, before *string) int
+	}
+
+	RegionActivity struct {
+		ActiveCommunities func(childComplexity int) int
+		AsOf              func(childComplexity int) int
+		AverageScore      func(childComplexity int) int
+		Communities       func(childComplexity int) int
+		Rank              func(childComplexity int) int
+		Region            func(childComplexity int) int
 	}
 
 	RegionConnection struct {
@@ -615,6 +692,21 @@ type ComplexityRoot struct {
 	RegionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RegionStats struct {
+		Activity    func(childComplexity int) int
+		Aspirations func(childComplexity int) int
+		Communities func(childComplexity int) int
+		From        func(childComplexity int) int
+		Members     func(childComplexity int) int
+		Posts       func(childComplexity int) int
+		Programs    func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Series      func(childComplexity int) int
+		Showcases   func(childComplexity int) int
+		To          func(childComplexity int) int
+		Views       func(childComplexity int) int
 	}
 
 	RegisterCommunityPayload struct {
@@ -709,6 +801,19 @@ type ComplexityRoot struct {
 	SocialLink struct {
 		Kind func(childComplexity int) int
 		URL  func(childComplexity int) int
+	}
+
+	StatsBucket struct {
+		AspirationsClosed    func(childComplexity int) int
+		AspirationsSubmitted func(childComplexity int) int
+		Disseminations       func(childComplexity int) int
+		From                 func(childComplexity int) int
+		Joined               func(childComplexity int) int
+		Posts                func(childComplexity int) int
+		Reach                func(childComplexity int) int
+		Showcases            func(childComplexity int) int
+		To                   func(childComplexity int) int
+		Views                func(childComplexity int) int
 	}
 
 	SubmitAspirationPayload struct {
@@ -816,13 +921,16 @@ type CommunityResolver interface {
 
 	SocialLinks(ctx context.Context, obj *community.Community) ([]*model.SocialLink, error)
 	Location(ctx context.Context, obj *community.Community) (*model.GeoPoint, error)
-	FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error)
 
 	ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error)
 	Posts(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Showcases(ctx context.Context, obj *community.Community, status *publishing.Status, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Showcase], error)
 	ProgramFeed(ctx context.Context, obj *community.Community, first *int, after *string, last *int, before *string) (*relay.Connection[*program.Program], error)
 	Members(ctx context.Context, obj *community.Community, pending *bool, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Membership], error)
+	Activity(ctx context.Context, obj *community.Community, asOf *model.Date) (*stats.CommunityActivity, error)
+}
+type CommunityActivityResolver interface {
+	Community(ctx context.Context, obj *stats.CommunityActivity) (*community.Community, error)
 }
 type DirectUploadResolver interface {
 	Method(ctx context.Context, obj *media.DirectUpload) (model.DirectUploadMethod, error)
@@ -835,7 +943,6 @@ type DisseminationResolver interface {
 	Community(ctx context.Context, obj *dissemination.Dissemination) (*community.Community, error)
 	Reporter(ctx context.Context, obj *dissemination.Dissemination) (*account.Account, error)
 	Channel(ctx context.Context, obj *dissemination.Dissemination) (model.DisseminationChannel, error)
-	DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error)
 
 	Evidence(ctx context.Context, obj *dissemination.Dissemination) ([]*media.Asset, error)
 }
@@ -961,6 +1068,9 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Region(ctx context.Context, code string) (*region.Region, error)
 	Regions(ctx context.Context, parentCode *string, level *region.Level, search *string, first *int, after *string, last *int, before *string) (*relay.Connection[*region.Region], error)
+	RegionStats(ctx context.Context, code string, from model.Date, to model.Date, granularity *stats.Granularity) (*stats.Stats, error)
+	ActivityRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category, first *int) ([]*stats.CommunityActivity, error)
+	RegionRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category) ([]*stats.RegionActivity, error)
 }
 type RegionResolver interface {
 	ID(ctx context.Context, obj *region.Region) (string, error)
@@ -970,6 +1080,13 @@ type RegionResolver interface {
 	Children(ctx context.Context, obj *region.Region, first *int, after *string, last *int, before *string) (*relay.Connection[*region.Region], error)
 	Posts(ctx context.Context, obj *region.Region, filter *model.PostFilter, first *int, after *string, last *int, before *string) (*relay.Connection[*publishing.Post], error)
 	Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error)
+	ChildrenStats(ctx context.Context, obj *region.Region, from model.Date, to model.Date, granularity *stats.Granularity) ([]*stats.Stats, error)
+}
+type RegionActivityResolver interface {
+	Region(ctx context.Context, obj *stats.RegionActivity) (*region.Region, error)
+}
+type RegionStatsResolver interface {
+	Region(ctx context.Context, obj *stats.Stats) (*region.Region, error)
 }
 type ShowcaseResolver interface {
 	ID(ctx context.Context, obj *publishing.Showcase) (string, error)
@@ -1055,6 +1172,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Status(childComplexity), true
+
+	case "ActivityComponent.factor":
+		if e.ComplexityRoot.ActivityComponent.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityComponent.Factor(childComplexity), true
+	case "ActivityComponent.maxPoints":
+		if e.ComplexityRoot.ActivityComponent.MaxPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityComponent.MaxPoints(childComplexity), true
+	case "ActivityComponent.points":
+		if e.ComplexityRoot.ActivityComponent.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityComponent.Points(childComplexity), true
+	case "ActivityComponent.value":
+		if e.ComplexityRoot.ActivityComponent.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityComponent.Value(childComplexity), true
 
 	case "AnswerInvitationPayload.membership":
 		if e.ComplexityRoot.AnswerInvitationPayload.Membership == nil {
@@ -1264,6 +1406,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AspirationResponse.Side(childComplexity), true
 
+	case "AspirationStats.byStatus":
+		if e.ComplexityRoot.AspirationStats.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStats.ByStatus(childComplexity), true
+	case "AspirationStats.medianAcknowledgeHours":
+		if e.ComplexityRoot.AspirationStats.MedianAcknowledgeHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStats.MedianAcknowledgeHours(childComplexity), true
+	case "AspirationStats.medianResponseHours":
+		if e.ComplexityRoot.AspirationStats.MedianResponseHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStats.MedianResponseHours(childComplexity), true
+	case "AspirationStats.overdue":
+		if e.ComplexityRoot.AspirationStats.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStats.Overdue(childComplexity), true
+	case "AspirationStats.submitted":
+		if e.ComplexityRoot.AspirationStats.Submitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStats.Submitted(childComplexity), true
+
+	case "AspirationStatusCount.count":
+		if e.ComplexityRoot.AspirationStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStatusCount.Count(childComplexity), true
+	case "AspirationStatusCount.status":
+		if e.ComplexityRoot.AspirationStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AspirationStatusCount.Status(childComplexity), true
+
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
 			break
@@ -1383,6 +1569,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChangeMemberRolePayload.Membership(childComplexity), true
 
+	case "Community.activity":
+		if e.ComplexityRoot.Community.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_Community_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Community.Activity(childComplexity, args["asOf"].(*model.Date)), true
 	case "Community.category":
 		if e.ComplexityRoot.Community.Category == nil {
 			break
@@ -1572,6 +1769,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Community.ViewerRole(childComplexity), true
 
+	case "CommunityActivity.asOf":
+		if e.ComplexityRoot.CommunityActivity.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityActivity.AsOf(childComplexity), true
+	case "CommunityActivity.community":
+		if e.ComplexityRoot.CommunityActivity.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityActivity.Community(childComplexity), true
+	case "CommunityActivity.components":
+		if e.ComplexityRoot.CommunityActivity.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityActivity.Components(childComplexity), true
+	case "CommunityActivity.rank":
+		if e.ComplexityRoot.CommunityActivity.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityActivity.Rank(childComplexity), true
+	case "CommunityActivity.score":
+		if e.ComplexityRoot.CommunityActivity.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityActivity.Score(childComplexity), true
+
+	case "CommunityCategoryCount.category":
+		if e.ComplexityRoot.CommunityCategoryCount.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityCategoryCount.Category(childComplexity), true
+	case "CommunityCategoryCount.count":
+		if e.ComplexityRoot.CommunityCategoryCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityCategoryCount.Count(childComplexity), true
+
 	case "CommunityConnection.edges":
 		if e.ComplexityRoot.CommunityConnection.Edges == nil {
 			break
@@ -1591,6 +1832,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommunityConnection.PageInfo(childComplexity), true
 
+	case "CommunityCounts.byCategory":
+		if e.ComplexityRoot.CommunityCounts.ByCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityCounts.ByCategory(childComplexity), true
+	case "CommunityCounts.byStatus":
+		if e.ComplexityRoot.CommunityCounts.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityCounts.ByStatus(childComplexity), true
+	case "CommunityCounts.total":
+		if e.ComplexityRoot.CommunityCounts.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityCounts.Total(childComplexity), true
+
 	case "CommunityEdge.cursor":
 		if e.ComplexityRoot.CommunityEdge.Cursor == nil {
 			break
@@ -1603,6 +1863,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommunityEdge.Node(childComplexity), true
+
+	case "CommunityStatusCount.count":
+		if e.ComplexityRoot.CommunityStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityStatusCount.Count(childComplexity), true
+	case "CommunityStatusCount.status":
+		if e.ComplexityRoot.CommunityStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityStatusCount.Status(childComplexity), true
 
 	case "ConfirmMediaUploadPayload.asset":
 		if e.ComplexityRoot.ConfirmMediaUploadPayload.Asset == nil {
@@ -2121,6 +2394,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaVariantInfo.Width(childComplexity), true
+
+	case "MemberStats.active":
+		if e.ComplexityRoot.MemberStats.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStats.Active(childComplexity), true
+	case "MemberStats.joined":
+		if e.ComplexityRoot.MemberStats.Joined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStats.Joined(childComplexity), true
+	case "MemberStats.left":
+		if e.ComplexityRoot.MemberStats.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStats.Left(childComplexity), true
 
 	case "Membership.account":
 		if e.ComplexityRoot.Membership.Account == nil {
@@ -3183,6 +3475,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgramEdge.Node(childComplexity), true
 
+	case "ProgramStats.coveragePercent":
+		if e.ComplexityRoot.ProgramStats.CoveragePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.CoveragePercent(childComplexity), true
+	case "ProgramStats.disseminations":
+		if e.ComplexityRoot.ProgramStats.Disseminations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.Disseminations(childComplexity), true
+	case "ProgramStats.published":
+		if e.ComplexityRoot.ProgramStats.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.Published(childComplexity), true
+	case "ProgramStats.reach":
+		if e.ComplexityRoot.ProgramStats.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.Reach(childComplexity), true
+	case "ProgramStats.villagesReached":
+		if e.ComplexityRoot.ProgramStats.VillagesReached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.VillagesReached(childComplexity), true
+	case "ProgramStats.villagesWithKim":
+		if e.ComplexityRoot.ProgramStats.VillagesWithKim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramStats.VillagesWithKim(childComplexity), true
+
 	case "PublishPostPayload.post":
 		if e.ComplexityRoot.PublishPostPayload.Post == nil {
 			break
@@ -3204,6 +3533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishShowcasePayload.Showcase(childComplexity), true
 
+	case "Query.activityRanking":
+		if e.ComplexityRoot.Query.ActivityRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_activityRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActivityRanking(childComplexity, args["regionCode"].(string), args["asOf"].(*model.Date), args["category"].(*community.Category), args["first"].(*int)), true
 	case "Query.aspiration":
 		if e.ComplexityRoot.Query.Aspiration == nil {
 			break
@@ -3360,6 +3700,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Region(childComplexity, args["code"].(string)), true
+	case "Query.regionRanking":
+		if e.ComplexityRoot.Query.RegionRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_regionRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RegionRanking(childComplexity, args["regionCode"].(string), args["asOf"].(*model.Date), args["category"].(*community.Category)), true
+	case "Query.regionStats":
+		if e.ComplexityRoot.Query.RegionStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_regionStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RegionStats(childComplexity, args["code"].(string), args["from"].(model.Date), args["to"].(model.Date), args["granularity"].(*stats.Granularity)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -3424,6 +3786,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Region.childrenStats":
+		if e.ComplexityRoot.Region.ChildrenStats == nil {
+			break
+		}
+
+		args, err := ec.field_Region_childrenStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.ChildrenStats(childComplexity, args["from"].(model.Date), args["to"].(model.Date), args["granularity"].(*stats.Granularity)), true
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
 			break
@@ -3477,6 +3850,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Posts(childComplexity, args["filter"].(*model.PostFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
+	case "RegionActivity.activeCommunities":
+		if e.ComplexityRoot.RegionActivity.ActiveCommunities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.ActiveCommunities(childComplexity), true
+	case "RegionActivity.asOf":
+		if e.ComplexityRoot.RegionActivity.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.AsOf(childComplexity), true
+	case "RegionActivity.averageScore":
+		if e.ComplexityRoot.RegionActivity.AverageScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.AverageScore(childComplexity), true
+	case "RegionActivity.communities":
+		if e.ComplexityRoot.RegionActivity.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.Communities(childComplexity), true
+	case "RegionActivity.rank":
+		if e.ComplexityRoot.RegionActivity.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.Rank(childComplexity), true
+	case "RegionActivity.region":
+		if e.ComplexityRoot.RegionActivity.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionActivity.Region(childComplexity), true
+
 	case "RegionConnection.edges":
 		if e.ComplexityRoot.RegionConnection.Edges == nil {
 			break
@@ -3508,6 +3918,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
+
+	case "RegionStats.activity":
+		if e.ComplexityRoot.RegionStats.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Activity(childComplexity), true
+	case "RegionStats.aspirations":
+		if e.ComplexityRoot.RegionStats.Aspirations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Aspirations(childComplexity), true
+	case "RegionStats.communities":
+		if e.ComplexityRoot.RegionStats.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Communities(childComplexity), true
+	case "RegionStats.from":
+		if e.ComplexityRoot.RegionStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.From(childComplexity), true
+	case "RegionStats.members":
+		if e.ComplexityRoot.RegionStats.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Members(childComplexity), true
+	case "RegionStats.posts":
+		if e.ComplexityRoot.RegionStats.Posts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Posts(childComplexity), true
+	case "RegionStats.programs":
+		if e.ComplexityRoot.RegionStats.Programs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Programs(childComplexity), true
+	case "RegionStats.region":
+		if e.ComplexityRoot.RegionStats.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Region(childComplexity), true
+	case "RegionStats.series":
+		if e.ComplexityRoot.RegionStats.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Series(childComplexity), true
+	case "RegionStats.showcases":
+		if e.ComplexityRoot.RegionStats.Showcases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Showcases(childComplexity), true
+	case "RegionStats.to":
+		if e.ComplexityRoot.RegionStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.To(childComplexity), true
+	case "RegionStats.views":
+		if e.ComplexityRoot.RegionStats.Views == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionStats.Views(childComplexity), true
 
 	case "RegisterCommunityPayload.community":
 		if e.ComplexityRoot.RegisterCommunityPayload.Community == nil {
@@ -3783,6 +4266,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SocialLink.URL(childComplexity), true
+
+	case "StatsBucket.aspirationsClosed":
+		if e.ComplexityRoot.StatsBucket.AspirationsClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.AspirationsClosed(childComplexity), true
+	case "StatsBucket.aspirationsSubmitted":
+		if e.ComplexityRoot.StatsBucket.AspirationsSubmitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.AspirationsSubmitted(childComplexity), true
+	case "StatsBucket.disseminations":
+		if e.ComplexityRoot.StatsBucket.Disseminations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Disseminations(childComplexity), true
+	case "StatsBucket.from":
+		if e.ComplexityRoot.StatsBucket.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.From(childComplexity), true
+	case "StatsBucket.joined":
+		if e.ComplexityRoot.StatsBucket.Joined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Joined(childComplexity), true
+	case "StatsBucket.posts":
+		if e.ComplexityRoot.StatsBucket.Posts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Posts(childComplexity), true
+	case "StatsBucket.reach":
+		if e.ComplexityRoot.StatsBucket.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Reach(childComplexity), true
+	case "StatsBucket.showcases":
+		if e.ComplexityRoot.StatsBucket.Showcases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Showcases(childComplexity), true
+	case "StatsBucket.to":
+		if e.ComplexityRoot.StatsBucket.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.To(childComplexity), true
+	case "StatsBucket.views":
+		if e.ComplexityRoot.StatsBucket.Views == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsBucket.Views(childComplexity), true
 
 	case "SubmitAspirationPayload.aspiration":
 		if e.ComplexityRoot.SubmitAspirationPayload.Aspiration == nil {
@@ -6378,6 +6922,271 @@ type ReportDisseminationPayload {
   "The report."
   dissemination: Dissemination!
 }
+
+# ---------------------------------------------------------------------------
+# Dashboards: region statistics and the activity index (docs/activity-index.md)
+# ---------------------------------------------------------------------------
+
+"How a statistics period is cut into a time series."
+enum Granularity {
+  "Weeks starting on Monday."
+  WEEK
+  "Calendar months."
+  MONTH
+}
+
+extend type Query {
+  """
+  Statistics of a region and everything below it over a period of days
+  (from and to included, at most 731 days, counted in WIB). Activity is
+  attributed to the community's domicile. For ADMINs and HUMAS whose region
+  covers code, and superadmins; nobody else (docs/activity-index.md says why).
+  """
+  regionStats(
+    "A region code, e.g. \"64.02\"."
+    code: String!
+    "The first day of the period."
+    from: Date!
+    "The last day of the period (included)."
+    to: Date!
+    "How the time series is cut; WEEK by default."
+    granularity: Granularity = WEEK
+  ): RegionStats!
+  """
+  The ACTIVE communities of a region's subtree ranked by their activity
+  index as of a day, best first (ties by name). Same audience as regionStats.
+  """
+  activityRanking(
+    "A region code, e.g. \"64.02\"."
+    regionCode: String!
+    "The day the index is computed for; today (WIB) by default."
+    asOf: Date
+    "Only communities of this category; KIM by default."
+    category: CommunityCategory = KIM
+    "How many to return, best first (at most 100; default 20)."
+    first: Int = 20
+  ): [CommunityActivity!]!
+  """
+  The regions one level below regionCode ranked by the average activity
+  index of their ACTIVE communities of a category, best first. Same
+  audience as regionStats.
+  """
+  regionRanking(
+    "A region code, e.g. \"64\"."
+    regionCode: String!
+    "The day the index is computed for; today (WIB) by default."
+    asOf: Date
+    "Only communities of this category; KIM by default."
+    category: CommunityCategory = KIM
+  ): [RegionActivity!]!
+}
+
+extend type Region {
+  """
+  One statistics row per region one level down, in code order, for
+  drill-down tables: the same figures as regionStats over the same period.
+  Same audience as regionStats; at most 100 children per call.
+  """
+  childrenStats(
+    "The first day of the period."
+    from: Date!
+    "The last day of the period (included)."
+    to: Date!
+    "How each row's time series is cut; WEEK by default."
+    granularity: Granularity = WEEK
+  ): [RegionStats!]!
+}
+
+extend type Community {
+  """
+  The community's activity index as of a day, with the figures behind it.
+  For its active members and the government over its domicile; null for
+  others.
+  """
+  activity("The day the index is computed for; today (WIB) by default." asOf: Date): CommunityActivity
+}
+
+"Statistics of a region's subtree over a period."
+type RegionStats {
+  "The region."
+  region: Region!
+  "The first day of the period."
+  from: Date!
+  "The last day of the period."
+  to: Date!
+  "Communities domiciled in the subtree now, by status and category."
+  communities: CommunityCounts!
+  "Members of the subtree's ACTIVE communities."
+  members: MemberStats!
+  "Posts published in the period (take-downs withdrawn)."
+  posts: Int!
+  "Showcases published in the period."
+  showcases: Int!
+  "Views of the subtree's posts and showcases in the period (one a viewer a day; counted each minute)."
+  views: Int!
+  "Government programmes and their relay by the subtree's communities."
+  programs: ProgramStats!
+  "Aspirations submitted by the subtree's communities."
+  aspirations: AspirationStats!
+  "The period cut into weeks or months (the first and last buckets may be partial)."
+  series: [StatsBucket!]!
+  "The activity index of the subtree's ACTIVE KIM as of the period's last day."
+  activity: RegionActivity!
+}
+
+"Communities counted by status and by category."
+type CommunityCounts {
+  "Every community, whatever its status."
+  total: Int!
+  "One row per status with at least one community."
+  byStatus: [CommunityStatusCount!]!
+  "One row per category, ACTIVE communities only."
+  byCategory: [CommunityCategoryCount!]!
+}
+
+"A number of communities in one status."
+type CommunityStatusCount {
+  "The status."
+  status: CommunityStatus!
+  "How many."
+  count: Int!
+}
+
+"A number of ACTIVE communities of one category."
+type CommunityCategoryCount {
+  "The category."
+  category: CommunityCategory!
+  "How many."
+  count: Int!
+}
+
+"Members of ACTIVE communities."
+type MemberStats {
+  "Active memberships now."
+  active: Int!
+  "Memberships that became active in the period."
+  joined: Int!
+  "Memberships that ended (left or removed) in the period."
+  left: Int!
+}
+
+"Programmes and their relay (disseminations) in a subtree."
+type ProgramStats {
+  "Programmes published in the period that target the subtree, a part of it or a region above it."
+  published: Int!
+  "Reports of relaying any programme, dated in the period, by the subtree's communities."
+  disseminations: Int!
+  "The estimated people reached, summed over those reports."
+  reach: Int!
+  "Villages of the subtree with at least one ACTIVE KIM."
+  villagesWithKim: Int!
+  "Those villages where a KIM domiciled there reported relaying a programme in the period."
+  villagesReached: Int!
+  "villagesReached as a percentage of villagesWithKim, to two decimals; null when no village has a KIM."
+  coveragePercent: Float
+}
+
+"Aspirations of a subtree's communities."
+type AspirationStats {
+  "Aspirations submitted in the period."
+  submitted: Int!
+  "Those aspirations by their status now."
+  byStatus: [AspirationStatusCount!]!
+  "The median hours from submission to acknowledgement, of those acknowledged; null if none."
+  medianAcknowledgeHours: Float
+  "The median hours from submission to RESOLVED or DECLINED, of those closed; null if none."
+  medianResponseHours: Float
+  "Open aspirations of the subtree past their due time now, whenever submitted."
+  overdue: Int!
+}
+
+"A number of aspirations in one status."
+type AspirationStatusCount {
+  "The status."
+  status: AspirationStatus!
+  "How many."
+  count: Int!
+}
+
+"One week or month of a period."
+type StatsBucket {
+  "The bucket's first day within the period."
+  from: Date!
+  "The bucket's last day within the period."
+  to: Date!
+  "Posts published."
+  posts: Int!
+  "Showcases published."
+  showcases: Int!
+  "Views counted."
+  views: Int!
+  "Memberships that became active."
+  joined: Int!
+  "Reports of relaying programmes."
+  disseminations: Int!
+  "People reached by those reports."
+  reach: Int!
+  "Aspirations submitted."
+  aspirationsSubmitted: Int!
+  "Aspirations closed (RESOLVED or DECLINED)."
+  aspirationsClosed: Int!
+}
+
+"The parts of the activity index (docs/activity-index.md)."
+enum ActivityFactor {
+  "Posts and showcases published (30 points at 12 in 90 days)."
+  CONTENT
+  "Programme relays reported (25 points at 6 in 90 days)."
+  DISSEMINATION
+  "The community's aspirations answered, RESOLVED or DECLINED (15 points at 3 in 90 days)."
+  ASPIRATIONS
+  "Net member growth (10 points at 5 in 90 days)."
+  MEMBER_GROWTH
+  "Days since the last post, showcase, relay or aspiration (20 points within 7 days, none after 60)."
+  RECENCY
+}
+
+"One part of a community's activity index."
+type ActivityComponent {
+  "Which part."
+  factor: ActivityFactor!
+  "The community's figure: a count over the 90 days, or for RECENCY the days since its last activity (null: none in 90 days)."
+  value: Int
+  "The points it earned."
+  points: Float!
+  "The most points this part can earn."
+  maxPoints: Float!
+}
+
+"A community's activity index as of a day."
+type CommunityActivity {
+  "The community."
+  community: Community!
+  "The day it is computed for; it looks at the 90 days ending that day."
+  asOf: Date!
+  "The index, 0 to 100, to one decimal."
+  score: Float!
+  "Its place in activityRanking (1 = best); null outside a ranking."
+  rank: Int
+  "The five parts that add up to the score."
+  components: [ActivityComponent!]!
+}
+
+"The activity index of a region's ACTIVE communities of a category."
+type RegionActivity {
+  "The region."
+  region: Region!
+  "The day it is computed for."
+  asOf: Date!
+  "Its ACTIVE communities of the category."
+  communities: Int!
+  "Those scoring above zero."
+  activeCommunities: Int!
+  "The average index, to one decimal; null when it has no community."
+  averageScore: Float
+  "Its place in regionRanking (1 = best); null outside a ranking."
+  rank: Int
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6408,6 +7217,20 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_memberships(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivityComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "factor":
+		return ec.fieldContext_ActivityComponent_factor(ctx, field)
+	case "value":
+		return ec.fieldContext_ActivityComponent_value(ctx, field)
+	case "points":
+		return ec.fieldContext_ActivityComponent_points(ctx, field)
+	case "maxPoints":
+		return ec.fieldContext_ActivityComponent_maxPoints(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityComponent", field.Name)
 }
 
 func (ec *executionContext) childFields_AnswerInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6536,6 +7359,32 @@ func (ec *executionContext) childFields_AspirationResponse(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type AspirationResponse", field.Name)
 }
 
+func (ec *executionContext) childFields_AspirationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "submitted":
+		return ec.fieldContext_AspirationStats_submitted(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_AspirationStats_byStatus(ctx, field)
+	case "medianAcknowledgeHours":
+		return ec.fieldContext_AspirationStats_medianAcknowledgeHours(ctx, field)
+	case "medianResponseHours":
+		return ec.fieldContext_AspirationStats_medianResponseHours(ctx, field)
+	case "overdue":
+		return ec.fieldContext_AspirationStats_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AspirationStats", field.Name)
+}
+
+func (ec *executionContext) childFields_AspirationStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_AspirationStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_AspirationStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AspirationStatusCount", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6662,8 +7511,36 @@ func (ec *executionContext) childFields_Community(ctx context.Context, field gra
 		return ec.fieldContext_Community_programFeed(ctx, field)
 	case "members":
 		return ec.fieldContext_Community_members(ctx, field)
+	case "activity":
+		return ec.fieldContext_Community_activity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Community", field.Name)
+}
+
+func (ec *executionContext) childFields_CommunityActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "community":
+		return ec.fieldContext_CommunityActivity_community(ctx, field)
+	case "asOf":
+		return ec.fieldContext_CommunityActivity_asOf(ctx, field)
+	case "score":
+		return ec.fieldContext_CommunityActivity_score(ctx, field)
+	case "rank":
+		return ec.fieldContext_CommunityActivity_rank(ctx, field)
+	case "components":
+		return ec.fieldContext_CommunityActivity_components(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommunityActivity", field.Name)
+}
+
+func (ec *executionContext) childFields_CommunityCategoryCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CommunityCategoryCount_category(ctx, field)
+	case "count":
+		return ec.fieldContext_CommunityCategoryCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommunityCategoryCount", field.Name)
 }
 
 func (ec *executionContext) childFields_CommunityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6678,6 +7555,18 @@ func (ec *executionContext) childFields_CommunityConnection(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CommunityConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_CommunityCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_CommunityCounts_total(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_CommunityCounts_byStatus(ctx, field)
+	case "byCategory":
+		return ec.fieldContext_CommunityCounts_byCategory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommunityCounts", field.Name)
+}
+
 func (ec *executionContext) childFields_CommunityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -6686,6 +7575,16 @@ func (ec *executionContext) childFields_CommunityEdge(ctx context.Context, field
 		return ec.fieldContext_CommunityEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommunityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CommunityStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CommunityStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_CommunityStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommunityStatusCount", field.Name)
 }
 
 func (ec *executionContext) childFields_ConfirmMediaUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7012,6 +7911,18 @@ func (ec *executionContext) childFields_MediaVariantInfo(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type MediaVariantInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "active":
+		return ec.fieldContext_MemberStats_active(ctx, field)
+	case "joined":
+		return ec.fieldContext_MemberStats_joined(ctx, field)
+	case "left":
+		return ec.fieldContext_MemberStats_left(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7258,6 +8169,24 @@ func (ec *executionContext) childFields_ProgramEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProgramEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgramStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "published":
+		return ec.fieldContext_ProgramStats_published(ctx, field)
+	case "disseminations":
+		return ec.fieldContext_ProgramStats_disseminations(ctx, field)
+	case "reach":
+		return ec.fieldContext_ProgramStats_reach(ctx, field)
+	case "villagesWithKim":
+		return ec.fieldContext_ProgramStats_villagesWithKim(ctx, field)
+	case "villagesReached":
+		return ec.fieldContext_ProgramStats_villagesReached(ctx, field)
+	case "coveragePercent":
+		return ec.fieldContext_ProgramStats_coveragePercent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramStats", field.Name)
+}
+
 func (ec *executionContext) childFields_PublishPostPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "post":
@@ -7312,8 +8241,28 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_posts(ctx, field)
 	case "communities":
 		return ec.fieldContext_Region_communities(ctx, field)
+	case "childrenStats":
+		return ec.fieldContext_Region_childrenStats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionActivity_region(ctx, field)
+	case "asOf":
+		return ec.fieldContext_RegionActivity_asOf(ctx, field)
+	case "communities":
+		return ec.fieldContext_RegionActivity_communities(ctx, field)
+	case "activeCommunities":
+		return ec.fieldContext_RegionActivity_activeCommunities(ctx, field)
+	case "averageScore":
+		return ec.fieldContext_RegionActivity_averageScore(ctx, field)
+	case "rank":
+		return ec.fieldContext_RegionActivity_rank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionActivity", field.Name)
 }
 
 func (ec *executionContext) childFields_RegionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7336,6 +8285,36 @@ func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field gr
 		return ec.fieldContext_RegionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_RegionStats_region(ctx, field)
+	case "from":
+		return ec.fieldContext_RegionStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RegionStats_to(ctx, field)
+	case "communities":
+		return ec.fieldContext_RegionStats_communities(ctx, field)
+	case "members":
+		return ec.fieldContext_RegionStats_members(ctx, field)
+	case "posts":
+		return ec.fieldContext_RegionStats_posts(ctx, field)
+	case "showcases":
+		return ec.fieldContext_RegionStats_showcases(ctx, field)
+	case "views":
+		return ec.fieldContext_RegionStats_views(ctx, field)
+	case "programs":
+		return ec.fieldContext_RegionStats_programs(ctx, field)
+	case "aspirations":
+		return ec.fieldContext_RegionStats_aspirations(ctx, field)
+	case "series":
+		return ec.fieldContext_RegionStats_series(ctx, field)
+	case "activity":
+		return ec.fieldContext_RegionStats_activity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionStats", field.Name)
 }
 
 func (ec *executionContext) childFields_RegisterCommunityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7524,6 +8503,32 @@ func (ec *executionContext) childFields_SocialLink(ctx context.Context, field gr
 		return ec.fieldContext_SocialLink_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SocialLink", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_StatsBucket_from(ctx, field)
+	case "to":
+		return ec.fieldContext_StatsBucket_to(ctx, field)
+	case "posts":
+		return ec.fieldContext_StatsBucket_posts(ctx, field)
+	case "showcases":
+		return ec.fieldContext_StatsBucket_showcases(ctx, field)
+	case "views":
+		return ec.fieldContext_StatsBucket_views(ctx, field)
+	case "joined":
+		return ec.fieldContext_StatsBucket_joined(ctx, field)
+	case "disseminations":
+		return ec.fieldContext_StatsBucket_disseminations(ctx, field)
+	case "reach":
+		return ec.fieldContext_StatsBucket_reach(ctx, field)
+	case "aspirationsSubmitted":
+		return ec.fieldContext_StatsBucket_aspirationsSubmitted(ctx, field)
+	case "aspirationsClosed":
+		return ec.fieldContext_StatsBucket_aspirationsClosed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsBucket", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitAspirationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7747,6 +8752,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Community_activity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Community_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -8718,6 +9737,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_activityRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (*community.Category, error) {
+			return ec.unmarshalOCommunityCategory2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_aspiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9126,6 +10183,74 @@ func (ec *executionContext) field_Query_programs_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_regionRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (*community.Category, error) {
+			return ec.unmarshalOCommunityCategory2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_regionStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (model.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (model.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "granularity",
+		func(ctx context.Context, v any) (*stats.Granularity, error) {
+			return ec.unmarshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granularity"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9267,6 +10392,36 @@ func (ec *executionContext) field_Query_showcases_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_childrenStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (model.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (model.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "granularity",
+		func(ctx context.Context, v any) (*stats.Granularity, error) {
+			return ec.unmarshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granularity"] = arg2
 	return args, nil
 }
 
@@ -9705,6 +10860,98 @@ func (ec *executionContext) fieldContext_Account_memberships(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ActivityComponent_factor(ctx context.Context, field graphql.CollectedField, obj *stats.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityComponent_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Factor) graphql.Marshaler {
+			return ec.marshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityComponent_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityComponent", field, false, false, "ActivityFactor")
+}
+
+func (ec *executionContext) _ActivityComponent_value(ctx context.Context, field graphql.CollectedField, obj *stats.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityComponent_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityComponent_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityComponent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivityComponent_points(ctx context.Context, field graphql.CollectedField, obj *stats.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityComponent_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityComponent_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityComponent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ActivityComponent_maxPoints(ctx context.Context, field graphql.CollectedField, obj *stats.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityComponent_maxPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityComponent_maxPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityComponent", field, false, false, "Float")
 }
 
 func (ec *executionContext) _AnswerInvitationPayload_membership(ctx context.Context, field graphql.CollectedField, obj *model.AnswerInvitationPayload) (ret graphql.Marshaler) {
@@ -10619,6 +11866,176 @@ func (ec *executionContext) fieldContext_AspirationResponse_createdAt(_ context.
 	return graphql.NewScalarFieldContext("AspirationResponse", field, false, false, "Time")
 }
 
+func (ec *executionContext) _AspirationStats_submitted(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStats_submitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStats_submitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AspirationStats_byStatus(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStats_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.AspirationCount) graphql.Marshaler {
+			return ec.marshalNAspirationStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStats_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AspirationStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AspirationStats_medianAcknowledgeHours(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStats_medianAcknowledgeHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianAcknowledgeHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStats_medianAcknowledgeHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AspirationStats_medianResponseHours(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStats_medianResponseHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianResponseHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStats_medianResponseHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AspirationStats_overdue(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStats_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStats_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AspirationStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aspiration.Status) graphql.Marshaler {
+			return ec.marshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStatusCount", field, false, false, "AspirationStatus")
+}
+
+func (ec *executionContext) _AspirationStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *stats.AspirationCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AspirationStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AspirationStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AspirationStatusCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11504,18 +12921,18 @@ func (ec *executionContext) _Community_foundedOn(ctx context.Context, field grap
 			return ec.fieldContext_Community_foundedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Community().FoundedOn(ctx, obj)
+			return obj.FoundedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Community_foundedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Community", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Community", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Community_status(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
@@ -11901,6 +13318,229 @@ func (ec *executionContext) fieldContext_Community_members(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Community_activity(ctx context.Context, field graphql.CollectedField, obj *community.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Community().Activity(ctx, obj, fc.Args["asOf"].(*model.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.CommunityActivity) graphql.Marshaler {
+			return ec.marshalOCommunityActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Community_activity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Community",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityActivity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Community_activity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommunityActivity_community(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityActivity_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommunityActivity().Community(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *community.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityActivity_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommunityActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommunityActivity_asOf(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityActivity_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityActivity_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityActivity", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CommunityActivity_score(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityActivity_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityActivity_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityActivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CommunityActivity_rank(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityActivity_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityActivity_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommunityActivity_components(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityActivity_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Component) graphql.Marshaler {
+			return ec.marshalNActivityComponent2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityActivity_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommunityActivity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityComponent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommunityCategoryCount_category(ctx context.Context, field graphql.CollectedField, obj *stats.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityCategoryCount_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v community.Category) graphql.Marshaler {
+			return ec.marshalNCommunityCategory2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityCategoryCount_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityCategoryCount", field, false, false, "CommunityCategory")
+}
+
+func (ec *executionContext) _CommunityCategoryCount_count(ctx context.Context, field graphql.CollectedField, obj *stats.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityCategoryCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityCategoryCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityCategoryCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CommunityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*community.Community]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11997,6 +13637,93 @@ func (ec *executionContext) fieldContext_CommunityConnection_pageInfo(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _CommunityCounts_total(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityCounts_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityCounts_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommunityCounts_byStatus(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityCounts_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.StatusCount) graphql.Marshaler {
+			return ec.marshalNCommunityStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityCounts_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommunityCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommunityCounts_byCategory(ctx context.Context, field graphql.CollectedField, obj *stats.CommunityCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityCounts_byCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.CategoryCount) graphql.Marshaler {
+			return ec.marshalNCommunityCategoryCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityCounts_byCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommunityCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityCategoryCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CommunityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*community.Community]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12050,6 +13777,52 @@ func (ec *executionContext) fieldContext_CommunityEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CommunityStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *stats.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v community.Status) graphql.Marshaler {
+			return ec.marshalNCommunityStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityStatusCount", field, false, false, "CommunityStatus")
+}
+
+func (ec *executionContext) _CommunityStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *stats.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityStatusCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ConfirmMediaUploadPayload_asset(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmMediaUploadPayload) (ret graphql.Marshaler) {
@@ -12795,18 +14568,18 @@ func (ec *executionContext) _Dissemination_disseminatedOn(ctx context.Context, f
 			return ec.fieldContext_Dissemination_disseminatedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Dissemination().DisseminatedOn(ctx, obj)
+			return obj.DisseminatedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Dissemination_disseminatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Dissemination", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Dissemination", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Dissemination_reach(ctx context.Context, field graphql.CollectedField, obj *dissemination.Dissemination) (ret graphql.Marshaler) {
@@ -14195,6 +15968,75 @@ func (ec *executionContext) _MediaVariantInfo_size(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_MediaVariantInfo_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MediaVariantInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberStats_active(ctx context.Context, field graphql.CollectedField, obj *stats.MemberStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStats_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStats_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberStats_joined(ctx context.Context, field graphql.CollectedField, obj *stats.MemberStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStats_joined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Joined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStats_joined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberStats_left(ctx context.Context, field graphql.CollectedField, obj *stats.MemberStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStats_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStats_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *community.Membership) (ret graphql.Marshaler) {
@@ -18597,6 +20439,144 @@ func (ec *executionContext) fieldContext_ProgramEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProgramStats_published(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramStats_disseminations(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_disseminations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disseminations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_disseminations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramStats_reach(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramStats_villagesWithKim(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_villagesWithKim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VillagesWithKim, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_villagesWithKim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramStats_villagesReached(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_villagesReached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VillagesReached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_villagesReached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramStats_coveragePercent(ctx context.Context, field graphql.CollectedField, obj *stats.ProgramStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramStats_coveragePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoveragePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramStats_coveragePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramStats", field, false, false, "Float")
+}
+
 func (ec *executionContext) _PublishPostPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.PublishPostPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19461,6 +21441,138 @@ func (ec *executionContext) fieldContext_Query_regions(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_regionStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_regionStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RegionStats(ctx, fc.Args["code"].(string), fc.Args["from"].(model.Date), fc.Args["to"].(model.Date), fc.Args["granularity"].(*stats.Granularity))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Stats) graphql.Marshaler {
+			return ec.marshalNRegionStats2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_regionStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_regionStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_activityRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activityRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActivityRanking(ctx, fc.Args["regionCode"].(string), fc.Args["asOf"].(*model.Date), fc.Args["category"].(*community.Category), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.CommunityActivity) graphql.Marshaler {
+			return ec.marshalNCommunityActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activityRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityActivity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_activityRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_regionRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_regionRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RegionRanking(ctx, fc.Args["regionCode"].(string), fc.Args["asOf"].(*model.Date), fc.Args["category"].(*community.Category))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.RegionActivity) graphql.Marshaler {
+			return ec.marshalNRegionActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_regionRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionActivity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_regionRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19889,6 +22001,197 @@ func (ec *executionContext) fieldContext_Region_communities(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_childrenStats(ctx context.Context, field graphql.CollectedField, obj *region.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_childrenStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().ChildrenStats(ctx, obj, fc.Args["from"].(model.Date), fc.Args["to"].(model.Date), fc.Args["granularity"].(*stats.Granularity))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.Stats) graphql.Marshaler {
+			return ec.marshalNRegionStats2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_childrenStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_childrenStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionActivity_region(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegionActivity().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionActivity_asOf(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionActivity", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RegionActivity_communities(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionActivity_activeCommunities(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_activeCommunities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveCommunities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_activeCommunities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionActivity_averageScore(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_averageScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_averageScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionActivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RegionActivity_rank(ctx context.Context, field graphql.CollectedField, obj *stats.RegionActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionActivity_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegionActivity_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionActivity", field, false, false, "Int")
+}
+
 func (ec *executionContext) _RegionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *relay.Connection[*region.Region]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20035,6 +22338,345 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_region(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegionStats().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_from(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionStats", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RegionStats_to(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionStats", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RegionStats_communities(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.CommunityCounts) graphql.Marshaler {
+			return ec.marshalNCommunityCounts2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_members(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.MemberStats) graphql.Marshaler {
+			return ec.marshalNMemberStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐMemberStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_posts(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Posts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_posts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionStats_showcases(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_showcases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_showcases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionStats_views(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_views(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Views, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_views(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionStats_programs(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_programs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Programs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.ProgramStats) graphql.Marshaler {
+			return ec.marshalNProgramStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐProgramStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_programs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_aspirations(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_aspirations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aspirations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.AspirationStats) graphql.Marshaler {
+			return ec.marshalNAspirationStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_aspirations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AspirationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_series(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Series, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []stats.Bucket) graphql.Marshaler {
+			return ec.marshalNStatsBucket2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionStats_activity(ctx context.Context, field graphql.CollectedField, obj *stats.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionStats_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.RegionActivity) graphql.Marshaler {
+			return ec.marshalNRegionActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionStats_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionActivity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21261,6 +23903,236 @@ func (ec *executionContext) _SocialLink_url(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_SocialLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SocialLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatsBucket_from(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Date")
+}
+
+func (ec *executionContext) _StatsBucket_to(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Date")
+}
+
+func (ec *executionContext) _StatsBucket_posts(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Posts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_posts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_showcases(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_showcases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Showcases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_showcases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_views(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_views(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Views, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_views(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_joined(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_joined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Joined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_joined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_disseminations(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_disseminations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disseminations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_disseminations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_reach(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_aspirationsSubmitted(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_aspirationsSubmitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AspirationsSubmitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_aspirationsSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsBucket_aspirationsClosed(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsBucket_aspirationsClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AspirationsClosed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsBucket_aspirationsClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsBucket", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SubmitAspirationPayload_aspiration(ctx context.Context, field graphql.CollectedField, obj *model.SubmitAspirationPayload) (ret graphql.Marshaler) {
@@ -26375,6 +29247,54 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var activityComponentImplementors = []string{"ActivityComponent"}
+
+func (ec *executionContext) _ActivityComponent(ctx context.Context, sel ast.SelectionSet, obj *stats.Component) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activityComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivityComponent")
+		case "factor":
+			out.Values[i] = ec._ActivityComponent_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ActivityComponent_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._ActivityComponent_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxPoints":
+			out.Values[i] = ec._ActivityComponent_maxPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var answerInvitationPayloadImplementors = []string{"AnswerInvitationPayload"}
 
 func (ec *executionContext) _AnswerInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AnswerInvitationPayload) graphql.Marshaler {
@@ -26829,6 +29749,97 @@ func (ec *executionContext) _AspirationResponse(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var aspirationStatsImplementors = []string{"AspirationStats"}
+
+func (ec *executionContext) _AspirationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.AspirationStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AspirationStats")
+		case "submitted":
+			out.Values[i] = ec._AspirationStats_submitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._AspirationStats_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianAcknowledgeHours":
+			out.Values[i] = ec._AspirationStats_medianAcknowledgeHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianResponseHours":
+			out.Values[i] = ec._AspirationStats_medianResponseHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._AspirationStats_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aspirationStatusCountImplementors = []string{"AspirationStatusCount"}
+
+func (ec *executionContext) _AspirationStatusCount(ctx context.Context, sel ast.SelectionSet, obj *stats.AspirationCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AspirationStatusCount")
+		case "status":
+			out.Values[i] = ec._AspirationStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AspirationStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEntryImplementors = []string{"AuditEntry", "Node"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *audit.Entry) graphql.Marshaler {
@@ -27157,11 +30168,10 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 					return ec._Community_location(ctx, field, obj)
 				})
 		case "foundedOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Community_foundedOn(ctx, field, obj)
-				})
+			out.Values[i] = ec._Community_foundedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Community_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27232,6 +30242,104 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_members(ctx, field, obj)
 				})
+		case "activity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Community_activity(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var communityActivityImplementors = []string{"CommunityActivity"}
+
+func (ec *executionContext) _CommunityActivity(ctx context.Context, sel ast.SelectionSet, obj *stats.CommunityActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommunityActivity")
+		case "community":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommunityActivity_community(ctx, field, obj)
+				})
+		case "asOf":
+			out.Values[i] = ec._CommunityActivity_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._CommunityActivity_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rank":
+			out.Values[i] = ec._CommunityActivity_rank(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._CommunityActivity_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var communityCategoryCountImplementors = []string{"CommunityCategoryCount"}
+
+func (ec *executionContext) _CommunityCategoryCount(ctx context.Context, sel ast.SelectionSet, obj *stats.CategoryCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityCategoryCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommunityCategoryCount")
+		case "category":
+			out.Values[i] = ec._CommunityCategoryCount_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CommunityCategoryCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27292,6 +30400,49 @@ func (ec *executionContext) _CommunityConnection(ctx context.Context, sel ast.Se
 	return out
 }
 
+var communityCountsImplementors = []string{"CommunityCounts"}
+
+func (ec *executionContext) _CommunityCounts(ctx context.Context, sel ast.SelectionSet, obj *stats.CommunityCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommunityCounts")
+		case "total":
+			out.Values[i] = ec._CommunityCounts_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._CommunityCounts_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byCategory":
+			out.Values[i] = ec._CommunityCounts_byCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var communityEdgeImplementors = []string{"CommunityEdge"}
 
 func (ec *executionContext) _CommunityEdge(ctx context.Context, sel ast.SelectionSet, obj *relay.Edge[*community.Community]) graphql.Marshaler {
@@ -27310,6 +30461,44 @@ func (ec *executionContext) _CommunityEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._CommunityEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var communityStatusCountImplementors = []string{"CommunityStatusCount"}
+
+func (ec *executionContext) _CommunityStatusCount(ctx context.Context, sel ast.SelectionSet, obj *stats.StatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommunityStatusCount")
+		case "status":
+			out.Values[i] = ec._CommunityStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CommunityStatusCount_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27713,11 +30902,10 @@ func (ec *executionContext) _Dissemination(ctx context.Context, sel ast.Selectio
 					return ec._Dissemination_channel(ctx, field, obj)
 				})
 		case "disseminatedOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Dissemination_disseminatedOn(ctx, field, obj)
-				})
+			out.Values[i] = ec._Dissemination_disseminatedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "reach":
 			out.Values[i] = ec._Dissemination_reach(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28489,6 +31677,49 @@ func (ec *executionContext) _MediaVariantInfo(ctx context.Context, sel ast.Selec
 			}
 		case "size":
 			out.Values[i] = ec._MediaVariantInfo_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memberStatsImplementors = []string{"MemberStats"}
+
+func (ec *executionContext) _MemberStats(ctx context.Context, sel ast.SelectionSet, obj *stats.MemberStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberStats")
+		case "active":
+			out.Values[i] = ec._MemberStats_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "joined":
+			out.Values[i] = ec._MemberStats_joined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "left":
+			out.Values[i] = ec._MemberStats_left(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29741,6 +32972,64 @@ func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var programStatsImplementors = []string{"ProgramStats"}
+
+func (ec *executionContext) _ProgramStats(ctx context.Context, sel ast.SelectionSet, obj *stats.ProgramStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramStats")
+		case "published":
+			out.Values[i] = ec._ProgramStats_published(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disseminations":
+			out.Values[i] = ec._ProgramStats_disseminations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reach":
+			out.Values[i] = ec._ProgramStats_reach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villagesWithKim":
+			out.Values[i] = ec._ProgramStats_villagesWithKim(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villagesReached":
+			out.Values[i] = ec._ProgramStats_villagesReached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coveragePercent":
+			out.Values[i] = ec._ProgramStats_coveragePercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publishPostPayloadImplementors = []string{"PublishPostPayload"}
 
 func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PublishPostPayload) graphql.Marshaler {
@@ -29967,6 +33256,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_regions(ctx, field)
 				})
+		case "regionStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_regionStats(ctx, field)
+				})
+		case "activityRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_activityRanking(ctx, field)
+				})
+		case "regionRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_regionRanking(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -30098,6 +33405,71 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_communities(ctx, field, obj)
 				})
+		case "childrenStats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_childrenStats(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var regionActivityImplementors = []string{"RegionActivity"}
+
+func (ec *executionContext) _RegionActivity(ctx context.Context, sel ast.SelectionSet, obj *stats.RegionActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionActivity")
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegionActivity_region(ctx, field, obj)
+				})
+		case "asOf":
+			out.Values[i] = ec._RegionActivity_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communities":
+			out.Values[i] = ec._RegionActivity_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activeCommunities":
+			out.Values[i] = ec._RegionActivity_activeCommunities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "averageScore":
+			out.Values[i] = ec._RegionActivity_averageScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rank":
+			out.Values[i] = ec._RegionActivity_rank(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30178,6 +33550,95 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._RegionEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var regionStatsImplementors = []string{"RegionStats"}
+
+func (ec *executionContext) _RegionStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionStats")
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegionStats_region(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._RegionStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._RegionStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communities":
+			out.Values[i] = ec._RegionStats_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.Values[i] = ec._RegionStats_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "posts":
+			out.Values[i] = ec._RegionStats_posts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "showcases":
+			out.Values[i] = ec._RegionStats_showcases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "views":
+			out.Values[i] = ec._RegionStats_views(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "programs":
+			out.Values[i] = ec._RegionStats_programs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "aspirations":
+			out.Values[i] = ec._RegionStats_aspirations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "series":
+			out.Values[i] = ec._RegionStats_series(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activity":
+			out.Values[i] = ec._RegionStats_activity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30874,6 +34335,84 @@ func (ec *executionContext) _SocialLink(ctx context.Context, sel ast.SelectionSe
 			}
 		case "url":
 			out.Values[i] = ec._SocialLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statsBucketImplementors = []string{"StatsBucket"}
+
+func (ec *executionContext) _StatsBucket(ctx context.Context, sel ast.SelectionSet, obj *stats.Bucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsBucket")
+		case "from":
+			out.Values[i] = ec._StatsBucket_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._StatsBucket_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "posts":
+			out.Values[i] = ec._StatsBucket_posts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "showcases":
+			out.Values[i] = ec._StatsBucket_showcases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "views":
+			out.Values[i] = ec._StatsBucket_views(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "joined":
+			out.Values[i] = ec._StatsBucket_joined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disseminations":
+			out.Values[i] = ec._StatsBucket_disseminations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reach":
+			out.Values[i] = ec._StatsBucket_reach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aspirationsSubmitted":
+			out.Values[i] = ec._StatsBucket_aspirationsSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aspirationsClosed":
+			out.Values[i] = ec._StatsBucket_aspirationsClosed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31698,6 +35237,58 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋ
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNActivityComponent2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponent(ctx context.Context, sel ast.SelectionSet, v stats.Component) graphql.Marshaler {
+	return ec._ActivityComponent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActivityComponent2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Component) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivityComponent2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor(ctx context.Context, v any) (stats.Factor, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor(ctx context.Context, sel ast.SelectionSet, v stats.Factor) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ActivityFactor!")
+	}
+	return res
+}
+
+var (
+	unmarshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor = map[string]stats.Factor{
+		"CONTENT":       stats.Content,
+		"DISSEMINATION": stats.Dissemination,
+		"ASPIRATIONS":   stats.Aspirations,
+		"MEMBER_GROWTH": stats.MemberGrowth,
+		"RECENCY":       stats.Recency,
+	}
+	marshalNActivityFactor2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐFactor = map[stats.Factor]string{
+		stats.Content:       "CONTENT",
+		stats.Dissemination: "DISSEMINATION",
+		stats.Aspirations:   "ASPIRATIONS",
+		stats.MemberGrowth:  "MEMBER_GROWTH",
+		stats.Recency:       "RECENCY",
+	}
+)
+
 func (ec *executionContext) unmarshalNAnswerInvitationInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐAnswerInvitationInput(ctx context.Context, v any) (model.AnswerInvitationInput, error) {
 	res, err := ec.unmarshalInputAnswerInvitationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31878,6 +35469,10 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNAspirationStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationStats(ctx context.Context, sel ast.SelectionSet, v stats.AspirationStats) graphql.Marshaler {
+	return ec._AspirationStats(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus(ctx context.Context, v any) (aspiration.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNAspirationStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐStatus[tmp]
@@ -31909,6 +35504,26 @@ var (
 		aspiration.Declined:     "DECLINED",
 	}
 )
+
+func (ec *executionContext) marshalNAspirationStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCount(ctx context.Context, sel ast.SelectionSet, v stats.AspirationCount) graphql.Marshaler {
+	return ec._AspirationStatusCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAspirationStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.AspirationCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAspirationStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNAspirationVisibility2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐVisibility(ctx context.Context, v any) (aspiration.Visibility, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -32047,6 +35662,30 @@ func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhub�
 	return ec._Community(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCommunityActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.CommunityActivity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunityActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommunityActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivity(ctx context.Context, sel ast.SelectionSet, v *stats.CommunityActivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommunityActivity!")
+		return graphql.Null
+	}
+	return ec._CommunityActivity(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCommunityCategory2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory(ctx context.Context, v any) (community.Category, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNCommunityCategory2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory[tmp]
@@ -32077,12 +35716,36 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNCommunityCategoryCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCount(ctx context.Context, sel ast.SelectionSet, v stats.CategoryCount) graphql.Marshaler {
+	return ec._CommunityCategoryCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCommunityCategoryCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.CategoryCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunityCategoryCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCommunityConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*community.Community]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CommunityConnection!")
 		return graphql.Null
 	}
 	return ec._CommunityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommunityCounts2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityCounts(ctx context.Context, sel ast.SelectionSet, v stats.CommunityCounts) graphql.Marshaler {
+	return ec._CommunityCounts(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNCommunityEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx context.Context, sel ast.SelectionSet, v relay.Edge[*community.Community]) graphql.Marshaler {
@@ -32164,6 +35827,26 @@ var (
 		community.Suspended: "SUSPENDED",
 	}
 )
+
+func (ec *executionContext) marshalNCommunityStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCount(ctx context.Context, sel ast.SelectionSet, v stats.StatusCount) graphql.Marshaler {
+	return ec._CommunityStatusCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCommunityStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.StatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunityStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNConfirmMediaUploadInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐConfirmMediaUploadInput(ctx context.Context, v any) (model.ConfirmMediaUploadInput, error) {
 	res, err := ec.unmarshalInputConfirmMediaUploadInput(ctx, v)
@@ -32267,18 +35950,18 @@ func (ec *executionContext) marshalNDate2githubᚗcomᚋkimhubᚋkimhubᚋgraph�
 	return v
 }
 
-func (ec *executionContext) unmarshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (*model.Date, error) {
-	var res = new(model.Date)
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := model.UnmarshalDay(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v *model.Date) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Date!")
-		return graphql.Null
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDay(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
 	}
-	return v
+	return res
 }
 
 func (ec *executionContext) marshalNDirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
@@ -32848,6 +36531,10 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNMemberStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐMemberStats(ctx context.Context, sel ast.SelectionSet, v stats.MemberStats) graphql.Marshaler {
+	return ec._MemberStats(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33149,6 +36836,10 @@ func (ec *executionContext) marshalNProgramEdge2ᚕgithubᚗcomᚋkimhubᚋkimhu
 	return ret
 }
 
+func (ec *executionContext) marshalNProgramStats2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐProgramStats(ctx context.Context, sel ast.SelectionSet, v stats.ProgramStats) graphql.Marshaler {
+	return ec._ProgramStats(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus(ctx context.Context, v any) (program.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNProgramStatus2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐStatus[tmp]
@@ -33253,6 +36944,30 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋi
 	return ec._Region(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRegionActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.RegionActivity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivity(ctx context.Context, sel ast.SelectionSet, v *stats.RegionActivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegionActivity!")
+		return graphql.Null
+	}
+	return ec._RegionActivity(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRegionConnection2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐConnection(ctx context.Context, sel ast.SelectionSet, v *relay.Connection[*region.Region]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RegionConnection!")
@@ -33310,6 +37025,30 @@ var (
 		region.Village:  "VILLAGE",
 	}
 )
+
+func (ec *executionContext) marshalNRegionStats2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.Stats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionStats2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegionStats2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStats(ctx context.Context, sel ast.SelectionSet, v *stats.Stats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegionStats!")
+		return graphql.Null
+	}
+	return ec._RegionStats(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNRegisterCommunityInput2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐRegisterCommunityInput(ctx context.Context, v any) (model.RegisterCommunityInput, error) {
 	res, err := ec.unmarshalInputRegisterCommunityInput(ctx, v)
@@ -33607,6 +37346,26 @@ func (ec *executionContext) unmarshalNSocialLinkKind2githubᚗcomᚋkimhubᚋkim
 
 func (ec *executionContext) marshalNSocialLinkKind2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSocialLinkKind(ctx context.Context, sel ast.SelectionSet, v model.SocialLinkKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNStatsBucket2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucket(ctx context.Context, sel ast.SelectionSet, v stats.Bucket) graphql.Marshaler {
+	return ec._StatsBucket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatsBucket2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Bucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatsBucket2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -34115,6 +37874,13 @@ func (ec *executionContext) marshalOCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhub�
 	return ec._Community(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCommunityActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivity(ctx context.Context, sel ast.SelectionSet, v *stats.CommunityActivity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CommunityActivity(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCommunityCategory2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCategory(ctx context.Context, v any) (*community.Category, error) {
 	if v == nil {
 		return nil, nil
@@ -34273,6 +38039,24 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgra
 	return v
 }
 
+func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDay(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDay(*v)
+	return res
+}
+
 func (ec *executionContext) marshalODirectUpload2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *media.DirectUpload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34310,6 +38094,36 @@ func (ec *executionContext) marshalOGeoPoint2ᚖgithubᚗcomᚋkimhubᚋkimhub�
 	}
 	return ec._GeoPoint(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity(ctx context.Context, v any) (*stats.Granularity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity(ctx context.Context, sel ast.SelectionSet, v *stats.Granularity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity[*v])
+	return res
+}
+
+var (
+	unmarshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity = map[string]stats.Granularity{
+		"WEEK":  stats.Week,
+		"MONTH": stats.Month,
+	}
+	marshalOGranularity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐGranularity = map[stats.Granularity]string{
+		stats.Week:  "WEEK",
+		stats.Month: "MONTH",
+	}
+)
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
@@ -34391,6 +38205,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 

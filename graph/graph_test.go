@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -27,6 +28,9 @@ type counted struct {
 	db  *sqlx.DB
 	n   *atomic.Int64
 	url string
+	svc *app.Services
+	// token, when set, signs the requests in.
+	token string
 }
 
 func newCounted(t *testing.T) *counted {
@@ -48,7 +52,7 @@ func newCounted(t *testing.T) *counted {
 	}
 	srv := httptest.NewServer(app.GraphQLHandler(svc, cfg))
 	t.Cleanup(srv.Close)
-	return &counted{t: t, db: db, n: n, url: srv.URL}
+	return &counted{t: t, db: db, n: n, url: srv.URL, svc: svc}
 }
 
 // run sends a document, decodes its data into into, and returns the number
@@ -69,7 +73,15 @@ func (c *counted) runOnce(doc string, vars map[string]any, into any) int64 {
 	c.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
 	before := c.n.Load()
-	resp, err := http.Post(c.url, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -311,4 +323,74 @@ func TestAspirationStatementsDoNotGrowWithRows(t *testing.T) {
 		t.Fatalf("rows: %d and %d", smallRows, largeRows)
 	}
 	bounded(t, small, large, 16)
+}
+
+// TestDashboardStatementsDoNotGrowWithRows: childrenStats costs the same
+// statements for a regency's districts as for the province's regencies, and
+// a ranking's communities → domicile → parent load in batches.
+func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
+	c := newCounted(t)
+	ctx := context.Background()
+	if _, _, err := c.svc.Accounts.EnsureSuperadmin(ctx, "Super", "super@t.id", "kata-sandi-panjang-sekali"); err != nil {
+		t.Fatal(err)
+	}
+	tokens, _, err := c.svc.Sessions.LogIn(ctx, "super@t.id", "kata-sandi-panjang-sekali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.token = tokens.AccessToken
+	// A KIM in each of 60 villages of the province, each with a post.
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || code, 'kim-' || replace(code, '.', '-'), 'KIM', code, 'ACTIVE', left(code, 5) || '-' || row_number() OVER (), 1
+		FROM (SELECT code FROM regions WHERE level = 'VILLAGE' ORDER BY code LIMIT 60) v`)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+		SELECT id, 1, 'Berita', 'berita', domicile_code, 'PUBLISHED', now() - interval '1 day' FROM communities`)
+	children := func(code string) (int64, int) {
+		var d struct {
+			Region struct {
+				ChildrenStats []struct {
+					Region struct{ Name string }
+					Posts  int
+				}
+			}
+		}
+		n := c.run(`query($code: String!, $from: Date!, $to: Date!) { region(code: $code) { childrenStats(from: $from, to: $to) {
+			region { name } posts showcases views members { active joined } communities { total byStatus { status count } }
+			programs { published coveragePercent } aspirations { submitted overdue medianResponseHours }
+			series { from posts } activity { averageScore } } } }`,
+			map[string]any{"code": code, "from": time.Now().AddDate(0, 0, -30).Format(time.DateOnly), "to": time.Now().AddDate(0, 0, 1).Format(time.DateOnly)}, &d)
+		posts := 0
+		for _, r := range d.Region.ChildrenStats {
+			if r.Region.Name == "" {
+				t.Fatal("a row without its region")
+			}
+			posts += r.Posts
+		}
+		return n, len(d.Region.ChildrenStats)
+	}
+	small, smallRows := children("64.02.06")
+	large, largeRows := children("64")
+	t.Logf("%d rows: %d statements; %d rows: %d statements", smallRows, small, largeRows, large)
+	if smallRows < 5 || largeRows < 10 {
+		t.Fatalf("rows: %d and %d", smallRows, largeRows)
+	}
+	bounded(t, small, large, 14)
+
+	ranking := func(n int) int64 {
+		var d struct {
+			ActivityRanking []struct {
+				Score     float64
+				Community struct {
+					Domicile struct{ Parent struct{ Name string } }
+				}
+			} `json:"activityRanking"`
+		}
+		stmts := c.run(`query($n: Int) { activityRanking(regionCode: "64", first: $n) { score rank
+			community { name domicile { name parent { name } } } components { factor points } } }`, map[string]any{"n": n}, &d)
+		if len(d.ActivityRanking) != n || d.ActivityRanking[n-1].Community.Domicile.Parent.Name == "" {
+			t.Fatalf("ranking of %d: %+v", n, d.ActivityRanking)
+		}
+		return stmts
+	}
+	bounded(t, ranking(3), ranking(50), 10)
 }

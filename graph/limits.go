@@ -15,6 +15,7 @@ import (
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
+	"github.com/kimhub/kimhub/internal/stats"
 )
 
 const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
@@ -107,6 +108,11 @@ const costlyMutation = 3000
 // in the default limit, a page of them does not.
 const coverageCost = 2000
 
+// statsCost is the complexity of one dashboard read (regionStats, a
+// ranking): a handful of aggregate statements over a subtree, whatever its
+// rows. A dashboard fits several; a list of regions cannot ask each.
+const statsCost = 1000
+
 // pageCost is the complexity of a connection field: its page size times the
 // cost of one item, so that nesting lists multiplies as it does in the
 // database.
@@ -196,6 +202,15 @@ func complexity() ComplexityRoot {
 		return pageCost(child, first, last)
 	}
 	c.Community.Fields = func(child int) int { return 1 + 8*child }
+	// Dashboards: a fixed price per read plus what it returns (regions have
+	// at most about 100 children; a series, a dozen buckets typically).
+	c.Query.RegionStats = func(child int, _ string, _, _ model.Date, _ *stats.Granularity) int { return statsCost + child }
+	c.Region.ChildrenStats = func(child int, _, _ model.Date, _ *stats.Granularity) int { return statsCost + 50*child }
+	c.RegionStats.Series = func(child int) int { return 1 + 12*child }
+	c.Query.ActivityRanking = func(child int, _ string, _ *model.Date, _ *community.Category, first *int) int {
+		return statsCost + min(max(deref(first, 20), 1), stats.MaxRanking)*child
+	}
+	c.Query.RegionRanking = func(child int, _ string, _ *model.Date, _ *community.Category) int { return statsCost + 50*child }
 	// Each of these hashes a password (argon2id, 19 MiB): aliasing many
 	// into one request is refused by the complexity limit.
 	c.Mutation.SignUp = func(child int, _ model.SignUpInput) int { return costlyMutation + child }

@@ -15,6 +15,7 @@ import (
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
+	"github.com/kimhub/kimhub/internal/stats"
 )
 
 // Resolver holds the services the resolvers call. Resolvers stay thin: they
@@ -40,6 +41,7 @@ type Services struct {
 	Programs       *program.Service
 	Disseminations *dissemination.Service
 	Aspirations    *aspiration.Service
+	Stats          *stats.Service
 }
 
 // deref returns what an optional argument points to, or def.

@@ -27,6 +27,7 @@ import (
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
+	"github.com/kimhub/kimhub/internal/stats"
 )
 
 // ID is the resolver for the id field.
@@ -258,15 +259,6 @@ func (r *communityResolver) Location(ctx context.Context, obj *community.Communi
 	return &model.GeoPoint{Latitude: *obj.Latitude, Longitude: *obj.Longitude}, nil
 }
 
-// FoundedOn is the resolver for the foundedOn field.
-func (r *communityResolver) FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error) {
-	if obj.FoundedOn == nil {
-		return nil, nil
-	}
-	d := model.Date(*obj.FoundedOn)
-	return &d, nil
-}
-
 // ViewerRole is the resolver for the viewerRole field.
 func (r *communityResolver) ViewerRole(ctx context.Context, obj *community.Community) (*access.CommunityRole, error) {
 	role, err := loader.For(ctx).ViewerRole.Load(ctx, obj.ID)
@@ -349,6 +341,21 @@ func (r *communityResolver) Members(ctx context.Context, obj *community.Communit
 	return &conn, err
 }
 
+// Activity is the resolver for the activity field.
+func (r *communityResolver) Activity(ctx context.Context, obj *community.Community, asOf *model.Date) (*stats.CommunityActivity, error) {
+	l := loader.For(ctx)
+	role, err := l.ViewerRole.Load(ctx, obj.ID)
+	if err != nil || !stats.MayReadActivity(access.ActorFrom(ctx), obj, role) {
+		return nil, err
+	}
+	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: r.asOf(asOf)})
+}
+
+// Community is the resolver for the community field.
+func (r *communityActivityResolver) Community(ctx context.Context, obj *stats.CommunityActivity) (*community.Community, error) {
+	return loader.Get(ctx, loader.For(ctx).Community, obj.CommunityID, "no such community")
+}
+
 // Method is the resolver for the method field.
 func (r *directUploadResolver) Method(ctx context.Context, obj *media.DirectUpload) (model.DirectUploadMethod, error) {
 	return model.DirectUploadMethod(obj.Method), nil
@@ -389,12 +396,6 @@ func (r *disseminationResolver) Reporter(ctx context.Context, obj *dissemination
 // Channel is the resolver for the channel field.
 func (r *disseminationResolver) Channel(ctx context.Context, obj *dissemination.Dissemination) (model.DisseminationChannel, error) {
 	return model.DisseminationChannel(obj.Channel), nil
-}
-
-// DisseminatedOn is the resolver for the disseminatedOn field.
-func (r *disseminationResolver) DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error) {
-	d := model.Date(obj.DisseminatedOn)
-	return &d, nil
 }
 
 // Evidence is the resolver for the evidence field.
@@ -1568,6 +1569,21 @@ func (r *queryResolver) Regions(ctx context.Context, parentCode *string, level *
 	return &conn, err
 }
 
+// RegionStats is the resolver for the regionStats field.
+func (r *queryResolver) RegionStats(ctx context.Context, code string, from model.Date, to model.Date, granularity *stats.Granularity) (*stats.Stats, error) {
+	return r.Svc.Stats.Region(ctx, access.ActorFrom(ctx), code, period(from, to, granularity), statsOptions(ctx))
+}
+
+// ActivityRanking is the resolver for the activityRanking field.
+func (r *queryResolver) ActivityRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category, first *int) ([]*stats.CommunityActivity, error) {
+	return r.Svc.Stats.CommunityRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM), deref(first, 20))
+}
+
+// RegionRanking is the resolver for the regionRanking field.
+func (r *queryResolver) RegionRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category) ([]*stats.RegionActivity, error) {
+	return r.Svc.Stats.RegionRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM))
+}
+
 // ID is the resolver for the id field.
 func (r *regionResolver) ID(ctx context.Context, obj *region.Region) (string, error) {
 	return relay.ID(typeRegion, obj.Code), nil
@@ -1625,6 +1641,21 @@ func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, fi
 	}
 	conn, err := loader.For(ctx).RegionCommunities.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: q.Encode()})
 	return &conn, err
+}
+
+// ChildrenStats is the resolver for the childrenStats field.
+func (r *regionResolver) ChildrenStats(ctx context.Context, obj *region.Region, from model.Date, to model.Date, granularity *stats.Granularity) ([]*stats.Stats, error) {
+	return r.Svc.Stats.Children(ctx, access.ActorFrom(ctx), obj.Code, period(from, to, granularity), statsOptions(ctx))
+}
+
+// Region is the resolver for the region field.
+func (r *regionActivityResolver) Region(ctx context.Context, obj *stats.RegionActivity) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.Code, "no such region")
+}
+
+// Region is the resolver for the region field.
+func (r *regionStatsResolver) Region(ctx context.Context, obj *stats.Stats) (*region.Region, error) {
+	return loader.Get(ctx, loader.For(ctx).Region, obj.Code, "no such region")
 }
 
 // ID is the resolver for the id field.
@@ -1693,6 +1724,11 @@ func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{
 // Community returns CommunityResolver implementation.
 func (r *Resolver) Community() CommunityResolver { return &communityResolver{r} }
 
+// CommunityActivity returns CommunityActivityResolver implementation.
+func (r *Resolver) CommunityActivity() CommunityActivityResolver {
+	return &communityActivityResolver{r}
+}
+
 // DirectUpload returns DirectUploadResolver implementation.
 func (r *Resolver) DirectUpload() DirectUploadResolver { return &directUploadResolver{r} }
 
@@ -1726,6 +1762,12 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// RegionActivity returns RegionActivityResolver implementation.
+func (r *Resolver) RegionActivity() RegionActivityResolver { return &regionActivityResolver{r} }
+
+// RegionStats returns RegionStatsResolver implementation.
+func (r *Resolver) RegionStats() RegionStatsResolver { return &regionStatsResolver{r} }
+
 // Showcase returns ShowcaseResolver implementation.
 func (r *Resolver) Showcase() ShowcaseResolver { return &showcaseResolver{r} }
 
@@ -1735,6 +1777,7 @@ type (
 	aspirationResponseResolver struct{ *Resolver }
 	auditEntryResolver         struct{ *Resolver }
 	communityResolver          struct{ *Resolver }
+	communityActivityResolver  struct{ *Resolver }
 	directUploadResolver       struct{ *Resolver }
 	disseminationResolver      struct{ *Resolver }
 	grantResolver              struct{ *Resolver }
@@ -1746,5 +1789,27 @@ type (
 	programResolver            struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	regionResolver             struct{ *Resolver }
+	regionActivityResolver     struct{ *Resolver }
+	regionStatsResolver        struct{ *Resolver }
 	showcaseResolver           struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *communityResolver) FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error) {
+	if obj.FoundedOn == nil {
+		return nil, nil
+	}
+	d := model.Date(*obj.FoundedOn)
+	return &d, nil
+}
+func (r *disseminationResolver) DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error) {
+	d := model.Date(obj.DisseminatedOn)
+	return &d, nil
+}
+*/

@@ -1,10 +1,12 @@
 // Command benchfeed measures a regency's post feed at national scale: it
 // fills its database with the generator (all official regions, and by
-// default 200,000 accounts, 20,000 communities and 1,000,000 posts) unless
-// it holds them already, then times page 1 and page 1000 of the busiest
-// regency's feed through the same service method the API uses (keyset
-// pagination), beside the same page 1000 fetched with OFFSET, the thing
-// keyset pagination avoids. It prints a Markdown table.
+// default 200,000 accounts, 20,000 communities with their members,
+// 1,000,000 posts, 100,000 showcases, 5,000 programmes, 200,000
+// dissemination reports and 50,000 aspirations) unless it holds posts
+// already, then times page 1 and page 1000 of the busiest regency's feed
+// through the same service method the API uses (keyset pagination), beside
+// the same page 1000 fetched with OFFSET, the thing keyset pagination
+// avoids. It prints a Markdown table.
 //
 //	make bench-feed
 package main
@@ -31,6 +33,10 @@ func main() {
 	flag.IntVar(&o.Accounts, "accounts", 200_000, "accounts to generate")
 	flag.IntVar(&o.Communities, "communities", 20_000, "communities to generate")
 	flag.IntVar(&o.Posts, "posts", 1_000_000, "posts to generate")
+	flag.IntVar(&o.Showcases, "showcases", 100_000, "showcases to generate")
+	flag.IntVar(&o.Programs, "programs", 5_000, "programmes to generate")
+	flag.IntVar(&o.Disseminations, "disseminations", 200_000, "dissemination reports to generate")
+	flag.IntVar(&o.Aspirations, "aspirations", 50_000, "aspirations to generate")
 	reps := flag.Int("reps", 100, "timed runs of each query")
 	flag.Parse()
 	if err := run(o, *reps); err != nil {

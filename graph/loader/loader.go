@@ -28,6 +28,7 @@ import (
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
+	"github.com/kimhub/kimhub/internal/stats"
 )
 
 // Wait is how long a loader collects keys before it fetches. gqlgen starts
@@ -46,6 +47,7 @@ type Stores struct {
 	Programs       *program.Service
 	Disseminations *dissemination.Service
 	Aspirations    *aspiration.Service
+	Stats          *stats.Service
 }
 
 // Loaders are one request's batched readers.
@@ -99,6 +101,15 @@ type Loaders struct {
 	// ProgramFeed pages the programmes for a community (with its domicile).
 	ProgramFeed        *dataloadgen.Loader[PageKey[CommunityAt], relay.Connection[*program.Program]]
 	CommunityShowcases *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Showcase]]
+	// CommunityActivity is a community's activity index as of a day
+	// (unchecked: callers ask stats.MayReadActivity).
+	CommunityActivity *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity]
+}
+
+// ActivityKey asks for a community's activity index as of a day.
+type ActivityKey struct {
+	ID   int64
+	AsOf time.Time
 }
 
 // CommunityAt is a community with its domicile, the key of its programme
@@ -210,6 +221,7 @@ func New(s Stores) *Loaders {
 			func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Showcase], error) {
 				return s.Posts.ShowcaseFeed(ctx, publishing.ByCommunity, keys, decodeFeed(extra), p)
 			}),
+		CommunityActivity: activityLoader(s.Stats),
 	}
 }
 
@@ -320,3 +332,27 @@ func newValueLoader[K comparable, V any](fetch func(ctx context.Context, keys []
 
 // fixed is the cursor kind of a list whose kind does not depend on extra.
 func fixed(kind string) func(string) string { return func(string) string { return kind } }
+
+// activityLoader batches the activity index of communities, one fetch per
+// day asked for.
+func activityLoader(s *stats.Service) *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity] {
+	return dataloadgen.NewLoader(func(ctx context.Context, keys []ActivityKey) ([]*stats.CommunityActivity, []error) {
+		out := make([]*stats.CommunityActivity, len(keys))
+		errs := make([]error, len(keys))
+		byDay := map[time.Time][]int{}
+		for i, k := range keys {
+			byDay[k.AsOf] = append(byDay[k.AsOf], i)
+		}
+		for day, idx := range byDay {
+			ids := make([]int64, len(idx))
+			for j, i := range idx {
+				ids[j] = keys[i].ID
+			}
+			m, err := s.OfCommunities(ctx, ids, day)
+			for _, i := range idx {
+				out[i], errs[i] = m[keys[i].ID], err
+			}
+		}
+		return out, errs
+	}, dataloadgen.WithWait(wait))
+}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/kimhub/kimhub/internal/apperr"
 )
 
@@ -48,4 +50,15 @@ func (d *Date) UnmarshalGQL(v any) error {
 	}
 	*d = Date(t)
 	return nil
+}
+
+// MarshalDay writes a time.Time as a Date: domain types keep their dates as
+// time.Time and bind to the Date scalar through this pair.
+func MarshalDay(t time.Time) graphql.Marshaler { return Date(t) }
+
+// UnmarshalDay reads a Date into a time.Time.
+func UnmarshalDay(v any) (time.Time, error) {
+	var d Date
+	err := d.UnmarshalGQL(v)
+	return time.Time(d), err
 }

@@ -10,13 +10,14 @@ type Action string
 // The actions of kimhub. Each has one row in the policy table below.
 const (
 	// Accounts and grants.
-	ViewAccountPrivate Action = "account.view_private" // email, phone and grants of an account
-	DisableAccount     Action = "account.disable"      // disable or enable an account
-	GrantAdmin         Action = "grant.admin"          // grant or revoke ADMIN at a region
-	GrantHumas         Action = "grant.humas"          // grant or revoke HUMAS at a region
-	ReadAudit          Action = "audit.read"           // read the audit trail of a region
-	ReadPlatformAudit  Action = "audit.read_platform"  // read the entries tied to no region (accounts, superadmins)
-	ReadDashboard      Action = "dashboard.read"       // statistics of a region
+	ViewAccountPrivate Action = "account.view_private"    // email, phone and grants of an account
+	DisableAccount     Action = "account.disable"         // disable or enable an account
+	GrantAdmin         Action = "grant.admin"             // grant or revoke ADMIN at a region
+	GrantHumas         Action = "grant.humas"             // grant or revoke HUMAS at a region
+	ReadAudit          Action = "audit.read"              // read the audit trail of a region
+	ReadPlatformAudit  Action = "audit.read_platform"     // read the entries tied to no region (accounts, superadmins)
+	ReadDashboard      Action = "dashboard.read"          // statistics of a region, activity rankings
+	ReadActivity       Action = "dashboard.read_activity" // one community's activity index
 
 	// Communities.
 	RegisterCommunity  Action = "community.register"         // start a registration
@@ -70,6 +71,7 @@ var policy = map[Action]rule{
 	ReadAudit:          {gov: []Role{Admin}},
 	ReadPlatformAudit:  {superOnly: true},
 	ReadDashboard:      {gov: []Role{Admin, Humas}},
+	ReadActivity:       {community: []CommunityRole{Chair, Editor, Member}, gov: []Role{Admin, Humas}},
 
 	RegisterCommunity:  {account: true},
 	ManageCommunity:    {community: []CommunityRole{Chair}},

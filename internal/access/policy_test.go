@@ -41,6 +41,7 @@ var matrix = map[Action]string{
 	ReadAudit:               "...Y.YY",
 	ReadPlatformAudit:       "......Y",
 	ReadDashboard:           "..YY.YY",
+	ReadActivity:            ".YYY.YY",
 	RegisterCommunity:       ".YYYYYY",
 	ManageCommunity:         ".......",
 	AdmitMember:             ".......",

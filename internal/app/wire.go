@@ -27,6 +27,7 @@ import (
 	"github.com/kimhub/kimhub/internal/ratelimit"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/session"
+	"github.com/kimhub/kimhub/internal/stats"
 	"github.com/kimhub/kimhub/internal/storage"
 )
 
@@ -44,6 +45,7 @@ type Services struct {
 	Programs       *program.Service
 	Disseminations *dissemination.Service
 	Aspirations    *aspiration.Service
+	Stats          *stats.Service
 	// Views records post views in the background; set by serve (nil: not
 	// counted).
 	Views *publishing.ViewRecorder
@@ -71,6 +73,7 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Disseminations: &dissemination.Service{DB: db},
 		Aspirations: &aspiration.Service{DB: db, Levels: aspiration.ServiceLevels{
 			AcknowledgeDays: cfg.AspirationAcknowledgeDays, RespondDays: cfg.AspirationRespondDays}},
+		Stats: &stats.Service{DB: db},
 	}
 }
 
@@ -97,13 +100,13 @@ func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 	r := &graph.Resolver{Views: s.Views, Svc: graph.Services{
 		Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Sessions: s.Sessions, Audit: s.Audit, Media: s.Media,
 		Communities: s.Communities, Notifications: s.Notifications, Posts: s.Posts, Programs: s.Programs,
-		Disseminations: s.Disseminations, Aspirations: s.Aspirations,
+		Disseminations: s.Disseminations, Aspirations: s.Aspirations, Stats: s.Stats,
 	}}
 	wsInit := func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations}
+	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations, Stats: s.Stats}
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request

@@ -18,21 +18,6 @@ import (
 	"github.com/kimhub/kimhub/internal/testenv"
 )
 
-const tree = `code,name
-64,Kalimantan Timur
-64.01,Kabupaten Paser
-64.01.01,Batu Sopang
-64.01.01.2001,Batu Kajang
-64.02,Kabupaten Kutai Kartanegara
-64.02.01,Muara Muntai
-64.02.01.2001,Perian
-64.02.01.2002,Jantur
-64.02.01.2003,Muara Leka
-64.02.06,Tenggarong
-64.02.06.1001,Jahab
-64.02.06.1002,Loa Ipuh
-`
-
 type fixture struct {
 	db    *sqlx.DB
 	svc   *dissemination.Service
@@ -50,7 +35,7 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	db := testenv.DB(t)
 	ctx := context.Background()
-	if _, err := region.NewStore(db).Import(ctx, strings.NewReader(tree), nil); err != nil {
+	if _, err := region.NewStore(db).Import(ctx, strings.NewReader(testenv.KaltimRegions), nil); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, svc: &dissemination.Service{DB: db}, progs: &program.Service{DB: db}, ctx: ctx}

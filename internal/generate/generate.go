@@ -1,16 +1,31 @@
 // Package generate fills a database with synthetic data at national scale
-// for benchmarks: the official regions, accounts, communities with members,
-// and published posts, loaded with COPY. Activity is skewed as in life: a
-// few regencies hold most communities, and a few communities write most
-// posts (a Zipf distribution).
+// for benchmarks: the official regions, accounts, communities with their
+// memberships, published posts and showcases, government programmes with
+// their target regions, dissemination reports and aspirations, loaded with
+// COPY.
+//
+// Activity is skewed as in life: a few villages hold many communities, a
+// few communities have many members, and a few communities write most
+// posts and showcases and file most reports and aspirations (Zipf
+// distributions). Most communities are ACTIVE KIM; programmes mostly target
+// one regency or a few districts where communities are; an aspiration's
+// status follows from a timeline of working-day deadlines, as the
+// aspiration service keeps them.
+//
+// While it loads, the user triggers of the tables it fills are disabled
+// (foreign keys stay checked); afterwards they are enabled again and, when
+// the database has the summary function activity_rebuild(), that is run
+// once to rebuild what the triggers would have maintained.
 package generate
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,105 +35,242 @@ import (
 	"github.com/kimhub/kimhub/internal/region"
 )
 
-// Options say how much to generate.
+// Options say how much to generate. A zero count generates none of that
+// kind (memberships follow from the communities).
 type Options struct {
-	RegionsFile string // the official CSV (code,name)
-	Accounts    int
-	Communities int
-	Posts       int
-	Seed        uint64
+	RegionsFile    string // the official CSV (code,name)
+	Accounts       int
+	Communities    int
+	Posts          int
+	Showcases      int
+	Programs       int
+	Disseminations int
+	Aspirations    int
+	Seed           uint64
+}
+
+// loaded are the tables the generator fills, in loading order; their user
+// triggers are off while it runs.
+var loaded = []string{"regions", "accounts", "communities", "registration_counters", "memberships", "posts", "showcases",
+	"programs", "program_targets", "disseminations", "aspirations"}
+
+// day is 24 hours; the generator's dates need no calendar.
+const day = 24 * time.Hour
+
+// gen is one run's state: what was generated so far, for what follows.
+type gen struct {
+	ctx   context.Context
+	db    *sqlx.DB
+	o     Options
+	rng   *rand.Rand
+	now   time.Time
+	start time.Time
+	w     io.Writer
+
+	villages  []string            // every village code, shuffled
+	names     map[string]string   // a village's name
+	districts map[string][]string // a regency's district codes
+
+	comms          []community
+	firstCommunity int64
+	active         []int        // indices of ACTIVE communities: the activity ranking
+	activeKIM      []int        // those of category KIM, in the same order
+	plan           []membership // until loaded
+
+	progs        []program
+	targets      [][]string // each programme's target regions, until loaded
+	firstProgram int64
+	byTarget     map[string][]int // a target region's programmes that may be reported on
 }
 
 // Run generates into an empty database (beyond the migrations), reporting
-// progress to w.
-func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) error {
-	start := time.Now()
-	say := func(format string, args ...any) {
-		fmt.Fprintf(w, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+// progress and each table's time to w.
+func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) (err error) {
+	if o.Accounts < 1 && (o.Communities > 0 || o.Programs > 0) {
+		return fmt.Errorf("communities and programmes need accounts")
 	}
-	f, err := os.Open(o.RegionsFile)
-	if err != nil {
+	g := &gen{ctx: ctx, db: db, o: o, rng: rand.New(rand.NewPCG(o.Seed, 42)), now: time.Now(), start: time.Now(), w: w}
+	if err := g.triggers("DISABLE"); err != nil {
 		return err
 	}
-	defer f.Close()
-	if _, err := region.NewStore(db).Import(ctx, f, nil); err != nil {
-		return err
-	}
-	say("regions imported")
-	var villages []string
-	if err := db.SelectContext(ctx, &villages, `SELECT code FROM regions WHERE level = 'VILLAGE' ORDER BY code`); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(o.Seed, 42))
-
-	if err := copyRows(ctx, db, "accounts", []string{"name", "email", "password_hash"}, o.Accounts, func(i int) []any {
-		return []any{fmt.Sprintf("Warga %d", i+1), fmt.Sprintf("warga%d@gen.kimhub.id", i+1), "generated: no login"}
-	}); err != nil {
-		return err
-	}
-	say("%d accounts", o.Accounts)
-
-	// Communities: villages drawn by a Zipf law over a shuffled list, so a
-	// few places hold many.
-	rng.Shuffle(len(villages), func(i, j int) { villages[i], villages[j] = villages[j], villages[i] })
-	villageOf := rand.NewZipf(rng, 1.1, 4, uint64(len(villages)-1))
-	lat := func() float64 { return -8 + rng.Float64()*10 }
-	lng := func() float64 { return 95 + rng.Float64()*45 }
-	if err := copyRows(ctx, db, "communities", []string{"name", "slug", "category", "domicile_code", "status", "registration_number",
-		"registered_at", "latitude", "longitude", "member_count", "created_by"}, o.Communities, func(i int) []any {
-		v := villages[villageOf.Uint64()]
-		return []any{fmt.Sprintf("KIM %d", i+1), fmt.Sprintf("kim-gen-%d", i+1), "KIM", v, "ACTIVE",
-			fmt.Sprintf("%s-G%06d", v[:5], i+1), time.Now().Add(-time.Duration(rng.IntN(1000)) * 24 * time.Hour),
-			lat(), lng(), 5, 1 + rng.IntN(o.Accounts)}
-	}); err != nil {
-		return err
-	}
-	var firstCommunity int64
-	if err := db.GetContext(ctx, &firstCommunity, `SELECT min(id) FROM communities`); err != nil {
-		return err
-	}
-	say("%d communities", o.Communities)
-	if _, err := db.ExecContext(ctx, `INSERT INTO memberships (community_id, account_id, role, status, joined_at)
-		SELECT c.id, 1 + ((c.id * 7919 + k * 104729) % $1), CASE WHEN k = 0 THEN 'CHAIR' WHEN k = 1 THEN 'EDITOR' ELSE 'MEMBER' END, 'ACTIVE', now()
-		FROM communities c CROSS JOIN generate_series(0, 4) k ON CONFLICT DO NOTHING`, o.Accounts); err != nil {
-		return err
-	}
-	say("memberships")
-
-	// Posts: communities drawn by a Zipf law; published over two years.
-	var domiciles []string
-	if err := db.SelectContext(ctx, &domiciles, `SELECT domicile_code FROM communities ORDER BY id`); err != nil {
-		return err
-	}
-	communityOf := rand.NewZipf(rng, 1.05, 8, uint64(o.Communities-1))
-	words := []string{"desa", "warga", "panen", "padi", "pelatihan", "posyandu", "wisata", "sungai", "jalan", "pasar", "umkm", "budaya",
-		"festival", "gotong", "royong", "sekolah", "petani", "nelayan", "hutan", "air", "bersih", "listrik", "internet", "literasi"}
-	sentence := func(n int) string {
-		b := make([]byte, 0, n*8)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b = append(b, ' ')
-			}
-			b = append(b, words[rng.IntN(len(words))]...)
+	enabled := false
+	defer func() {
+		// Enabled again whatever happened, even on a cancelled context: a
+		// database left with its triggers off would drift silently.
+		if enabled {
+			return
 		}
-		return string(b)
+		if eerr := g.triggers("ENABLE"); eerr != nil && err == nil {
+			err = eerr
+		}
+	}()
+	steps := []struct {
+		name string
+		fn   func() (int, error)
+	}{
+		{"regions", g.regions},
+		{"accounts", g.accounts},
+		{"communities", g.communities},
+		{"memberships", g.membershipRows},
+		{"posts", g.posts},
+		{"showcases", g.showcases},
+		{"programs", g.programs},
+		{"program_targets", g.programTargets},
+		{"disseminations", g.disseminations},
+		{"aspirations", g.aspirations},
 	}
-	now := time.Now()
-	if err := copyRows(ctx, db, "posts", []string{"community_id", "author_id", "title", "slug", "body", "body_html", "excerpt",
-		"region_code", "status", "publish_at"}, o.Posts, func(i int) []any {
-		c := communityOf.Uint64()
-		body := sentence(30)
-		return []any{firstCommunity + int64(c), 1 + rng.IntN(o.Accounts), sentence(6), fmt.Sprintf("berita-%d", i+1), body, "<p>" + body + "</p>",
-			body[:min(len(body), 120)], domiciles[c], "PUBLISHED", now.Add(-time.Duration(rng.Int64N(int64(730 * 24 * time.Hour))))}
-	}); err != nil {
+	for _, s := range steps {
+		t0 := time.Now()
+		n, err := s.fn()
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		g.say("%-15s %8d rows in %6.1fs", s.name, n, time.Since(t0).Seconds())
+	}
+	if err := g.triggers("ENABLE"); err != nil {
 		return err
 	}
-	say("%d posts", o.Posts)
+	enabled = true
+	var rebuild bool
+	if err := db.GetContext(ctx, &rebuild, `SELECT to_regproc('activity_rebuild') IS NOT NULL`); err != nil {
+		return err
+	}
+	if rebuild {
+		t0 := time.Now()
+		if _, err := db.ExecContext(ctx, `SELECT activity_rebuild()`); err != nil {
+			return fmt.Errorf("activity_rebuild: %w", err)
+		}
+		g.say("activity_rebuild() in %.1fs", time.Since(t0).Seconds())
+	} else {
+		g.say("no activity_rebuild() in this database: nothing to rebuild")
+	}
+	t0 := time.Now()
 	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
 		return err
 	}
-	say("analyzed; done")
+	g.say("analyzed in %.1fs; done", time.Since(t0).Seconds())
 	return nil
+}
+
+func (g *gen) say(format string, args ...any) {
+	fmt.Fprintf(g.w, "[%6.1fs] %s\n", time.Since(g.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// triggers runs ALTER TABLE … DISABLE or ENABLE TRIGGER USER on every
+// table the generator loads: only user triggers, so foreign keys are still
+// checked.
+func (g *gen) triggers(verb string) error {
+	ctx := context.WithoutCancel(g.ctx)
+	for _, t := range loaded {
+		if _, err := g.db.ExecContext(ctx, `ALTER TABLE `+pq.QuoteIdentifier(t)+` `+verb+` TRIGGER USER`); err != nil {
+			return fmt.Errorf("%s triggers of %s: %w", strings.ToLower(verb), t, err)
+		}
+	}
+	return nil
+}
+
+func (g *gen) regions() (int, error) {
+	f, err := os.Open(g.o.RegionsFile)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	res, err := region.NewStore(g.db).Import(g.ctx, f, nil)
+	if err != nil {
+		return 0, err
+	}
+	var rows []struct {
+		Code  string `db:"code"`
+		Name  string `db:"name"`
+		Level string `db:"level"`
+	}
+	if err := g.db.SelectContext(g.ctx, &rows, `SELECT code, name, level FROM regions WHERE level IN ('DISTRICT', 'VILLAGE')
+		ORDER BY code`); err != nil {
+		return 0, err
+	}
+	g.districts = map[string][]string{}
+	g.names = map[string]string{}
+	for _, r := range rows {
+		if r.Level == "VILLAGE" {
+			g.villages = append(g.villages, r.Code)
+			g.names[r.Code] = r.Name
+		} else {
+			g.districts[r.Code[:5]] = append(g.districts[r.Code[:5]], r.Code)
+		}
+	}
+	if len(g.villages) == 0 {
+		return 0, fmt.Errorf("%s holds no villages", g.o.RegionsFile)
+	}
+	return res.Rows, nil
+}
+
+func (g *gen) accounts() (int, error) {
+	return g.o.Accounts, copyRows(g.ctx, g.db, "accounts", []string{"name", "email", "password_hash"}, g.o.Accounts, func(i int) []any {
+		return []any{fmt.Sprintf("Warga %d", i+1), fmt.Sprintf("warga%d@gen.kimhub.id", i+1), "generated: no login"}
+	})
+}
+
+// firstID returns the least id of table after a load of n rows, checking
+// that the ids are consecutive (as they are when a fresh table is filled by
+// one session), so that row i has id first+i.
+func (g *gen) firstID(table string, n int) (int64, error) {
+	var r struct {
+		Min, Max *int64
+		Count    int
+	}
+	if err := g.db.QueryRowxContext(g.ctx, `SELECT min(id), max(id), count(*) FROM `+pq.QuoteIdentifier(table)).
+		Scan(&r.Min, &r.Max, &r.Count); err != nil {
+		return 0, err
+	}
+	if r.Count != n || (n > 0 && *r.Max-*r.Min+1 != int64(n)) {
+		return 0, fmt.Errorf("%s holds %d rows, not %d fresh ones with consecutive ids: give the generator an empty database",
+			table, r.Count, n)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return *r.Min, nil
+}
+
+// ago returns a moment at most span before now, more recent ones more
+// likely as skew grows (1: uniform).
+func (g *gen) ago(span time.Duration, skew float64) time.Time {
+	return g.now.Add(-time.Duration(float64(span) * math.Pow(g.rng.Float64(), skew)))
+}
+
+// lognormal returns a skewed positive number: median e^mu, a long tail.
+func (g *gen) lognormal(mu, sigma float64) float64 {
+	return math.Exp(mu + sigma*g.rng.NormFloat64())
+}
+
+// pick returns one of choices, drawn by the weights.
+func pick[T any](rng *rand.Rand, choices []T, weights []float64) T {
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	r := rng.Float64() * total
+	for i, w := range weights {
+		if r < w {
+			return choices[i]
+		}
+		r -= w
+	}
+	return choices[len(choices)-1]
+}
+
+var words = []string{"desa", "warga", "panen", "padi", "pelatihan", "posyandu", "wisata", "sungai", "jalan", "pasar", "umkm", "budaya",
+	"festival", "gotong", "royong", "sekolah", "petani", "nelayan", "hutan", "air", "bersih", "listrik", "internet", "literasi"}
+
+func (g *gen) sentence(n int) string {
+	b := make([]byte, 0, n*8)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, words[g.rng.IntN(len(words))]...)
+	}
+	return string(b)
 }
 
 // copyRows loads n rows into table with COPY, in batches of 50,000 rows a

@@ -111,18 +111,25 @@ func (s *Service) addView(ctx context.Context, t table, id int64, viewer string,
 }
 
 // AggregateViews adds the views not yet counted to their posts and
-// showcases, and drops the rows of days before yesterday (they can no
+// showcases and to their communities' day in activity_daily, and drops the rows of days before yesterday (they can no
 // longer be duplicates). It returns how many views it added.
 func (s *Service) AggregateViews(ctx context.Context) (int, error) {
 	total := 0
 	for _, t := range []table{postTable, showTable} {
 		var n int
 		err := s.DB.GetContext(ctx, &n, `WITH newly AS (
-				UPDATE `+t.views+` SET counted = true WHERE NOT counted RETURNING `+t.viewKey+` AS item_id
+				UPDATE `+t.views+` SET counted = true WHERE NOT counted RETURNING `+t.viewKey+` AS item_id, day
 			), sums AS (
 				SELECT item_id, count(*) AS c FROM newly GROUP BY item_id
 			), bumped AS (
 				UPDATE `+t.name+` i SET view_count = view_count + sums.c FROM sums WHERE i.id = sums.item_id RETURNING sums.c
+			), daily AS (
+				-- the dashboards' per-day views of each community (internal/stats)
+				INSERT INTO activity_daily AS a (community_id, day, domicile_code, views)
+				SELECT i.community_id, n.day, c.domicile_code, count(*)
+				FROM newly n JOIN `+t.name+` i ON i.id = n.item_id JOIN communities c ON c.id = i.community_id
+				GROUP BY 1, 2, 3 ORDER BY 1, 2
+				ON CONFLICT (community_id, day) DO UPDATE SET views = a.views + EXCLUDED.views
 			)
 			SELECT COALESCE(sum(c), 0) FROM bumped`)
 		if err != nil {

@@ -276,3 +276,21 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	c.n.Add(1)
 	return c.pqConn.ExecContext(ctx, q, args)
 }
+
+// KaltimRegions is a small region tree of Kalimantan Timur in the import
+// format (code,name): two regencies, three districts, six villages, for
+// tests that need a few places above and beside each other.
+const KaltimRegions = `code,name
+64,Kalimantan Timur
+64.01,Kabupaten Paser
+64.01.01,Batu Sopang
+64.01.01.2001,Batu Kajang
+64.02,Kabupaten Kutai Kartanegara
+64.02.01,Muara Muntai
+64.02.01.2001,Perian
+64.02.01.2002,Jantur
+64.02.01.2003,Muara Leka
+64.02.06,Tenggarong
+64.02.06.1001,Jahab
+64.02.06.1002,Loa Ipuh
+`

@@ -1,0 +1,130 @@
+package app_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kimhub/kimhub/internal/demo"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+// readmeDocument returns the GraphQL block of README.md that follows the
+// comment line starting with marker.
+func readmeDocument(t *testing.T, marker string) string {
+	t.Helper()
+	b, err := os.ReadFile(testenv.RepoFile(t, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, marker)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", marker)
+	}
+	end := strings.Index(s[i:], "```")
+	return s[i : i+end]
+}
+
+// TestDashboardsThroughTheAPI runs the README's dashboard document over the
+// demo data as its HUMAS, and checks who else may read dashboards.
+func TestDashboardsThroughTheAPI(t *testing.T) {
+	s := start(t, nil)
+	humas := s.logIn(t, "humas.kukar@demo.kimhub.id", demo.Password).AccessToken
+	paser := s.logIn(t, "admin.paser@demo.kimhub.id", demo.Password).AccessToken
+	warga := s.logIn(t, "warga@demo.kimhub.id", demo.Password).AccessToken
+
+	wib := time.FixedZone("WIB", 7*3600)
+	today := time.Now().In(wib).Format(time.DateOnly)
+	from := time.Now().In(wib).AddDate(0, 0, -29).Format(time.DateOnly)
+	doc := readmeDocument(t, "# As humas.kukar: Kutai Kartanegara over 30 days")
+	doc = strings.ReplaceAll(strings.ReplaceAll(doc, "2026-10-24", from), "2026-11-22", today)
+
+	var d struct {
+		RegionStats struct {
+			Communities struct{ Total int }
+			Posts       int
+			Programs    struct{ Published, Disseminations int }
+			Aspirations struct{ Submitted int }
+			Series      []struct{ Posts int }
+			Activity    struct{ Communities int }
+		} `json:"regionStats"`
+		Region struct {
+			ChildrenStats []struct {
+				Region struct{ Name string }
+				Posts  int
+			} `json:"childrenStats"`
+		}
+		ActivityRanking []struct {
+			Rank       int
+			Score      float64
+			Components []struct{ Points float64 }
+		} `json:"activityRanking"`
+	}
+	s.queryAs(t, humas, doc, nil).decode(t, &d)
+	st := d.RegionStats
+	// The demo was loaded just now: its content of Kutai Kartanegara lies
+	// in the last 30 days.
+	var communities, posts int
+	db := testenv.Shared(t)
+	if err := db.Get(&communities, `SELECT count(*) FROM communities WHERE domicile_code LIKE '64.02.%'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&posts, `SELECT count(*) FROM posts p JOIN communities c ON c.id = p.community_id
+		WHERE c.domicile_code LIKE '64.02.%' AND p.status = 'PUBLISHED' AND p.publish_at <= now()`); err != nil {
+		t.Fatal(err)
+	}
+	if st.Communities.Total != communities || st.Posts != posts || posts == 0 {
+		t.Errorf("regionStats: %d communities, %d posts; the database: %d, %d", st.Communities.Total, st.Posts, communities, posts)
+	}
+	if st.Programs.Published == 0 || st.Programs.Disseminations == 0 || st.Aspirations.Submitted == 0 || st.Activity.Communities == 0 {
+		t.Errorf("the demo's programmes, reports, aspirations or KIM are missing: %+v", st)
+	}
+	inSeries, inChildren := 0, 0
+	for _, b := range st.Series {
+		inSeries += b.Posts
+	}
+	for _, c := range d.Region.ChildrenStats {
+		inChildren += c.Posts
+	}
+	if inSeries != st.Posts || inChildren != st.Posts {
+		t.Errorf("posts: %d in all, %d by week, %d by district", st.Posts, inSeries, inChildren)
+	}
+	if len(d.ActivityRanking) == 0 || d.ActivityRanking[0].Rank != 1 || len(d.ActivityRanking[0].Components) != 5 {
+		t.Errorf("ranking: %+v", d.ActivityRanking)
+	}
+
+	// Nobody else reads the regency's dashboards.
+	const stats = `query($to: Date!) { regionStats(code: "64.02", from: $to, to: $to) { posts } }`
+	for who, token := range map[string]string{"anyone": "", "a member": warga, "the neighbour's ADMIN": paser} {
+		r := s.queryAs(t, token, stats, map[string]any{"to": today})
+		want := "FORBIDDEN"
+		if token == "" {
+			want = "UNAUTHENTICATED"
+		}
+		if got := r.code(t); got != want {
+			t.Errorf("%s: %s, want %s", who, got, want)
+		}
+	}
+	// A community's index: its members and the government over it, not
+	// the public.
+	const activity = `{ community(slug: "kim-jahab-maju") { activity { score components { factor } } } }`
+	for who, c := range map[string]struct {
+		token string
+		sees  bool
+	}{"anyone": {"", false}, "its member": {warga, true}, "the regency's HUMAS": {humas, true}, "the neighbour's ADMIN": {paser, false}} {
+		var a struct {
+			Community struct{ Activity *struct{ Score float64 } }
+		}
+		s.queryAs(t, c.token, activity, nil).decode(t, &a)
+		if (a.Community.Activity != nil) != c.sees {
+			t.Errorf("%s sees the index: %v", who, a.Community.Activity != nil)
+		}
+	}
+	// A period too long is refused on its argument.
+	r := s.queryAs(t, humas, `{ regionStats(code: "64.02", from: "2020-01-01", to: "2026-01-01") { posts } }`, nil)
+	if e := r.only(t); e.Extensions["code"] != "BAD_USER_INPUT" || e.Extensions["field"] != "from" {
+		t.Errorf("a long period: %+v", e)
+	}
+}
