@@ -354,5 +354,5 @@ func activityLoader(s *stats.Service) *dataloadgen.Loader[ActivityKey, *stats.Co
 			}
 		}
 		return out, errs
-	}, dataloadgen.WithWait(wait))
+	}, dataloadgen.WithWait(Wait))
 }
