@@ -15,6 +15,8 @@ type targets struct {
 	Province  string // Q2: its province
 	Community string // Q4: the slug of the community with the most posts in it
 	Now       string // PostGraphile's "published by now" bound, fixed for the run
+	// Q3's period (dates in WIB; ToNext is the day after To).
+	From, To, ToNext string
 
 	// Q5: the bench's own community and account (EDITOR/CHAIR there).
 	WriteCommunityID int64
@@ -117,6 +119,41 @@ query Q4($slug: String!, $now: Datetime!) {
   }
 }`
 
+const q3Kimhub = `
+query Q3($code: String!, $from: Date!, $to: Date!) {
+  regionStats(code: $code, from: $from, to: $to, granularity: WEEK) {
+    communities { total byStatus { status count } byCategory { category count } }
+    members { active joined left }
+    posts showcases views
+    programs { published disseminations reach villagesWithKim villagesReached coveragePercent }
+    aspirations { submitted byStatus { status count } medianAcknowledgeHours medianResponseHours overdue }
+    series { from to posts showcases views joined disseminations reach aspirationsSubmitted aspirationsClosed }
+  }
+}`
+
+// q3PG asks what PostGraphile with pg-aggregates can say: counts and sums
+// over the communities and the summary table activity_daily (migration
+// 00010), and a count of aspirations; not the medians, the overdue count,
+// the weekly series, programme coverage or the aspirations by status.
+const q3PG = `
+query Q3($lo: String!, $hi: String!, $from: Date!, $to: Date!, $fromT: Datetime!, $toT: Datetime!) {
+  all: communities(filter: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}}) {
+    totalCount
+    groupedAggregates(groupBy: STATUS) { keys distinctCount { id } }
+  }
+  active: communities(filter: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}, status: {equalTo: "ACTIVE"}}) {
+    aggregates { sum { memberCount } }
+    groupedAggregates(groupBy: CATEGORY) { keys distinctCount { id } }
+  }
+  activityDailies(filter: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}, day: {greaterThanOrEqualTo: $from, lessThanOrEqualTo: $to}}) {
+    aggregates { sum { posts showcases views joined leftMembers disseminations reach } }
+  }
+  aspirations(filter: {submittedAt: {greaterThanOrEqualTo: $fromT, lessThan: $toT},
+                       community: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}}}) {
+    totalCount
+  }
+}`
+
 var writeSeq = struct{ prefix string }{fmt.Sprintf("r%x", time.Now().UnixNano()%0xffffffff)}
 
 // writeToken makes each write mix's title (and so its slug) its own.
@@ -143,6 +180,21 @@ func queries() []query {
 			NormPG: func(d any) any {
 				return normQ2(dig(d, "region", "name"), dig(d, "region", "regionsByParentCode", "nodes"), "subtreeCommunities")
 			},
+		},
+		{
+			Name: "Q3", What: "regionStats of a regency over 30 days (weekly series), as an ADMIN of it", Auth: true,
+			Kimhub: func(t *targets) any {
+				return gqlBody(q3Kimhub, map[string]any{"code": t.Regency, "from": t.From, "to": t.To})
+			},
+			PG: func(t *targets) any {
+				return gqlBody(q3PG, map[string]any{"lo": t.Regency, "hi": t.Regency + "/", "from": t.From, "to": t.To,
+					"fromT": t.From + "T00:00:00+07:00", "toT": t.ToNext + "T00:00:00+07:00"})
+			},
+			NormKimhub: normStatsKimhub, NormPG: normStatsPG,
+			Partial: "PostGraphile answers Q3's counts and sums (communities by status and category, members, " +
+				"posts, showcases, views, joined, left, disseminations, reach, aspirations submitted) and only those are compared; " +
+				"it cannot express the medians, the overdue count, the weekly series, programme coverage or aspirations by status, " +
+				"which kimhub computes in the same request",
 		},
 		{
 			Name: "Q4", What: "a community page: members, showcases, posts",
@@ -303,6 +355,64 @@ func normQ4(c, members any, kimhub bool) any {
 	}
 	return map[string]any{"name": dig(c, "name"), "slug": dig(c, "slug"), "memberCount": dig(c, "memberCount"),
 		"members": ms, "showcases": ss, "posts": normPosts(dig(c, "posts", "nodes"), kimhub)}
+}
+
+// num makes a number (PostGraphile sums are BigFloat strings) a float.
+func num(v any) any {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case string:
+		var f float64
+		if _, err := fmt.Sscan(v, &f); err == nil {
+			return f
+		}
+	case nil:
+		return 0.0
+	}
+	return v
+}
+
+func counts(l any, keyField, countPath string, pg bool) map[string]any {
+	out := map[string]any{}
+	for _, e := range list(l) {
+		var k, n any
+		if pg {
+			k, n = list(dig(e, "keys"))[0], num(dig(e, "distinctCount", "id"))
+		} else {
+			k, n = dig(e, keyField), num(dig(e, countPath))
+		}
+		if n != 0.0 {
+			out[fmt.Sprint(k)] = n
+		}
+	}
+	return out
+}
+
+func normStatsKimhub(d any) any {
+	s := dig(d, "regionStats")
+	return map[string]any{
+		"communities": num(dig(s, "communities", "total")),
+		"byStatus":    counts(dig(s, "communities", "byStatus"), "status", "count", false),
+		"byCategory":  counts(dig(s, "communities", "byCategory"), "category", "count", false),
+		"members":     num(dig(s, "members", "active")), "joined": num(dig(s, "members", "joined")), "left": num(dig(s, "members", "left")),
+		"posts": num(dig(s, "posts")), "showcases": num(dig(s, "showcases")), "views": num(dig(s, "views")),
+		"disseminations": num(dig(s, "programs", "disseminations")), "reach": num(dig(s, "programs", "reach")),
+		"aspirations": num(dig(s, "aspirations", "submitted")),
+	}
+}
+
+func normStatsPG(d any) any {
+	sum := func(f string) any { return num(dig(d, "activityDailies", "aggregates", "sum", f)) }
+	return map[string]any{
+		"communities": num(dig(d, "all", "totalCount")),
+		"byStatus":    counts(dig(d, "all", "groupedAggregates"), "", "", true),
+		"byCategory":  counts(dig(d, "active", "groupedAggregates"), "", "", true),
+		"members":     num(dig(d, "active", "aggregates", "sum", "memberCount")), "joined": sum("joined"), "left": sum("leftMembers"),
+		"posts": sum("posts"), "showcases": sum("showcases"), "views": sum("views"),
+		"disseminations": sum("disseminations"), "reach": sum("reach"),
+		"aspirations": num(dig(d, "aspirations", "totalCount")),
+	}
 }
 
 func normWrite(p any) any {
