@@ -277,8 +277,8 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
-	say("targets: regency %s, province %s, community %s; writes in community %d (%s) by account %d",
-		t.Regency, t.Province, t.Community, t.WriteCommunityID, t.WriteRegion, t.AccountID)
+	say("targets: regency %s, province %s, community %s; writes in communities %v (%s) by account %d",
+		t.Regency, t.Province, t.Community, t.WriteCommunities, t.WriteRegion, t.AccountID)
 
 	var qs []query
 	for _, q := range queries() {
@@ -335,7 +335,7 @@ func run(o options) error {
 		if err != nil {
 			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
 		}
-		script, err := ceilingScript(q, stmts, body)
+		script, err := ceilingScript(q, t, stmts, body)
 		if err != nil {
 			results[i].ceilingNote = err.Error()
 			continue

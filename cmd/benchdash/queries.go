@@ -19,7 +19,7 @@ type targets struct {
 	From, To, ToNext string
 
 	// Q5: the bench's own community and account (EDITOR/CHAIR there).
-	WriteCommunityID int64
+	WriteCommunities []int64 // consecutive IDs; the write mix takes them in turn
 	WriteRegion      string
 	AccountID        int64
 	Token            string // kimhub access token
@@ -222,9 +222,11 @@ func queries() []query {
 
 func kimhubWrite(t *targets) func(do func(any) ([]byte, error)) ([]byte, error) {
 	return func(do func(any) ([]byte, error)) ([]byte, error) {
-		title := fmt.Sprintf("Kabar bench %s-%d", writeSeq.prefix, writeN.next())
+		n := writeN.next()
+		title := fmt.Sprintf("Kabar bench %s-%d", writeSeq.prefix, n)
+		c := t.WriteCommunities[int(n)%len(t.WriteCommunities)]
 		out, err := do(gqlBody(`mutation($in: CreatePostInput!) { createPost(input: $in) { post { id slug status } } }`,
-			map[string]any{"in": map[string]any{"communityId": relay.ID("Community", fmt.Sprint(t.WriteCommunityID)),
+			map[string]any{"in": map[string]any{"communityId": relay.ID("Community", fmt.Sprint(c)),
 				"title": title, "body": "Warga desa **gotong royong** membersihkan sungai.", "tags": []string{"bench"}}}))
 		if err != nil {
 			return out, err
@@ -234,7 +236,7 @@ func kimhubWrite(t *targets) func(do func(any) ([]byte, error)) ([]byte, error) 
 			map[string]any{"id": id})); err != nil {
 			return out, err
 		}
-		return do(gqlBody(`mutation($id: ID!) { publishPost(input: {postId: $id}) { post { id slug title status publishAt } } }`,
+		return do(gqlBody(`mutation($id: ID!) { publishPost(input: {postId: $id}) { post { id slug title status publishAt community { id } } } }`,
 			map[string]any{"id": id}))
 	}
 }
@@ -246,7 +248,7 @@ func pgWrite(t *targets) func(do func(any) ([]byte, error)) ([]byte, error) {
 		body := "Warga desa **gotong royong** membersihkan sungai."
 		out, err := do(gqlBody(`mutation($in: CreatePostInput!) { createPost(input: $in) { post { id slug status } } }`,
 			map[string]any{"in": map[string]any{"post": map[string]any{
-				"communityId": t.WriteCommunityID, "authorId": t.AccountID, "title": title,
+				"communityId": t.WriteCommunities[int(n)%len(t.WriteCommunities)], "authorId": t.AccountID, "title": title,
 				"slug": fmt.Sprintf("kabar-bench-%s-%d", writeSeq.prefix, n), "body": body,
 				"bodyHtml": "<p>Warga desa <strong>gotong royong</strong> membersihkan sungai.</p>", "excerpt": body,
 				"regionCode": t.WriteRegion, "status": "DRAFT"}}}))

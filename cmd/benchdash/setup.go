@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/relay"
 )
@@ -20,6 +21,8 @@ const (
 	benchEmail    = "bench-dash@bench.kimhub.id"
 	benchPassword = "Tebu-Manis-Kukar-2026"
 	benchSlug     = "kim-bench-dash"
+	// writeCommunities is how many communities the write mix spreads over.
+	writeCommunities = 8
 )
 
 // setup chooses the queries' places, applies PostGraphile's computed
@@ -62,19 +65,33 @@ func setup(ctx context.Context, db *sqlx.DB, kimhubURL string) (*targets, error)
 			return nil, err
 		}
 	}
-	// The community of the write mix: in a village of another province.
-	if err := db.QueryRowContext(ctx, `SELECT id, domicile_code FROM communities WHERE slug = $1`, benchSlug).
-		Scan(&t.WriteCommunityID, &t.WriteRegion); err != nil {
-		if err := db.QueryRowContext(ctx, `INSERT INTO communities (name, slug, category, domicile_code, status, registration_number,
-				registered_at, member_count, created_by)
-			SELECT 'KIM Bench Dasbor', $1, 'KIM', code, 'ACTIVE', 'BENCH-DASH', now(), 1, $2 FROM regions
-			WHERE level = 'VILLAGE' AND code NOT LIKE $3 || '.%' ORDER BY code LIMIT 1
-			RETURNING id, domicile_code`, benchSlug, t.AccountID, t.Province).Scan(&t.WriteCommunityID, &t.WriteRegion); err != nil {
-			return nil, fmt.Errorf("bench community: %w", err)
-		}
+	// The communities of the write mix, in a village of another province:
+	// writeCommunities of them, taken in turn, since kimhub serialises
+	// the creation of posts in one community (slugs) and the summary table
+	// has one row per community and day. Their earlier posts are removed,
+	// so that runs do not pile up.
+	if _, err := db.ExecContext(ctx, `INSERT INTO communities (name, slug, category, domicile_code, status, registration_number,
+			registered_at, member_count, created_by)
+		SELECT 'KIM Bench Dasbor ' || n, $1 || '-' || n, 'KIM', v.code, 'ACTIVE', 'BENCH-DASH-' || n, now(), 1, $2
+		FROM (SELECT code FROM regions WHERE level = 'VILLAGE' AND code NOT LIKE $3 || '.%' ORDER BY code LIMIT 1) v
+		CROSS JOIN generate_series(1, $4) n
+		ON CONFLICT DO NOTHING`, benchSlug, t.AccountID, t.Province, writeCommunities); err != nil {
+		return nil, fmt.Errorf("bench communities: %w", err)
+	}
+	if err := db.SelectContext(ctx, &t.WriteCommunities, `SELECT id FROM communities WHERE slug LIKE $1 || '-%' ORDER BY id`, benchSlug); err != nil {
+		return nil, err
+	}
+	if len(t.WriteCommunities) == 0 || t.WriteCommunities[len(t.WriteCommunities)-1]-t.WriteCommunities[0] != int64(len(t.WriteCommunities)-1) {
+		return nil, fmt.Errorf("the bench communities' IDs are not consecutive: %v", t.WriteCommunities)
+	}
+	if err := db.GetContext(ctx, &t.WriteRegion, `SELECT domicile_code FROM communities WHERE id = $1`, t.WriteCommunities[0]); err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM posts WHERE community_id = ANY($1)`, pq.Array(t.WriteCommunities)); err != nil {
+		say("could not remove the earlier bench posts (the write mix still runs): %v", err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO memberships (community_id, account_id, role, status, joined_at)
-		VALUES ($1, $2, 'CHAIR', 'ACTIVE', now()) ON CONFLICT DO NOTHING`, t.WriteCommunityID, t.AccountID); err != nil {
+		SELECT unnest($1::bigint[]), $2, 'CHAIR', 'ACTIVE', now() ON CONFLICT DO NOTHING`, pq.Array(t.WriteCommunities), t.AccountID); err != nil {
 		return nil, err
 	}
 	// Regional statistics need an ADMIN (or HUMAS) grant over the region.
@@ -111,7 +128,7 @@ func mustJSON(v any) []byte {
 // kimhub sent for one request of it. For the write mix, the new post's
 // title and slug get a random number per transaction, and its id, inlined
 // in the later statements, comes from the INSERT by \gset.
-func ceilingScript(q query, stmts []statement, answer []byte) (string, error) {
+func ceilingScript(q query, t *targets, stmts []statement, answer []byte) (string, error) {
 	if len(stmts) == 0 {
 		return "", fmt.Errorf("no statements recorded")
 	}
@@ -151,7 +168,13 @@ func ceilingScript(q query, stmts []statement, answer []byte) (string, error) {
 	if !inserted {
 		return "", fmt.Errorf("no INSERT INTO posts recorded")
 	}
-	return "\\set r random(1, 2000000000)\n" + strings.Join(lines, ""), nil
+	// The community: any of the bench's, as the load takes them in turn.
+	_, c, err := relay.ParseID(fmt.Sprint(dig(p, "community", "id")))
+	if err != nil {
+		return "", fmt.Errorf("the write mix gave no community: %s", answer)
+	}
+	script := regexp.MustCompile(`\b`+c+`\b`).ReplaceAllString(strings.Join(lines, ""), ":c")
+	return fmt.Sprintf("\\set r random(1, 2000000000)\n\\set c random(%d, %d)\n", t.WriteCommunities[0], t.WriteCommunities[len(t.WriteCommunities)-1]) + script, nil
 }
 
 var httpClient = &http.Client{Timeout: 60 * time.Second}

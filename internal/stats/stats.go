@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -229,8 +230,21 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 	steps := []func(context.Context, string, int, Period, map[string]*Stats) error{
 		s.communities, s.daily, s.villagesReached, s.programs, s.aspirations,
 	}
-	for _, step := range steps {
-		if err := step(ctx, parent, width, p, out); err != nil {
+	// The steps run at once, each on its own connection: a request's
+	// latency is its slowest statement's, not their sum. Each step writes
+	// its own fields of the groups' Stats, never the map.
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(ctx, parent, width, p, out)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
