@@ -126,8 +126,15 @@ func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Dura
 		}
 	}
 	if failedStrict > 0 {
-		lo, hi := l.Sustainable, failedStrict
-		for i := 0; i < refine && hi-lo > max(2, lo/10); i++ {
+		// Between the highest rate that held and the lowest above it that
+		// did not (a noisy machine can fail a low rate and hold a higher one).
+		lo, hi := l.Sustainable, 0
+		for _, s := range l.Steps {
+			if s.Rate > lo && !s.holds(target) && (hi == 0 || s.Rate < hi) {
+				hi = s.Rate
+			}
+		}
+		for i := 0; hi > 0 && i < refine && hi-lo > max(2, lo/10); i++ {
 			mid := (lo + hi) / 2
 			if s := run(mid); s.holds(target) {
 				lo = mid
