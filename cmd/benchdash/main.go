@@ -18,8 +18,10 @@
 //     accounts, 10 showcases, 10 posts with author and cover (the community
 //     of Q1's regency with the most posts).
 //   - Q5: the write mix: createPost, submitPost, publishPost, three requests
-//     timed as one, by the bench's own account, CHAIR of the bench's own
-//     community (in another province, so that the reads do not see them).
+//     timed as one, by the bench's own account (signed up through the API),
+//     CHAIR of the bench's own eight communities, taken in turn (in another
+//     province, so that the reads do not see the posts; earlier runs' posts
+//     are deleted first).
 //
 // The GraphQL documents are in queries.go; PostGraphile's are the
 // equivalent ones in its schema (bench/postgraphile, which lists its
