@@ -6938,8 +6938,10 @@ enum Granularity {
 extend type Query {
   """
   Statistics of a region and everything below it over a period of days
-  (from and to included, at most 731 days, counted in WIB). Activity is
-  attributed to the community's domicile. For ADMINs and HUMAS whose region
+  (from and to included, at most 731 days, counted in WIB, between the
+  years 2000 and 2100). Days after today count nothing yet (not even what
+  is scheduled for them). Activity is attributed to the community's
+  domicile. For ADMINs and HUMAS whose region
   covers code, and superadmins; nobody else (docs/activity-index.md says why).
   """
   regionStats(
@@ -7016,7 +7018,7 @@ type RegionStats {
   to: Date!
   "Communities domiciled in the subtree now, by status and category."
   communities: CommunityCounts!
-  "Members of the subtree's ACTIVE communities."
+  "Members: active now, joining and leaving in the period."
   members: MemberStats!
   "Posts published in the period (take-downs withdrawn)."
   posts: Int!
@@ -7030,7 +7032,7 @@ type RegionStats {
   aspirations: AspirationStats!
   "The period cut into weeks or months (the first and last buckets may be partial)."
   series: [StatsBucket!]!
-  "The activity index of the subtree's ACTIVE KIM as of the period's last day."
+  "The activity index of the subtree's ACTIVE KIM as of the period's last day (or today, if that is earlier)."
   activity: RegionActivity!
 }
 
@@ -7060,13 +7062,13 @@ type CommunityCategoryCount {
   count: Int!
 }
 
-"Members of ACTIVE communities."
+"Members of the subtree's communities."
 type MemberStats {
-  "Active memberships now."
+  "Active memberships of ACTIVE communities now."
   active: Int!
-  "Memberships that became active in the period."
+  "Joins in the period, in any of the subtree's communities (a founder joins when registering; a member who comes back joins again)."
   joined: Int!
-  "Memberships that ended (left or removed) in the period."
+  "Departures (left or removed) in the period."
   left: Int!
 }
 

@@ -110,8 +110,9 @@ const coverageCost = 2000
 
 // statsCost is the complexity of one dashboard read (regionStats, a
 // ranking): a handful of aggregate statements over a subtree, whatever its
-// rows. A dashboard fits several; a list of regions cannot ask each.
-const statsCost = 1000
+// rows. The default limit fits about five; a list of regions cannot ask
+// each.
+const statsCost = 3000
 
 // pageCost is the complexity of a connection field: its page size times the
 // cost of one item, so that nesting lists multiplies as it does in the
@@ -207,6 +208,7 @@ func complexity() ComplexityRoot {
 	c.Query.RegionStats = func(child int, _ string, _, _ model.Date, _ *stats.Granularity) int { return statsCost + child }
 	c.Region.ChildrenStats = func(child int, _, _ model.Date, _ *stats.Granularity) int { return statsCost + 50*child }
 	c.RegionStats.Series = func(child int) int { return 1 + 12*child }
+	c.Community.Activity = func(child int, _ *model.Date) int { return 100 + child }
 	c.Query.ActivityRanking = func(child int, _ string, _ *model.Date, _ *community.Category, first *int) int {
 		return statsCost + min(max(deref(first, 20), 1), stats.MaxRanking)*child
 	}

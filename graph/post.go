@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
@@ -166,4 +169,43 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 		in.EvidenceIDs = append(in.EvidenceIDs, id)
 	}
 	return in, nil
+}
+
+// feedExtra encodes a feed filter as a loader key part, asking the loader to
+// bring the posts' authors along when the query selects them.
+func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
+	extra := loader.EncodeFeed(f)
+	if selectsNodeField(ctx, "author") {
+		extra = loader.WithAuthors(extra)
+	}
+	return extra
+}
+
+// selectsNodeField reports whether the current connection field selects
+// name on its nodes (nodes { name } or edges { node { name } }).
+func selectsNodeField(ctx context.Context, name string) bool {
+	oc := graphql.GetOperationContext(ctx)
+	has := func(set ast.SelectionSet) bool {
+		for _, f := range graphql.CollectFields(oc, set, nil) {
+			if f.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "nodes":
+			if has(f.Selections) {
+				return true
+			}
+		case "edges":
+			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
+				if e.Name == "node" && has(e.Selections) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -283,7 +283,7 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityPosts.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+		Extra: feedExtra(ctx, publishing.FeedFilter{})})
 	return &conn, err
 }
 
@@ -302,7 +302,7 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
+		Extra: feedExtra(ctx, publishing.FeedFilter{})})
 	return &conn, err
 }
 
@@ -348,7 +348,11 @@ func (r *communityResolver) Activity(ctx context.Context, obj *community.Communi
 	if err != nil || !stats.MayReadActivity(access.ActorFrom(ctx), obj, role) {
 		return nil, err
 	}
-	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: r.asOf(asOf)})
+	day := r.asOf(asOf)
+	if err := r.Svc.Stats.CheckAsOf(day); err != nil {
+		return nil, err
+	}
+	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: day})
 }
 
 // Community is the resolver for the community field.
@@ -1625,7 +1629,7 @@ func (r *regionResolver) Posts(ctx context.Context, obj *region.Region, filter *
 	if _, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ff.Search), args); err != nil {
 		return nil, err
 	}
-	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: loader.EncodeFeed(ff)})
+	conn, err := loader.For(ctx).RegionPosts.Load(ctx, loader.PageKey[string]{Parent: obj.Code, Args: args.Key(), Extra: feedExtra(ctx, ff)})
 	return &conn, err
 }
 
@@ -1793,23 +1797,3 @@ type (
 	regionStatsResolver        struct{ *Resolver }
 	showcaseResolver           struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *communityResolver) FoundedOn(ctx context.Context, obj *community.Community) (*model.Date, error) {
-	if obj.FoundedOn == nil {
-		return nil, nil
-	}
-	d := model.Date(*obj.FoundedOn)
-	return &d, nil
-}
-func (r *disseminationResolver) DisseminatedOn(ctx context.Context, obj *dissemination.Dissemination) (*model.Date, error) {
-	d := model.Date(obj.DisseminatedOn)
-	return &d, nil
-}
-*/

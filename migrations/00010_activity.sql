@@ -9,19 +9,22 @@
 --   disseminations     +1 and +reach on disseminated_on
 --   asp_submitted      +1 on the WIB day of submitted_at
 --   asp_closed         +1 on the WIB day of closed_at once RESOLVED or DECLINED
---   joined             +1 on the WIB day of joined_at once a member has joined
---                      (ACTIVE, or LEFT/REMOVED after being ACTIVE)
---   left_members       +1 on the WIB day of updated_at when LEFT or REMOVED
+--   joined, left_members  +1 on the WIB day of each JOIN or LEAVE in
+--                      membership_events (a membership row keeps only its
+--                      latest state, so moves into and out of ACTIVE are
+--                      recorded as events, never changed)
 --   views              added by the view aggregator each minute (post_views
 --                      and showcase_views rows are pruned after two days, so
 --                      activity_rebuild() keeps this column as it is)
 -- A trigger subtracts the old row's contribution and adds the new one's.
 
 -- +goose Up
+-- Readers find a subtree's communities through communities_domicile_idx
+-- and then their days by this primary key: the subtree's communities times
+-- the period's days, however long the history.
 CREATE TABLE activity_daily (
     community_id   bigint NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
     day            date NOT NULL,                  -- in WIB (Asia/Jakarta)
-    domicile_code  text COLLATE "C",               -- the community's, kept in step
     posts          integer NOT NULL DEFAULT 0,
     showcases      integer NOT NULL DEFAULT 0,
     views          bigint NOT NULL DEFAULT 0,
@@ -33,10 +36,16 @@ CREATE TABLE activity_daily (
     asp_closed     integer NOT NULL DEFAULT 0,
     PRIMARY KEY (community_id, day)
 );
--- A subtree over a period: by code range when the subtree is small, by day
--- range when the period is short; the planner picks.
-CREATE INDEX activity_daily_region_idx ON activity_daily (domicile_code, day);
-CREATE INDEX activity_daily_day_idx ON activity_daily (day, domicile_code);
+
+-- Moves of a membership into ACTIVE (JOIN) and out of it (LEAVE).
+CREATE TABLE membership_events (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    community_id bigint NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+    account_id   bigint NOT NULL REFERENCES accounts (id),
+    kind         text NOT NULL CHECK (kind IN ('JOIN', 'LEAVE')),
+    at           timestamptz NOT NULL
+);
+CREATE INDEX membership_events_community_idx ON membership_events (community_id, at);
 
 -- Statistics of aspirations by submission time, per community.
 CREATE INDEX aspirations_community_submitted_idx ON aspirations (community_id, submitted_at);
@@ -53,10 +62,9 @@ CREATE FUNCTION wib_day(t timestamptz) RETURNS date
 CREATE FUNCTION activity_add(c bigint, d date, d_posts int, d_showcases int, d_joined int, d_left int,
                              d_diss int, d_reach bigint, d_submitted int, d_closed int) RETURNS void
     LANGUAGE sql AS $$
-    INSERT INTO activity_daily AS a (community_id, day, domicile_code, posts, showcases, joined, left_members,
+    INSERT INTO activity_daily AS a (community_id, day, posts, showcases, joined, left_members,
                                      disseminations, reach, asp_submitted, asp_closed)
-    SELECT c, d, (SELECT domicile_code FROM communities WHERE id = c),
-           d_posts, d_showcases, d_joined, d_left, d_diss, d_reach, d_submitted, d_closed
+    SELECT c, d, d_posts, d_showcases, d_joined, d_left, d_diss, d_reach, d_submitted, d_closed
     WHERE c IS NOT NULL AND d IS NOT NULL
     ON CONFLICT (community_id, day) DO UPDATE SET
         posts = a.posts + EXCLUDED.posts,
@@ -115,25 +123,31 @@ CREATE TRIGGER disseminations_activity AFTER INSERT OR DELETE OR UPDATE ON disse
     FOR EACH ROW EXECUTE FUNCTION activity_disseminations();
 
 -- Aspirations: +1 submitted on submitted_at; +1 closed on closed_at once
--- RESOLVED or DECLINED.
+-- RESOLVED or DECLINED. Each contribution moves only when what it depends
+-- on does (a move along the workflow leaves the submission day alone).
 -- +goose StatementBegin
 CREATE FUNCTION activity_aspirations() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_c bigint; old_sub date; old_closed date;
+    new_c bigint; new_sub date; new_closed date;
 BEGIN
-    IF TG_OP = 'UPDATE' AND (OLD.community_id, OLD.submitted_at, OLD.status, OLD.closed_at)
-            IS NOT DISTINCT FROM (NEW.community_id, NEW.submitted_at, NEW.status, NEW.closed_at) THEN
-        RETURN NULL;
-    END IF;
     IF TG_OP <> 'INSERT' THEN
-        PERFORM activity_add(OLD.community_id, wib_day(OLD.submitted_at), 0, 0, 0, 0, 0, 0, -1, 0);
-        IF OLD.status IN ('RESOLVED', 'DECLINED') THEN
-            PERFORM activity_add(OLD.community_id, wib_day(OLD.closed_at), 0, 0, 0, 0, 0, 0, 0, -1);
-        END IF;
+        old_c := OLD.community_id;
+        old_sub := wib_day(OLD.submitted_at);
+        old_closed := CASE WHEN OLD.status IN ('RESOLVED', 'DECLINED') THEN wib_day(OLD.closed_at) END;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        PERFORM activity_add(NEW.community_id, wib_day(NEW.submitted_at), 0, 0, 0, 0, 0, 0, 1, 0);
-        IF NEW.status IN ('RESOLVED', 'DECLINED') THEN
-            PERFORM activity_add(NEW.community_id, wib_day(NEW.closed_at), 0, 0, 0, 0, 0, 0, 0, 1);
-        END IF;
+        new_c := NEW.community_id;
+        new_sub := wib_day(NEW.submitted_at);
+        new_closed := CASE WHEN NEW.status IN ('RESOLVED', 'DECLINED') THEN wib_day(NEW.closed_at) END;
+    END IF;
+    IF (old_c, old_sub) IS DISTINCT FROM (new_c, new_sub) THEN
+        PERFORM activity_add(old_c, old_sub, 0, 0, 0, 0, 0, 0, -1, 0);
+        PERFORM activity_add(new_c, new_sub, 0, 0, 0, 0, 0, 0, 1, 0);
+    END IF;
+    IF (old_c, old_closed) IS DISTINCT FROM (new_c, new_closed) THEN
+        PERFORM activity_add(old_c, old_closed, 0, 0, 0, 0, 0, 0, 0, -1);
+        PERFORM activity_add(new_c, new_closed, 0, 0, 0, 0, 0, 0, 0, 1);
     END IF;
     RETURN NULL;
 END $$;
@@ -141,48 +155,52 @@ END $$;
 CREATE TRIGGER aspirations_activity AFTER INSERT OR DELETE OR UPDATE ON aspirations
     FOR EACH ROW EXECUTE FUNCTION activity_aspirations();
 
--- Memberships: +1 joined on joined_at once joined; +1 left on updated_at
--- when LEFT or REMOVED after joining.
+-- Memberships: a move into ACTIVE is a JOIN, a move out of it (LEFT,
+-- REMOVED) a LEAVE, at the time the row says it changed (updated_at when
+-- the writer set it, else now); a new ACTIVE row joins on joined_at. Role
+-- changes, invitations and requests are no events.
 -- +goose StatementBegin
 CREATE FUNCTION activity_memberships() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_active boolean := TG_OP = 'UPDATE' AND OLD.status = 'ACTIVE';
+    at timestamptz := now();
 BEGIN
-    IF TG_OP = 'UPDATE' AND (OLD.community_id, OLD.status, OLD.joined_at, OLD.updated_at)
-            IS NOT DISTINCT FROM (NEW.community_id, NEW.status, NEW.joined_at, NEW.updated_at) THEN
-        RETURN NULL;
+    IF TG_OP = 'INSERT' THEN
+        at := COALESCE(NEW.joined_at, now());
+    ELSIF NEW.updated_at IS DISTINCT FROM OLD.updated_at THEN
+        at := NEW.updated_at;
     END IF;
-    IF TG_OP <> 'INSERT' AND OLD.joined_at IS NOT NULL AND OLD.status IN ('ACTIVE', 'LEFT', 'REMOVED') THEN
-        PERFORM activity_add(OLD.community_id, wib_day(OLD.joined_at), 0, 0, -1, 0, 0, 0, 0, 0);
-        IF OLD.status <> 'ACTIVE' THEN
-            PERFORM activity_add(OLD.community_id, wib_day(OLD.updated_at), 0, 0, 0, -1, 0, 0, 0, 0);
-        END IF;
-    END IF;
-    IF TG_OP <> 'DELETE' AND NEW.joined_at IS NOT NULL AND NEW.status IN ('ACTIVE', 'LEFT', 'REMOVED') THEN
-        PERFORM activity_add(NEW.community_id, wib_day(NEW.joined_at), 0, 0, 1, 0, 0, 0, 0, 0);
-        IF NEW.status <> 'ACTIVE' THEN
-            PERFORM activity_add(NEW.community_id, wib_day(NEW.updated_at), 0, 0, 0, 1, 0, 0, 0, 0);
-        END IF;
+    IF NOT was_active AND NEW.status = 'ACTIVE' THEN
+        INSERT INTO membership_events (community_id, account_id, kind, at) VALUES (NEW.community_id, NEW.account_id, 'JOIN', at);
+    ELSIF was_active AND NEW.status IN ('LEFT', 'REMOVED') THEN
+        INSERT INTO membership_events (community_id, account_id, kind, at) VALUES (NEW.community_id, NEW.account_id, 'LEAVE', at);
     END IF;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
-CREATE TRIGGER memberships_activity AFTER INSERT OR DELETE OR UPDATE ON memberships
+CREATE TRIGGER memberships_activity AFTER INSERT OR UPDATE OF status ON memberships
     FOR EACH ROW EXECUTE FUNCTION activity_memberships();
 
--- A community that moves takes its history with it.
 -- +goose StatementBegin
-CREATE FUNCTION activity_domicile() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION activity_membership_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE activity_daily SET domicile_code = NEW.domicile_code
-    WHERE community_id = NEW.id AND domicile_code IS DISTINCT FROM NEW.domicile_code;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM activity_add(NEW.community_id, wib_day(NEW.at), 0, 0,
+            (NEW.kind = 'JOIN')::int, (NEW.kind = 'LEAVE')::int, 0, 0, 0, 0);
+    ELSE
+        PERFORM activity_add(OLD.community_id, wib_day(OLD.at), 0, 0,
+            -(OLD.kind = 'JOIN')::int, -(OLD.kind = 'LEAVE')::int, 0, 0, 0, 0);
+    END IF;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
-CREATE TRIGGER communities_activity AFTER UPDATE OF domicile_code ON communities
-    FOR EACH ROW WHEN (OLD.domicile_code IS DISTINCT FROM NEW.domicile_code)
-    EXECUTE FUNCTION activity_domicile();
+CREATE TRIGGER membership_events_activity AFTER INSERT OR DELETE ON membership_events
+    FOR EACH ROW EXECUTE FUNCTION activity_membership_events();
 
 -- activity_rebuild recomputes every counter but views from the base tables,
--- in one statement under an exclusive lock (writers wait, readers do not).
+-- in one statement under an exclusive lock: every writer of the tables
+-- above waits until it ends (readers do not). It is for after a bulk load
+-- with triggers off, or for repair.
 -- +goose StatementBegin
 CREATE FUNCTION activity_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -190,9 +208,9 @@ BEGIN
     CREATE TEMP TABLE activity_views ON COMMIT DROP AS
         SELECT community_id, day, views FROM activity_daily WHERE views <> 0;
     DELETE FROM activity_daily;
-    INSERT INTO activity_daily (community_id, day, domicile_code, posts, showcases, views, joined, left_members,
+    INSERT INTO activity_daily (community_id, day, posts, showcases, views, joined, left_members,
                                 disseminations, reach, asp_submitted, asp_closed)
-    SELECT x.community_id, x.day, c.domicile_code, sum(x.posts), sum(x.showcases), sum(x.views), sum(x.joined),
+    SELECT x.community_id, x.day, sum(x.posts), sum(x.showcases), sum(x.views), sum(x.joined),
            sum(x.left_members), sum(x.diss), sum(x.reach), sum(x.submitted), sum(x.closed)
     FROM (
         SELECT community_id, wib_day(publish_at) AS day, 1 AS posts, 0 AS showcases, 0 AS views, 0 AS joined,
@@ -203,11 +221,8 @@ BEGIN
         UNION ALL
         SELECT community_id, day, 0, 0, views, 0, 0, 0, 0, 0, 0 FROM activity_views
         UNION ALL
-        SELECT community_id, wib_day(joined_at), 0, 0, 0, 1, 0, 0, 0, 0, 0
-        FROM memberships WHERE joined_at IS NOT NULL AND status IN ('ACTIVE', 'LEFT', 'REMOVED')
-        UNION ALL
-        SELECT community_id, wib_day(updated_at), 0, 0, 0, 0, 1, 0, 0, 0, 0
-        FROM memberships WHERE joined_at IS NOT NULL AND status IN ('LEFT', 'REMOVED')
+        SELECT community_id, wib_day(at), 0, 0, 0, (kind = 'JOIN')::int, (kind = 'LEAVE')::int, 0, 0, 0, 0
+        FROM membership_events
         UNION ALL
         SELECT community_id, disseminated_on, 0, 0, 0, 0, 0, 1, reach, 0, 0 FROM disseminations
         UNION ALL
@@ -215,21 +230,21 @@ BEGIN
         UNION ALL
         SELECT community_id, wib_day(closed_at), 0, 0, 0, 0, 0, 0, 0, 0, 1
         FROM aspirations WHERE status IN ('RESOLVED', 'DECLINED')
-    ) x JOIN communities c ON c.id = x.community_id
-    GROUP BY x.community_id, x.day, c.domicile_code;
+    ) x
+    GROUP BY x.community_id, x.day;
     DROP TABLE activity_views;
 END $$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP TRIGGER communities_activity ON communities;
+DROP TRIGGER membership_events_activity ON membership_events;
 DROP TRIGGER memberships_activity ON memberships;
 DROP TRIGGER aspirations_activity ON aspirations;
 DROP TRIGGER disseminations_activity ON disseminations;
 DROP TRIGGER showcases_activity ON showcases;
 DROP TRIGGER posts_activity ON posts;
 DROP FUNCTION activity_rebuild();
-DROP FUNCTION activity_domicile();
+DROP FUNCTION activity_membership_events();
 DROP FUNCTION activity_memberships();
 DROP FUNCTION activity_aspirations();
 DROP FUNCTION activity_disseminations();
@@ -237,4 +252,5 @@ DROP FUNCTION activity_published();
 DROP FUNCTION activity_add(bigint, date, int, int, int, int, int, bigint, int, int);
 DROP FUNCTION wib_day(timestamptz);
 DROP INDEX aspirations_community_submitted_idx;
+DROP TABLE membership_events;
 DROP TABLE activity_daily;

@@ -145,7 +145,8 @@ query Q3($lo: String!, $hi: String!, $from: Date!, $to: Date!, $fromT: Datetime!
     aggregates { sum { memberCount } }
     groupedAggregates(groupBy: CATEGORY) { keys distinctCount { id } }
   }
-  activityDailies(filter: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}, day: {greaterThanOrEqualTo: $from, lessThanOrEqualTo: $to}}) {
+  activityDailies(filter: {community: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}},
+                           day: {greaterThanOrEqualTo: $from, lessThanOrEqualTo: $to}}) {
     aggregates { sum { posts showcases views joined leftMembers disseminations reach } }
   }
   aspirations(filter: {submittedAt: {greaterThanOrEqualTo: $fromT, lessThan: $toT},

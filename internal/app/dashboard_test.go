@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -121,6 +122,16 @@ func TestDashboardsThroughTheAPI(t *testing.T) {
 		if (a.Community.Activity != nil) != c.sees {
 			t.Errorf("%s sees the index: %v", who, a.Community.Activity != nil)
 		}
+	}
+	// One request cannot carry a dozen dashboards.
+	var many strings.Builder
+	many.WriteString("{")
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&many, ` s%d: regionStats(code: "64.02", from: "2026-01-01", to: "2026-01-31") { posts }`, i)
+	}
+	many.WriteString(" }")
+	if got := s.queryAs(t, humas, many.String(), nil).code(t); got != "TOO_LARGE" {
+		t.Errorf("twelve regionStats in one request: %s", got)
 	}
 	// A period too long is refused on its argument.
 	r := s.queryAs(t, humas, `{ regionStats(code: "64.02", from: "2020-01-01", to: "2026-01-01") { posts } }`, nil)

@@ -232,3 +232,21 @@ func (g *gen) membershipRows() (int, error) {
 		return []any{g.firstCommunity + int64(m.community), m.account, m.role, m.status, m.joined, m.joined, m.updated}
 	})
 }
+
+// membershipEvents records each membership's history as the triggers would
+// have: a JOIN when it joined, and a LEAVE when a LEFT or REMOVED one last
+// changed.
+func (g *gen) membershipEvents() (int, error) {
+	res, err := g.db.ExecContext(g.ctx, `INSERT INTO membership_events (community_id, account_id, kind, at)
+		SELECT community_id, account_id, 'JOIN', joined_at FROM memberships
+		WHERE joined_at IS NOT NULL AND status IN ('ACTIVE', 'LEFT', 'REMOVED')
+		UNION ALL
+		SELECT community_id, account_id, 'LEAVE', updated_at FROM memberships
+		WHERE joined_at IS NOT NULL AND status IN ('LEFT', 'REMOVED')
+		ORDER BY 4`)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

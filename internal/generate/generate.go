@@ -51,7 +51,7 @@ type Options struct {
 
 // loaded are the tables the generator fills, in loading order; their user
 // triggers are off while it runs.
-var loaded = []string{"regions", "accounts", "communities", "registration_counters", "memberships", "posts", "showcases",
+var loaded = []string{"regions", "accounts", "communities", "registration_counters", "memberships", "membership_events", "posts", "showcases",
 	"programs", "program_targets", "disseminations", "aspirations"}
 
 // day is 24 hours; the generator's dates need no calendar.
@@ -112,6 +112,7 @@ func Run(ctx context.Context, db *sqlx.DB, o Options, w io.Writer) (err error) {
 		{"accounts", g.accounts},
 		{"communities", g.communities},
 		{"memberships", g.membershipRows},
+		{"membership_events", g.membershipEvents},
 		{"posts", g.posts},
 		{"showcases", g.showcases},
 		{"programs", g.programs},

@@ -66,7 +66,7 @@ func (r *ViewRecorder) record(ctx context.Context, actor access.Actor, t table, 
 		return
 	}
 	select {
-	case r.queue <- view{t: t, id: it.ID, viewer: v, day: time.Now().UTC()}:
+	case r.queue <- view{t: t, id: it.ID, viewer: v, day: wibDay(time.Now())}:
 	default: // a burst beyond the queue: drop rather than wait
 	}
 }
@@ -125,10 +125,10 @@ func (s *Service) AggregateViews(ctx context.Context) (int, error) {
 				UPDATE `+t.name+` i SET view_count = view_count + sums.c FROM sums WHERE i.id = sums.item_id RETURNING sums.c
 			), daily AS (
 				-- the dashboards' per-day views of each community (internal/stats)
-				INSERT INTO activity_daily AS a (community_id, day, domicile_code, views)
-				SELECT i.community_id, n.day, c.domicile_code, count(*)
-				FROM newly n JOIN `+t.name+` i ON i.id = n.item_id JOIN communities c ON c.id = i.community_id
-				GROUP BY 1, 2, 3 ORDER BY 1, 2
+				INSERT INTO activity_daily AS a (community_id, day, views)
+				SELECT i.community_id, n.day, count(*)
+				FROM newly n JOIN `+t.name+` i ON i.id = n.item_id
+				GROUP BY 1, 2 ORDER BY 1, 2
 				ON CONFLICT (community_id, day) DO UPDATE SET views = a.views + EXCLUDED.views
 			)
 			SELECT COALESCE(sum(c), 0) FROM bumped`)
@@ -141,4 +141,14 @@ func (s *Service) AggregateViews(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// wib is Jakarta's time: views are counted per viewer per WIB day, the days
+// the dashboards count in.
+var wib = time.FixedZone("WIB", 7*3600)
+
+// wibDay is the WIB calendar day of t, as a date.
+func wibDay(t time.Time) time.Time {
+	y, m, d := t.In(wib).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

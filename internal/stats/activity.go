@@ -145,24 +145,22 @@ func (s *Service) activityRows(ctx context.Context, parent string, ids []int64, 
 		Last     *time.Time `db:"last_day"`
 	}
 	where := subtree("c.domicile_code") + ` AND c.status = 'ACTIVE' AND c.category = $4`
-	inner := subtree("domicile_code")
 	args := []any{parent, date(asOf), Window, string(category)}
 	if ids != nil {
 		where = `c.id = ANY($1)`
-		inner = `community_id = ANY($1)`
 		args = []any{pq.Array(ids), date(asOf), Window}
 	}
+	// Per community, its days of the window by activity_daily's key.
 	err := s.DB.SelectContext(ctx, &rows, `SELECT c.id, c.name, c.domicile_code,
 			COALESCE(x.content, 0) AS content, COALESCE(x.diss, 0) AS diss, COALESCE(x.answered, 0) AS answered,
 			COALESCE(x.growth, 0) AS growth, x.last_day
-		FROM communities c LEFT JOIN (
-			SELECT community_id, sum(posts + showcases) AS content, sum(disseminations) AS diss,
+		FROM communities c LEFT JOIN LATERAL (
+			SELECT sum(posts + showcases) AS content, sum(disseminations) AS diss,
 				sum(asp_closed) AS answered, sum(joined - left_members) AS growth,
 				max(day) FILTER (WHERE posts + showcases + disseminations + asp_submitted > 0) AS last_day
 			FROM activity_daily
-			WHERE `+inner+` AND day > $2::date - $3::int AND day <= $2::date
-			GROUP BY community_id
-		) x ON x.community_id = c.id
+			WHERE community_id = c.id AND day > $2::date - $3::int AND day <= $2::date
+		) x ON true
 		WHERE `+where, args...)
 	if err != nil {
 		return nil, postgres.MapError(err, "activity index", "")
@@ -226,6 +224,9 @@ func (s *Service) CommunityRanking(ctx context.Context, actor access.Actor, code
 	if n < 1 || n > MaxRanking {
 		return nil, apperr.Invalid("first", "first must be between 1 and %d", MaxRanking)
 	}
+	if err := s.CheckAsOf(asOf); err != nil {
+		return nil, err
+	}
 	if err := s.checkRegion(ctx, actor, code); err != nil {
 		return nil, err
 	}
@@ -255,6 +256,9 @@ func (s *Service) CommunityRanking(ctx context.Context, actor access.Actor, code
 // of their ACTIVE communities of category, best first; regions without such
 // a community come last, in code order.
 func (s *Service) RegionRanking(ctx context.Context, actor access.Actor, code string, asOf time.Time, category community.Category) ([]*RegionActivity, error) {
+	if err := s.CheckAsOf(asOf); err != nil {
+		return nil, err
+	}
 	if err := s.checkRegion(ctx, actor, code); err != nil {
 		return nil, err
 	}
@@ -307,6 +311,18 @@ func (s *Service) OfCommunities(ctx context.Context, ids []int64, asOf time.Time
 		out[r.CommunityID] = r
 	}
 	return out, nil
+}
+
+// CheckAsOf refuses a day the index cannot be computed for: before 2000
+// or after today (WIB), naming the argument asOf.
+func (s *Service) CheckAsOf(asOf time.Time) error {
+	if err := checkDay("asOf", asOf); err != nil {
+		return err
+	}
+	if asOf.After(s.Today()) {
+		return apperr.Invalid("asOf", "asOf is %s, after today (%s): the index looks back, not ahead", date(asOf), date(s.Today()))
+	}
+	return nil
 }
 
 // MayReadActivity reports whether actor may read a community's index: its

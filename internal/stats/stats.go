@@ -6,8 +6,9 @@
 // How it stays fast at national scale: activity is counted per community per
 // day in a summary table, activity_daily, that row triggers keep in step
 // with the base tables in the same transaction (migrations/00010). A
-// subtree's period is then an index range over that small table, never a
-// scan of posts or memberships. What cannot be summed per day is read from
+// subtree's period is then its communities (communities_domicile_idx) times
+// the period's days (activity_daily's primary key), never a scan of posts
+// or memberships, and not the length of the history. What cannot be summed per day is read from
 // the base tables through indexes, bounded by the subtree: communities by
 // status (communities_domicile_idx), programmes by target
 // (program_targets_region_idx), and aspirations with their median times
@@ -157,8 +158,28 @@ func Authorize(actor access.Actor, code string) error {
 	return access.Check(actor, access.ReadDashboard, access.Resource{RegionCode: code})
 }
 
+// The dates a dashboard may ask about.
+var (
+	firstDay = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastDay  = time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// checkDay refuses a date outside 2000–2100, naming the argument.
+func checkDay(field string, d time.Time) error {
+	if d.Before(firstDay) || d.After(lastDay) {
+		return apperr.Invalid(field, "%s is %s; dashboards cover the years 2000 to 2100", field, d.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // Validate checks a period, naming the argument at fault.
 func (p Period) Validate() error {
+	if err := checkDay("from", p.From); err != nil {
+		return err
+	}
+	if err := checkDay("to", p.To); err != nil {
+		return err
+	}
 	switch {
 	case p.To.Before(p.From):
 		return apperr.Invalid("to", "the period ends (%s) before it starts (%s)", p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
@@ -227,8 +248,17 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 	for _, g := range groups {
 		out[g] = &Stats{Code: g, From: p.From, To: p.To, Series: buckets(p)}
 	}
+	// Days after today hold only what is scheduled: the summary is read up
+	// to today (an empty period reads nothing).
+	upToToday := p
+	if today := s.Today(); upToToday.To.After(today) {
+		upToToday.To = today
+	}
 	steps := []func(context.Context, string, int, Period, map[string]*Stats) error{
-		s.communities, s.daily, s.villagesReached, s.programs, s.aspirations,
+		s.communities, s.programs, s.aspirations,
+	}
+	if !upToToday.To.Before(upToToday.From) {
+		steps = append(steps, s.daily, s.villagesReached)
 	}
 	// The steps run at once, each on its own connection: a request's
 	// latency is its slowest statement's, not their sum. Each step writes
@@ -239,7 +269,7 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = step(ctx, parent, width, p, out)
+			errs[i] = step(ctx, parent, width, upToToday, out)
 		}()
 	}
 	wg.Wait()
@@ -260,7 +290,7 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 		st.Programs.CoveragePercent = percent(st.Programs.VillagesReached, st.Programs.VillagesWithKim)
 	}
 	if o.Activity {
-		asOf := p.To
+		asOf := upToToday.To
 		acts, err := s.regionActivity(ctx, parent, width, asOf, community.KIM)
 		if err != nil {
 			return nil, err
@@ -357,12 +387,12 @@ func (s *Service) daily(ctx context.Context, parent string, width int, p Period,
 		Submitted int64     `db:"submitted"`
 		Closed    int64     `db:"closed"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT left(domicile_code, $2) AS g, date_trunc($5, day::timestamp)::date AS b,
-			sum(posts) AS posts, sum(showcases) AS showcases, sum(views) AS views, sum(joined) AS joined,
-			sum(left_members) AS left_members, sum(disseminations) AS disseminations, sum(reach) AS reach,
-			sum(asp_submitted) AS submitted, sum(asp_closed) AS closed
-		FROM activity_daily
-		WHERE `+subtree("domicile_code")+` AND day BETWEEN $3::date AND $4::date
+	err := s.DB.SelectContext(ctx, &rows, `SELECT left(c.domicile_code, $2) AS g, date_trunc($5, a.day::timestamp)::date AS b,
+			sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
+			sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
+			sum(a.asp_submitted) AS submitted, sum(a.asp_closed) AS closed
+		FROM communities c JOIN activity_daily a ON a.community_id = c.id
+		WHERE `+subtree("c.domicile_code")+` AND a.day BETWEEN $3::date AND $4::date
 		GROUP BY 1, 2`, parent, width, date(p.From), date(p.To), truncUnit(p.Granularity))
 	if err != nil {
 		return postgres.MapError(err, "activity statistics", "")
@@ -397,10 +427,11 @@ func (s *Service) villagesReached(ctx context.Context, parent string, width int,
 		G string `db:"g"`
 		N int64  `db:"n"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT left(a.domicile_code, $2) AS g, count(DISTINCT a.domicile_code) AS n
-		FROM activity_daily a JOIN communities c ON c.id = a.community_id
-		WHERE `+subtree("a.domicile_code")+` AND a.day BETWEEN $3::date AND $4::date AND a.disseminations > 0
-		  AND length(a.domicile_code) = 13 AND c.status = 'ACTIVE' AND c.category = 'KIM'
+	err := s.DB.SelectContext(ctx, &rows, `SELECT left(c.domicile_code, $2) AS g, count(DISTINCT c.domicile_code) AS n
+		FROM communities c
+		WHERE `+subtree("c.domicile_code")+` AND length(c.domicile_code) = 13 AND c.status = 'ACTIVE' AND c.category = 'KIM'
+		  AND EXISTS (SELECT 1 FROM activity_daily a WHERE a.community_id = c.id
+		              AND a.day BETWEEN $3::date AND $4::date AND a.disseminations > 0)
 		GROUP BY 1`, parent, width, date(p.From), date(p.To))
 	if err != nil {
 		return postgres.MapError(err, "coverage statistics", "")

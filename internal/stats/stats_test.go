@@ -382,7 +382,7 @@ func TestDashboardsAreForTheGovernmentInScope(t *testing.T) {
 }
 
 func TestBadArguments(t *testing.T) {
-	_, svc := setup(t)
+	db, svc := setup(t)
 	ctx := context.Background()
 	long := stats.Period{From: day("2024-01-01"), To: day("2026-10-31"), Granularity: stats.Week}
 	backwards := stats.Period{From: day("2026-10-31"), To: day("2026-10-01"), Granularity: stats.Week}
@@ -394,6 +394,8 @@ func TestBadArguments(t *testing.T) {
 		{"a period too long", "64.02", long, "from"},
 		{"a period backwards", "64.02", backwards, "to"},
 		{"a bad code", "64.x", october, "code"},
+		{"year 0", "64.02", stats.Period{From: day("0000-01-01"), To: day("0000-12-31"), Granularity: stats.Week}, "from"},
+		{"year 2200", "64.02", stats.Period{From: day("2100-12-01"), To: day("2200-01-01"), Granularity: stats.Week}, "to"},
 	} {
 		_, err := svc.Region(ctx, superadmin, c.code, c.p, stats.Options{})
 		e, ok := apperr.As(err)
@@ -407,6 +409,26 @@ func TestBadArguments(t *testing.T) {
 	if _, err := svc.CommunityRanking(ctx, superadmin, "64", day("2026-10-31"), community.KIM, 101); !apperr.Is(err, apperr.BadUserInput) {
 		t.Errorf("first: 101: %v", err)
 	}
+	for _, asOf := range []string{"0001-01-01", "2026-11-02"} { // today is 1 November
+		_, err1 := svc.CommunityRanking(ctx, superadmin, "64", day(asOf), community.KIM, 5)
+		_, err2 := svc.RegionRanking(ctx, superadmin, "64", day(asOf), community.KIM)
+		for _, err := range []error{err1, err2} {
+			if e, ok := apperr.As(err); !ok || e.Field != "asOf" {
+				t.Errorf("asOf %s: %v", asOf, err)
+			}
+		}
+	}
+	// A period reaching past today reads the summary up to today: not the
+	// post scheduled for 20 November.
+	db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+		VALUES (1, 1, 'later', 'later', '64.02.01.2001', 'PUBLISHED', '2026-11-20 10:00+07')`)
+	future, err := svc.Region(ctx, superadmin, "64.02", stats.Period{From: day("2026-10-01"), To: day("2026-11-30"), Granularity: stats.Month}, stats.Options{Activity: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// October's 4 and 1 November's (02:00 WIB, before noon today).
+	eq(t, "posts up to today", future.Posts, 5)
+	eq(t, "activity as of today", future.Activity.AsOf, day("2026-11-01"))
 }
 
 // TestTriggersMatchARebuild holds the triggers to the definition: after
@@ -423,7 +445,8 @@ func TestTriggersMatchARebuild(t *testing.T) {
 		UPDATE memberships SET status = 'REMOVED', updated_at = '2026-10-25 10:00+07' WHERE account_id = 3;
 		UPDATE memberships SET status = 'ACTIVE', joined_at = '2026-10-28 10:00+07', updated_at = '2026-10-28 10:00+07' WHERE account_id = 5;
 		UPDATE aspirations SET status = 'DECLINED', status_reason = 'x', closed_at = '2026-10-30 10:00+07', due_at = NULL WHERE tracking_code = 'ASP-0000-0002';
-		UPDATE communities SET domicile_code = '64.02.06.1002' WHERE slug = 'e';`)
+		UPDATE memberships SET role = 'EDITOR', updated_at = '2026-10-29 10:00+07' WHERE account_id = 2 AND community_id = 1;
+		DELETE FROM membership_events WHERE account_id = 4;`)
 	type row struct {
 		Community int64  `db:"community_id"`
 		Day       string `db:"day"`
@@ -442,7 +465,7 @@ func TestTriggersMatchARebuild(t *testing.T) {
 	// the rebuild does not make them.
 	read := func() []row {
 		var rows []row
-		if err := db.Select(&rows, `SELECT community_id, day::text AS day, COALESCE(domicile_code, '') AS domicile_code, posts, showcases, views, joined,
+		if err := db.Select(&rows, `SELECT community_id, day::text AS day, posts, showcases, views, joined,
 				left_members, disseminations, reach, asp_submitted, asp_closed FROM activity_daily
 			WHERE (posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
 				<> (0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -460,11 +483,60 @@ func TestTriggersMatchARebuild(t *testing.T) {
 			t.Errorf("triggers: %+v\nrebuild:  %+v", byTriggers[i], rebuilt[i])
 		}
 	}
-	// The move took E's history to Loa Ipuh.
-	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM activity_daily WHERE community_id = 5 AND domicile_code <> '64.02.06.1002'`); err != nil || n != 0 {
-		t.Errorf("E's rows left behind: %d (%v)", n, err)
+}
+
+// TestMembershipHistoryIsKept: a member who joined, left, was invited back,
+// declined, asked again and was admitted counts two joins and one
+// departure, each on its day, whatever the row says now.
+func TestMembershipHistoryIsKept(t *testing.T) {
+	db, svc := setup(t)
+	for _, step := range []string{
+		`INSERT INTO memberships (community_id, account_id, role, status, joined_at, updated_at)
+			VALUES (2, 4, 'MEMBER', 'ACTIVE', '2026-09-05 09:00+07', '2026-09-05 09:00+07')`,
+		`UPDATE memberships SET status = 'LEFT', updated_at = '2026-09-10 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+		`UPDATE memberships SET status = 'INVITED', updated_at = '2026-10-01 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+		`UPDATE memberships SET status = 'REMOVED', updated_at = '2026-10-02 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+		`UPDATE memberships SET status = 'REQUESTED', updated_at = '2026-10-20 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+		`UPDATE memberships SET status = 'ACTIVE', updated_at = '2026-10-21 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+		`UPDATE memberships SET role = 'EDITOR', updated_at = '2026-10-22 09:00+07' WHERE community_id = 2 AND account_id = 4`,
+	} {
+		db.MustExec(step)
 	}
+	var events []string
+	if err := db.Select(&events, `SELECT kind || ' ' || to_char(at AT TIME ZONE 'Asia/Jakarta', 'MM-DD') FROM membership_events
+		WHERE community_id = 2 AND account_id = 4 ORDER BY at`); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "events", events, []string{"JOIN 09-05", "LEAVE 09-10", "JOIN 10-21"})
+	sept := stats.Period{From: day("2026-09-01"), To: day("2026-09-30"), Granularity: stats.Month}
+	for _, c := range []struct {
+		p    stats.Period
+		want stats.MemberStats
+	}{
+		// Jahab's B: one ACTIVE member before (account 2) plus account 4.
+		{sept, stats.MemberStats{Active: 1, Joined: 1, Left: 1}},
+		{october, stats.MemberStats{Active: 1, Joined: 2, Left: 0}},
+	} {
+		st, err := svc.Region(context.Background(), superadmin, "64.02.06", c.p, stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "members of "+c.p.From.Format("January"), st.Members, c.want)
+	}
+}
+
+// TestStatisticsFollowAMove: a community that moves takes its history to
+// its new domicile.
+func TestStatisticsFollowAMove(t *testing.T) {
+	db, svc := setup(t)
+	db.MustExec(`UPDATE communities SET domicile_code = '64.02.06.1002' WHERE slug = 'e'`)
+	st, err := svc.Region(context.Background(), superadmin, "64.02.06", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B's post and E's two; B's relay (30) and E's (70).
+	eq(t, "posts", st.Posts, 3)
+	eq(t, "reach", st.Programs.Reach, 100)
 }
 
 func eq[T any](t *testing.T, what string, got, want T) {
