@@ -5,6 +5,7 @@
 #   make bench      the benchmarks behind the README figures
 #   make bench-media  upload throughput and server memory, three paths
 #   make bench-feed   a regency feed at 1,000,000 posts, page 1 vs page 1000
+#   make bench-dash   dashboard queries under load: kimhub vs PostGraphile vs the raw-SQL ceiling
 #   make lint       gofmt + go vet
 #   make generate   go generate ./...
 #   make services   bring up PostgreSQL + MinIO only
@@ -34,7 +35,7 @@ BENCH_DB = bench_url="$${DATABASE_URL/\/kimhub\?//kimhub_bench?}"; \
 	psql "$$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'kimhub_bench'" | grep -q 1 || \
 		psql "$$DATABASE_URL" -c "CREATE DATABASE kimhub_bench" >/dev/null
 
-.PHONY: help run build test bench bench-media bench-feed generate lint check-generate services stop env clean
+.PHONY: help run build test bench bench-media bench-feed bench-dash generate lint check-generate services stop env clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -69,6 +70,18 @@ bench-media:
 bench-feed:
 	$(SERVICES_ENV); $(BENCH_DB); \
 	DATABASE_URL="$$bench_url" $(GO) run ./cmd/benchfeed
+
+# Dashboard queries under load (docs/benchmarks.md): kimhub in process,
+# PostGraphile 4 from bench/postgraphile (npm ci on first use) and pgbench,
+# over their own database kimhub_dash, generated once (a few minutes), then
+# reused. DASHFLAGS passes flags, e.g. DASHFLAGS='-step 1s' for a short run.
+DASHFLAGS ?=
+bench-dash:
+	$(SERVICES_ENV); \
+	dash_url="$${DATABASE_URL/\/kimhub\?//kimhub_dash?}"; \
+	psql "$$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'kimhub_dash'" | grep -q 1 || \
+		psql "$$DATABASE_URL" -c "CREATE DATABASE kimhub_dash" >/dev/null; \
+	DATABASE_URL="$$dash_url" $(GO) run ./cmd/benchdash $(DASHFLAGS)
 
 generate:
 	$(GO) generate ./...

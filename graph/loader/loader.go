@@ -32,9 +32,10 @@ import (
 	"github.com/kimhub/kimhub/internal/stats"
 )
 
-// wait is how long a loader collects keys before it fetches. gqlgen starts
-// sibling resolvers at once, so a short wait catches them all.
-const wait = 2 * time.Millisecond
+// Wait is how long a loader collects keys before it fetches. gqlgen starts
+// sibling resolvers at once, so a short wait catches them all. A variable
+// only for cmd/benchdash, which measures other waits; set it before serving.
+var Wait = 2 * time.Millisecond
 
 // Stores are what the loaders read from.
 type Stores struct {
@@ -201,17 +202,17 @@ func decodeQuery(s string) CommunityQuery {
 // cached outlives the request or crosses between callers.
 func New(s Stores) *Loaders {
 	l := &Loaders{
-		Region: dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(wait)),
+		Region: dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(Wait)),
 		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
 			return s.Regions.Children(ctx, parents, p)
 		}),
-		Account:         dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(wait)),
+		Account:         dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(Wait)),
 		ActiveGrants:    newListLoader(s.Grants.Active),
 		MediaVariants:   newListLoader(s.Media.Variants),
-		MediaAsset:      dataloadgen.NewMappedLoader(s.Media.ByIDs, dataloadgen.WithWait(wait)),
-		Community:       dataloadgen.NewMappedLoader(s.Communities.ByIDs, dataloadgen.WithWait(wait)),
+		MediaAsset:      dataloadgen.NewMappedLoader(s.Media.ByIDs, dataloadgen.WithWait(Wait)),
+		Community:       dataloadgen.NewMappedLoader(s.Communities.ByIDs, dataloadgen.WithWait(Wait)),
 		CommunityFields: newListLoader(s.Communities.FieldsOf),
-		Field:           dataloadgen.NewMappedLoader(s.Communities.FieldsByCode, dataloadgen.WithWait(wait)),
+		Field:           dataloadgen.NewMappedLoader(s.Communities.FieldsByCode, dataloadgen.WithWait(Wait)),
 		ViewerRole: newValueLoader(func(ctx context.Context, ids []int64) (map[int64]access.CommunityRole, error) {
 			return s.Communities.Roles(ctx, access.ActorFrom(ctx).AccountID, ids)
 		}),
@@ -230,7 +231,7 @@ func New(s Stores) *Loaders {
 		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf),
 		ProgramTargets:        newListLoader(s.Programs.Targets),
 		ProgramAttachments:    newListLoader(s.Programs.Attachments),
-		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(wait)),
+		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(Wait)),
 		AspirationResponses:   newListLoader(s.Aspirations.Responses),
 		ResponseAttachments:   newListLoader(s.Aspirations.Attachments),
 		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
@@ -339,7 +340,7 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 			}
 		}
 		return out, errs
-	}, dataloadgen.WithWait(wait))
+	}, dataloadgen.WithWait(Wait))
 }
 
 // newListLoader batches "the list of X for each key": a key with no rows
@@ -353,7 +354,7 @@ func newListLoader[K comparable, V any](fetch func(ctx context.Context, keys []K
 			out[i], errs[i] = m[k], err
 		}
 		return out, errs
-	}, dataloadgen.WithWait(wait))
+	}, dataloadgen.WithWait(Wait))
 }
 
 // newValueLoader batches a lookup whose missing keys mean the zero value.
@@ -366,7 +367,7 @@ func newValueLoader[K comparable, V any](fetch func(ctx context.Context, keys []
 			out[i], errs[i] = m[k], err
 		}
 		return out, errs
-	}, dataloadgen.WithWait(wait))
+	}, dataloadgen.WithWait(Wait))
 }
 
 // fixed is the cursor kind of a list whose kind does not depend on extra.
@@ -393,5 +394,5 @@ func activityLoader(s *stats.Service) *dataloadgen.Loader[ActivityKey, *stats.Co
 			}
 		}
 		return out, errs
-	}, dataloadgen.WithWait(wait))
+	}, dataloadgen.WithWait(Wait))
 }

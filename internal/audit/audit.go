@@ -46,7 +46,9 @@ func Record(ctx context.Context, ext sqlx.ExtContext, actorID int64, action, tar
 	_, err = ext.ExecContext(ctx, `INSERT INTO audit_entries
 		(actor_id, action, target_type, target_id, region_code, reason, details)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		nullID(actorID), action, targetType, targetID, nullString(regionCode), reason, d)
+		// As text: lib/pq with binary_parameters=yes would send []byte as
+		// binary, which jsonb does not read.
+		nullID(actorID), action, targetType, targetID, nullString(regionCode), reason, string(d))
 	return postgres.MapError(err, "record audit entry", "")
 }
 

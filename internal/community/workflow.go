@@ -166,7 +166,7 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, actor access.Actor, c 
 	}
 	if p.SocialLinks != nil {
 		b, _ := json.Marshal(p.SocialLinks)
-		set("social_links", b)
+		set("social_links", string(b)) // text: binary_parameters would send []byte as binary
 	}
 	if p.Latitude != nil {
 		set("latitude", *p.Latitude)

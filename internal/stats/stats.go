@@ -22,6 +22,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -259,8 +260,21 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 	if !upToToday.To.Before(upToToday.From) {
 		steps = append(steps, s.daily, s.villagesReached)
 	}
-	for _, step := range steps {
-		if err := step(ctx, parent, width, upToToday, out); err != nil {
+	// The steps run at once, each on its own connection: a request's
+	// latency is its slowest statement's, not their sum. Each step writes
+	// its own fields of the groups' Stats, never the map.
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(ctx, parent, width, upToToday, out)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}

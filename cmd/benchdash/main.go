@@ -1,0 +1,569 @@
+// Command benchdash measures kimhub's dashboard queries under load, beside
+// the same queries answered by PostGraphile 4 over the same database and
+// beside the raw-SQL ceiling of kimhub's own statements (pgbench). It prints
+// a Markdown table (docs/benchmarks.md).
+//
+//	make bench-dash                       # everything, about 10 minutes
+//	make bench-dash DASHFLAGS='-step 1s'  # a shorter run
+//
+// # The query set
+//
+//   - Q1: a regency's feed, 20 posts with author, community and cover (the
+//     regency with the most published posts).
+//   - Q2: a province → its regencies → 10 communities each (anywhere in the
+//     regency, by name) → 5 posts each → author (that regency's province).
+//   - Q3: regionStats of a regency over 30 days (added with the dashboards'
+//     statistics; signed in as an ADMIN of the region).
+//   - Q4: a community page: name, member count, 20 members with their
+//     accounts, 10 showcases, 10 posts with author and cover (the community
+//     of Q1's regency with the most posts).
+//   - Q5: the write mix: createPost, submitPost, publishPost, three requests
+//     timed as one, by the bench's own account (signed up through the API),
+//     CHAIR of the bench's own eight communities, taken in turn (in another
+//     province, so that the reads do not see the posts; earlier runs' posts
+//     are deleted first).
+//
+// The GraphQL documents are in queries.go; PostGraphile's are the
+// equivalent ones in its schema (bench/postgraphile, which lists its
+// plugins and why).
+//
+// # The method
+//
+// kimhub runs in this process: the real handler (app.NewServices,
+// app.GraphQLHandler, server.Handler) on a loopback port, over a database
+// driver that counts every statement (and BEGIN/COMMIT) and can record them
+// with their arguments. PostGraphile runs from bench/postgraphile (`npm
+// ci` first if node_modules is missing) with WORKERS processes (default 2,
+// one per core, as node:cluster would be used in production).
+//
+//  1. Content first: each query is asked of both servers and both answers
+//     are normalised to the same plain values (same posts in the same
+//     order, same names and counts); a query whose answers differ is
+//     reported as not comparable and gets no ratio.
+//  2. Statements per request: kimhub's from the counting driver over
+//     -count-reps sequential requests; PostGraphile's from a separate
+//     one-process instance run with DEBUG=postgraphile:postgres, which logs
+//     each statement it sends (its lines are counted over the same requests).
+//  3. Load: an open model (vegeta as a library: requests are sent on
+//     schedule whether or not earlier ones were answered) at a ladder of
+//     rates (-rates), -step each, after a 2 s warm-up. A rate holds if p95
+//     < -target (50 ms) and no request failed (transport error, status ≠
+//     200, or a GraphQL "errors" key in the body: every body is checked);
+//     -refine bisections follow between the last rate that held and the
+//     first that did not.
+//     The sustainable rate is the highest that held. The climb goes on
+//     while p95 stays under -relaxed (500 ms) with no errors, which gives
+//     the queries that cannot hold -target at any rate (Q2 on this
+//     machine) a rate to compare too. The -fixed rates are measured for
+//     p50/p95/p99 at the same load on both (unless more than twice a rate
+//     that failed).
+//  4. Raw-SQL ceiling: the statements kimhub sent for one request,
+//     recorded with their arguments and inlined as literals, become a
+//     pgbench script, run with `pgbench -n -f script -c C -j 2 -T N`; its tps
+//     is the most requests a second the database could answer if the server
+//     cost nothing. For the write mix the new post's title and slug take a
+//     pgbench random number and its id comes back by \gset.
+//
+// The machine has 2 cores shared by the load generator, both servers and
+// PostgreSQL: absolute figures move from run to run; the ratios within one
+// run are what to read.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/kimhub/kimhub/graph/loader"
+	"github.com/kimhub/kimhub/internal/app"
+	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/generate"
+	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/server"
+)
+
+type options struct {
+	gen            generate.Options
+	rates, fixed   []int
+	step           time.Duration
+	refine         int
+	target         time.Duration
+	relaxed        time.Duration
+	only           map[string]bool
+	countReps      int
+	pgbenchClients int
+	pgbenchTime    time.Duration
+	pgWorkers      int
+	kimhubParams   string
+	noPostGraphile bool
+	pgDir          string
+	out            string
+	scripts        string
+	loaderWait     time.Duration
+	cpuProfile     string
+}
+
+func main() {
+	var o options
+	o.gen.Seed = 1
+	flag.StringVar(&o.gen.RegionsFile, "regions", "../shared/data/wilayah.csv", "the official region CSV (for generation)")
+	flag.IntVar(&o.gen.Accounts, "accounts", 200_000, "accounts to generate (into an empty database)")
+	flag.IntVar(&o.gen.Communities, "communities", 20_000, "communities to generate")
+	flag.IntVar(&o.gen.Posts, "posts", 1_000_000, "posts to generate")
+	flag.IntVar(&o.gen.Showcases, "showcases", 100_000, "showcases to generate")
+	flag.IntVar(&o.gen.Programs, "programs", 5_000, "programmes to generate")
+	flag.IntVar(&o.gen.Disseminations, "disseminations", 200_000, "dissemination reports to generate")
+	flag.IntVar(&o.gen.Aspirations, "aspirations", 50_000, "aspirations to generate")
+	rates := flag.String("rates", "5,10,25,50,100,200,400,800,1600,3200", "the ladder of request rates (req/s)")
+	fixed := flag.String("fixed", "50,200", "rates always measured, for latencies at the same load")
+	flag.DurationVar(&o.step, "step", 3*time.Second, "how long each rate runs")
+	flag.IntVar(&o.refine, "refine", 2, "bisections between the last rate that held and the first that failed")
+	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "the p95 a sustainable rate must stay under")
+	flag.DurationVar(&o.relaxed, "relaxed", 500*time.Millisecond, "a second, relaxed p95 target: the ladder climbs until it fails (for queries that cannot hold -target at all)")
+	only := flag.String("queries", "Q1,Q2,Q3,Q4,Q5", "the queries to run")
+	flag.IntVar(&o.countReps, "count-reps", 20, "sequential requests over which statements are counted")
+	flag.IntVar(&o.pgbenchClients, "pgbench-clients", 8, "pgbench clients (-c)")
+	flag.DurationVar(&o.pgbenchTime, "pgbench-time", 10*time.Second, "pgbench duration (-T)")
+	flag.IntVar(&o.pgWorkers, "pg-workers", 2, "PostGraphile processes")
+	flag.StringVar(&o.kimhubParams, "kimhub-db-params", "", "extra DATABASE_URL parameters for kimhub only, e.g. binary_parameters=yes")
+	flag.BoolVar(&o.noPostGraphile, "no-postgraphile", false, "skip PostGraphile (kimhub and pgbench only)")
+	flag.StringVar(&o.pgDir, "postgraphile-dir", "bench/postgraphile", "PostGraphile's directory")
+	flag.StringVar(&o.out, "out", "", "also write the report to this file")
+	flag.DurationVar(&o.loaderWait, "loader-wait", loader.Wait, "kimhub's loaders' batching wait (graph/loader.Wait)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase (this process: kimhub and the load generator)")
+	flag.StringVar(&o.scripts, "scripts", "", "keep the pgbench scripts in this directory")
+	flag.Parse()
+	var err error
+	if o.rates, err = ints(*rates); err == nil {
+		o.fixed, err = ints(*fixed)
+	}
+	o.only = map[string]bool{}
+	for _, q := range strings.Split(*only, ",") {
+		o.only[strings.TrimSpace(q)] = true
+	}
+	if err == nil {
+		err = run(o)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchdash:", err)
+		os.Exit(1)
+	}
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a list of positive rates", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func say(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+type counter struct{ n atomic.Int64 }
+
+func newCounter() *counter     { return &counter{} }
+func (c *counter) next() int64 { return c.n.Add(1) }
+
+// result is what one query gave on all three.
+type result struct {
+	q                    query
+	kimhub, pg           ladder
+	kimhubStmts, pgStmts float64
+	ceiling              float64
+	ceilingNote          string
+	same                 bool
+	diff                 string
+}
+
+func run(o options) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		return errors.New("DATABASE_URL is not set (make bench-dash sets it to the database kimhub_dash)")
+	}
+	db, err := postgres.Open(ctx, dbURL, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		return err
+	}
+	var have int
+	if err := db.GetContext(ctx, &have, `SELECT count(*) FROM posts`); err != nil {
+		return err
+	}
+	if have == 0 {
+		say("generating (once; later runs reuse the data)…")
+		if err := generate.Run(ctx, db, o.gen, os.Stderr); err != nil {
+			return err
+		}
+	}
+
+	// kimhub, in this process, over the recording driver.
+	getenv := func(k string) string {
+		switch k {
+		case "KIMHUB_LOG_LEVEL":
+			return "warn"
+		case "KIMHUB_GRAPHIQL":
+			return "false"
+		case "KIMHUB_ACCESS_TOKEN_TTL":
+			return "3h"
+		case "KIMHUB_LOGIN_MAX_PER_IP", "KIMHUB_SIGNUP_MAX_PER_IP":
+			return "100000"
+		case "KIMHUB_LOGIN_MAX_FAILURES":
+			return "1000"
+		}
+		return os.Getenv(k)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if o.kimhubParams != "" {
+		sep := "?"
+		if strings.Contains(cfg.DatabaseURL, "?") {
+			sep = "&"
+		}
+		cfg.DatabaseURL += sep + o.kimhubParams
+	}
+	loader.Wait = o.loaderWait
+	rec := &recorder{}
+	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns)
+	if err != nil {
+		return err
+	}
+	defer kdb.Close()
+	store, err := app.OpenStorage(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc := app.NewServices(kdb, store, cfg, log)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: server.Handler(server.Options{GraphQL: app.GraphQLHandler(svc, cfg), Log: log}),
+		ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	kimhubURL := "http://" + ln.Addr().String() + "/graphql"
+	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v)", kimhubURL, o.kimhubParams, loader.Wait)
+
+	t, err := setup(ctx, db, kimhubURL)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	say("targets: regency %s, province %s, community %s; writes in communities %v (%s) by account %d",
+		t.Regency, t.Province, t.Community, t.WriteCommunities, t.WriteRegion, t.AccountID)
+
+	var qs []query
+	for _, q := range queries() {
+		if o.only[q.Name] {
+			qs = append(qs, q)
+		}
+	}
+	client := &http.Client{Transport: &chainTransport{base: &http.Transport{MaxIdleConnsPerHost: 1000, MaxIdleConns: 1000}}}
+	chains := client.Transport.(*chainTransport)
+	chains.chains = map[string]func(do func(any) ([]byte, error)) ([]byte, error){}
+	results := make([]*result, len(qs))
+	kimhubTarget := make([]vegeta.Target, len(qs))
+	for i, q := range qs {
+		results[i] = &result{q: q}
+		token := ""
+		if q.Auth {
+			token = t.Token
+		}
+		kimhubTarget[i] = target(kimhubURL, token, q.Name+"-kimhub", q.Kimhub, q.KimhubChain, t, chains)
+	}
+
+	// 1 and 2: kimhub's answers and statements.
+	kimhubAnswers := make([][]byte, len(qs))
+	for i, q := range qs {
+		body, err := send(client, kimhubTarget[i])
+		if err != nil {
+			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
+		}
+		kimhubAnswers[i] = body
+		before := rec.n.Load()
+		for j := 0; j < o.countReps; j++ {
+			if _, err := send(client, kimhubTarget[i]); err != nil {
+				return fmt.Errorf("%s on kimhub: %w", q.Name, err)
+			}
+		}
+		results[i].kimhubStmts = float64(rec.n.Load()-before) / float64(o.countReps)
+	}
+
+	// 4 (recording): one request each, recorded.
+	scripts := make([]string, len(qs))
+	dir := o.scripts
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "benchdash"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, q := range qs {
+		rec.start()
+		body, err := send(client, kimhubTarget[i])
+		stmts := rec.stop()
+		if err != nil {
+			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
+		}
+		script, err := ceilingScript(q, t, stmts, body)
+		if err != nil {
+			results[i].ceilingNote = err.Error()
+			continue
+		}
+		scripts[i] = filepath.Join(dir, q.Name+".sql")
+		if err := os.WriteFile(scripts[i], []byte(script), 0o644); err != nil {
+			return err
+		}
+	}
+
+	// PostGraphile: answers compared, statements counted, then load.
+	var pgTarget []vegeta.Target
+	if !o.noPostGraphile {
+		pgURLCount, stopCount, logFile, err := startPostGraphile(ctx, o, dbURL, 1, true)
+		if err != nil {
+			return err
+		}
+		pgTarget = make([]vegeta.Target, len(qs))
+		for i, q := range qs {
+			tc := target(pgURLCount, "", q.Name+"-pg", q.PG, q.PGChain, t, chains)
+			body, err := send(client, tc)
+			if err != nil {
+				results[i].diff = "PostGraphile failed: " + err.Error()
+				say("%s on PostGraphile: %v", q.Name, err)
+				continue
+			}
+			results[i].same, results[i].diff = compare(q, kimhubAnswers[i], body)
+			before := countLines(logFile)
+			for j := 0; j < o.countReps; j++ {
+				_, _ = send(client, tc)
+			}
+			time.Sleep(300 * time.Millisecond)
+			results[i].pgStmts = float64(countLines(logFile)-before) / float64(o.countReps)
+		}
+		stopCount()
+		pgURL, stop, _, err := startPostGraphile(ctx, o, dbURL, o.pgWorkers, false)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		for i, q := range qs {
+			pgTarget[i] = target(pgURL, "", q.Name+"-pg", q.PG, q.PGChain, t, chains)
+		}
+	}
+
+	// 3: load.
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for i, q := range qs {
+		say("%s on kimhub", q.Name)
+		results[i].kimhub = climb(client, kimhubTarget[i], o.rates, o.fixed, o.step, o.refine, o.target, o.relaxed, say)
+		if pgTarget != nil && !strings.HasPrefix(results[i].diff, "PostGraphile failed") {
+			say("%s on PostGraphile", q.Name)
+			results[i].pg = climb(client, pgTarget[i], o.rates, o.fixed, o.step, o.refine, o.target, o.relaxed, say)
+		}
+	}
+	// 4: pgbench.
+	for i, q := range qs {
+		if scripts[i] == "" {
+			continue
+		}
+		say("%s: pgbench", q.Name)
+		results[i].ceiling, results[i].ceilingNote = pgbench(ctx, dbURL, scripts[i], o)
+	}
+	report := render(o, t, results, have)
+	fmt.Print(report)
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// target makes a vegeta target of a query on one server.
+func target(url, token, name string, body func(*targets) any, chain func(*targets) func(func(any) ([]byte, error)) ([]byte, error),
+	t *targets, chains *chainTransport) vegeta.Target {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	tg := vegeta.Target{Method: http.MethodPost, URL: url, Header: h}
+	if chain != nil {
+		h.Set("X-Bench-Chain", name)
+		chains.chains[name] = chain(t)
+		tg.Body = []byte("{}")
+		return tg
+	}
+	tg.Body = mustJSON(body(t))
+	return tg
+}
+
+// send makes one request of a target, as the load would.
+func send(c *http.Client, t vegeta.Target) ([]byte, error) {
+	req, err := t.Request()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if msg := failure(uint16(resp.StatusCode), "", body); msg != "" {
+		return body, errors.New(msg)
+	}
+	return body, nil
+}
+
+func compare(q query, kimhub, pg []byte) (bool, string) {
+	a := mustJSON(q.NormKimhub(dig(decode(kimhub), "data")))
+	b := mustJSON(q.NormPG(dig(decode(pg), "data")))
+	if string(a) == "null" || string(a) == "[]" {
+		return false, "kimhub's answer is empty: nothing to compare"
+	}
+	if string(a) != string(b) {
+		i := 0
+		for i < len(a) && i < len(b) && a[i] == b[i] {
+			i++
+		}
+		lo := max(0, i-80)
+		return false, fmt.Sprintf("answers differ at byte %d: kimhub …%.160s… PostGraphile …%.160s…", i, a[lo:], b[min(lo, len(b)):])
+	}
+	return true, ""
+}
+
+// startPostGraphile starts bench/postgraphile's server.js (npm ci first if
+// node_modules is missing) on a free port and waits until it answers.
+// With debug, it logs each SQL statement to a file, whose name it returns.
+func startPostGraphile(ctx context.Context, o options, dbURL string, workers int, debug bool) (string, func(), string, error) {
+	dir, err := filepath.Abs(o.pgDir)
+	if err != nil {
+		return "", nil, "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
+		say("npm ci in %s", dir)
+		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return "", nil, "", fmt.Errorf("npm ci: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, "", err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	logf, err := os.CreateTemp("", "postgraphile-*.log")
+	if err != nil {
+		return "", nil, "", err
+	}
+	cmd := exec.Command("node", "server.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "PORT="+fmt.Sprint(port), "WORKERS="+fmt.Sprint(workers))
+	if debug {
+		cmd.Env = append(cmd.Env, "DEBUG=postgraphile:postgres", "DEBUG_COLORS=no")
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return "", nil, "", err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		os.Remove(logf.Name())
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/graphql", port)
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		resp, err := http.Post(url, "application/json", strings.NewReader(`{"query":"{__typename}"}`))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			stop()
+			return "", nil, "", fmt.Errorf("PostGraphile did not answer within a minute: %s", b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	say("PostGraphile (%d workers%s) on %s", workers, map[bool]string{true: ", DEBUG=postgraphile:postgres"}[debug], url)
+	return url, stop, logf.Name(), nil
+}
+
+var debugLine = regexp.MustCompile(`(?m)^\S+ postgraphile:postgres `)
+
+// countLines counts the statements PostGraphile has logged so far.
+func countLines(path string) int {
+	b, _ := os.ReadFile(path)
+	return len(debugLine.FindAll(b, -1))
+}
+
+// pgbench runs a script and returns its tps (excluding connection time).
+func pgbench(ctx context.Context, dbURL, script string, o options) (float64, string) {
+	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-f", script, "-c", fmt.Sprint(o.pgbenchClients), "-j", "2",
+		"-T", fmt.Sprint(int(o.pgbenchTime.Seconds())), dbURL)
+	out, err := cmd.CombinedOutput()
+	m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+	if m == nil {
+		m = regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	}
+	failed := regexp.MustCompile(`number of failed transactions: ([1-9][0-9]*)`).FindSubmatch(out)
+	if err != nil || m == nil || failed != nil {
+		return 0, fmt.Sprintf("pgbench failed: %v %.300s", err, out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return tps, ""
+}

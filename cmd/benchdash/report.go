@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// render writes the report: the run's settings, the side-by-side table,
+// then each ladder.
+func render(o options, t *targets, rs []*result, posts int) string {
+	var b strings.Builder
+	host, _ := hostInfo()
+	fmt.Fprintf(&b, "\n%s; %d CPUs for Go; %d posts; regency %s, province %s, community %s.\n", host, runtime.NumCPU(), posts, t.Regency, t.Province, t.Community)
+	fmt.Fprintf(&b, "Ladder %v req/s, %v a step, %d bisections; sustainable = p95 < %v and no errors (relaxed: p95 < %v). "+
+		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v. PostGraphile: %d workers.\n\n",
+		o.rates, o.step, o.refine, o.target, o.relaxed, o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.pgWorkers)
+	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
+		o.target, o.relaxed)
+	for _, f := range o.fixed {
+		fmt.Fprintf(&b, " p50 / p95 / p99 at %d req/s: kimhub — PostGraphile |", f)
+	}
+	b.WriteString(" statements per request: kimhub / PostGraphile |\n|---|---|---|---|---|---|")
+	for range o.fixed {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|\n")
+	for _, r := range rs {
+		same := "yes"
+		if !r.same {
+			same = "**no**"
+			if r.diff != "" && strings.HasPrefix(r.diff, "PostGraphile failed") {
+				same = "**PostGraphile failed**"
+			}
+		}
+		if r.q.Partial != "" && r.same {
+			same = "yes (partly comparable*)"
+		}
+		if o.noPostGraphile {
+			same = "—"
+		}
+		ratioPG := "—"
+		if r.same && r.pg.Sustainable > 0 {
+			ratioPG = fmt.Sprintf("%.2f", float64(r.kimhub.Sustainable)/float64(r.pg.Sustainable))
+		} else if r.same && r.kimhub.Sustainable > 0 {
+			ratioPG = "∞ (PostGraphile held no rate)"
+		}
+		ratioC := "—"
+		if r.ceiling > 0 {
+			ratioC = fmt.Sprintf("%.2f", float64(r.kimhub.Sustainable)/r.ceiling)
+		}
+		ceiling := "n/a"
+		if r.ceiling > 0 {
+			ceiling = fmt.Sprintf("%.0f", r.ceiling)
+		}
+		relaxed := fmt.Sprintf("%d / %s", r.kimhub.Relaxed, "—")
+		if !o.noPostGraphile && len(r.pg.Steps) > 0 {
+			relaxed = fmt.Sprintf("%d / %d", r.kimhub.Relaxed, r.pg.Relaxed)
+			if r.same && r.pg.Relaxed > 0 {
+				relaxed += fmt.Sprintf(" (%.2f)", float64(r.kimhub.Relaxed)/float64(r.pg.Relaxed))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d / %s / %s | %s | %s | %s |", r.q.Name, same, r.kimhub.Sustainable, pgRate(r, o), ceiling, ratioPG, ratioC, relaxed)
+		for _, f := range o.fixed {
+			fmt.Fprintf(&b, " %s — %s |", lat(r.kimhub, f), lat(r.pg, f))
+		}
+		fmt.Fprintf(&b, " %.1f / %s |\n", r.kimhubStmts, stmts(r, o))
+	}
+	b.WriteString("\n")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "- %s: %s.", r.q.Name, r.q.What)
+		if r.diff != "" {
+			fmt.Fprintf(&b, " Not comparable: %s.", r.diff)
+		}
+		if r.q.Partial != "" {
+			fmt.Fprintf(&b, " *%s.", r.q.Partial)
+		}
+		if r.ceilingNote != "" {
+			fmt.Fprintf(&b, " Ceiling: %s.", r.ceilingNote)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nEvery step of the ladders (rate: p50/p95/p99, errors):\n\n")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "- %s kimhub: %s\n", r.q.Name, steps(r.kimhub))
+		if len(r.pg.Steps) > 0 {
+			fmt.Fprintf(&b, "- %s PostGraphile: %s\n", r.q.Name, steps(r.pg))
+		}
+	}
+	return b.String()
+}
+
+func pgRate(r *result, o options) string {
+	if o.noPostGraphile || len(r.pg.Steps) == 0 {
+		return "—"
+	}
+	return fmt.Sprint(r.pg.Sustainable)
+}
+
+func stmts(r *result, o options) string {
+	if o.noPostGraphile || r.pgStmts == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", r.pgStmts)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
+
+func lat(l ladder, rate int) string {
+	s, ok := l.at(rate)
+	if !ok {
+		if len(l.Steps) > 0 {
+			return "— (over capacity)"
+		}
+		return "—"
+	}
+	out := ms(s.P50) + " / " + ms(s.P95) + " / " + ms(s.P99) + " ms"
+	if s.Errors > 0 {
+		out += fmt.Sprintf(" (%d errors)", s.Errors)
+	}
+	return out
+}
+
+func steps(l ladder) string {
+	var parts []string
+	for _, s := range l.Steps {
+		p := fmt.Sprintf("%d: %s/%s/%s", s.Rate, ms(s.P50), ms(s.P95), ms(s.P99))
+		if s.Errors > 0 {
+			p += fmt.Sprintf(" %d errors (%.80s)", s.Errors, s.FirstError)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
