@@ -111,6 +111,7 @@ type options struct {
 	pgbenchTime    time.Duration
 	pgWorkers      int
 	kimhubParams   string
+	stmtCache      int // KIMHUB_DB_STATEMENT_CACHE, as kimhub read it
 	noPostGraphile bool
 	pgDir          string
 	out            string
@@ -253,7 +254,8 @@ func run(o options) error {
 	}
 	loader.Wait = o.loaderWait
 	rec := &recorder{}
-	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns)
+	o.stmtCache = cfg.DBStatementCache
+	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache)
 	if err != nil {
 		return err
 	}
@@ -273,7 +275,7 @@ func run(o options) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	kimhubURL := "http://" + ln.Addr().String() + "/graphql"
-	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v)", kimhubURL, o.kimhubParams, loader.Wait)
+	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v, statement cache %d)", kimhubURL, o.kimhubParams, loader.Wait, o.stmtCache)
 
 	t, err := setup(ctx, db, kimhubURL)
 	if err != nil {
@@ -553,8 +555,12 @@ func countLines(path string) int {
 
 // pgbench runs a script and returns its tps (excluding connection time).
 func pgbench(ctx context.Context, dbURL, script string, o options) (float64, string) {
-	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-f", script, "-c", fmt.Sprint(o.pgbenchClients), "-j", "2",
-		"-T", fmt.Sprint(int(o.pgbenchTime.Seconds())), dbURL)
+	args := []string{"-n", "-f", script, "-c", fmt.Sprint(o.pgbenchClients), "-j", "2", "-T", fmt.Sprint(int(o.pgbenchTime.Seconds()))}
+	if o.stmtCache > 0 {
+		// kimhub reuses prepared statements: so does its ceiling.
+		args = append(args, "-M", "prepared")
+	}
+	cmd := exec.CommandContext(ctx, "pgbench", append(args, dbURL)...)
 	out, err := cmd.CombinedOutput()
 	m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
 	if m == nil {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/kimhub/kimhub/internal/postgres"
 )
 
 // recorder counts every statement kimhub sends and, while switched on,
@@ -34,13 +36,14 @@ type statement struct {
 	Args []driver.NamedValue
 }
 
-// open returns a database like postgres.Open's, through the recorder.
-func (r *recorder) open(url string, maxOpen int) (*sqlx.DB, error) {
+// open returns a database like postgres.OpenWith's (with its statement
+// cache of cache statements per connection), through the recorder.
+func (r *recorder) open(url string, maxOpen, cache int) (*sqlx.DB, error) {
 	c, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, err
 	}
-	db := sqlx.NewDb(sql.OpenDB(recConnector{c, r}), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(recConnector{postgres.StatementCache(c, cache), r}), "postgres")
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
 	db.SetConnMaxIdleTime(5 * time.Minute)

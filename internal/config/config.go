@@ -17,14 +17,17 @@ import (
 
 // Config is the whole of kimhub's configuration.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	DBMaxOpenConns  int
-	MigrateOnStart  bool
-	ShutdownTimeout time.Duration
-	LogLevel        slog.Level
-	LogFormat       string // "text" or "json"
-	GraphiQL        bool
+	Addr           string
+	DatabaseURL    string
+	DBMaxOpenConns int
+	// DBStatementCache is how many prepared statements each connection
+	// keeps (0: none).
+	DBStatementCache int
+	MigrateOnStart   bool
+	ShutdownTimeout  time.Duration
+	LogLevel         slog.Level
+	LogFormat        string // "text" or "json"
+	GraphiQL         bool
 
 	S3 S3
 
@@ -102,6 +105,7 @@ var Vars = []Var{
 	{"KIMHUB_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"DATABASE_URL", "postgres://kimhub:kimhub@127.0.0.1:5432/kimhub?sslmode=disable", "PostgreSQL connection URL"},
 	{"KIMHUB_DB_MAX_OPEN_CONNS", "20", "most open connections to PostgreSQL"},
+	{"KIMHUB_DB_STATEMENT_CACHE", "256", "prepared statements each PostgreSQL connection keeps for reuse (0: none)"},
 	{"KIMHUB_MIGRATE_ON_START", "true", "apply pending migrations when `serve` starts"},
 	{"KIMHUB_SHUTDOWN_TIMEOUT", "15s", "how long SIGINT/SIGTERM waits for in-flight requests"},
 	{"KIMHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -143,14 +147,15 @@ var Vars = []Var{
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		Addr:            p.addr("KIMHUB_ADDR", "127.0.0.1:8080"),
-		DatabaseURL:     p.dbURL("DATABASE_URL"),
-		DBMaxOpenConns:  p.intRange("KIMHUB_DB_MAX_OPEN_CONNS", 1, 1000),
-		MigrateOnStart:  p.bool("KIMHUB_MIGRATE_ON_START"),
-		ShutdownTimeout: p.duration("KIMHUB_SHUTDOWN_TIMEOUT"),
-		LogLevel:        p.level("KIMHUB_LOG_LEVEL"),
-		LogFormat:       p.oneOf("KIMHUB_LOG_FORMAT", "text", "json"),
-		GraphiQL:        p.bool("KIMHUB_GRAPHIQL"),
+		Addr:             p.addr("KIMHUB_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:      p.dbURL("DATABASE_URL"),
+		DBMaxOpenConns:   p.intRange("KIMHUB_DB_MAX_OPEN_CONNS", 1, 1000),
+		DBStatementCache: p.intRange("KIMHUB_DB_STATEMENT_CACHE", 0, 100_000),
+		MigrateOnStart:   p.bool("KIMHUB_MIGRATE_ON_START"),
+		ShutdownTimeout:  p.duration("KIMHUB_SHUTDOWN_TIMEOUT"),
+		LogLevel:         p.level("KIMHUB_LOG_LEVEL"),
+		LogFormat:        p.oneOf("KIMHUB_LOG_FORMAT", "text", "json"),
+		GraphiQL:         p.bool("KIMHUB_GRAPHIQL"),
 		S3: S3{
 			Endpoint:  p.addr("S3_ENDPOINT", "127.0.0.1:9000"),
 			AccessKey: p.nonEmpty("S3_ACCESS_KEY"),

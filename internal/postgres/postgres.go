@@ -20,12 +20,24 @@ import (
 	"github.com/kimhub/kimhub/migrations"
 )
 
-// Open connects to PostgreSQL and checks that it answers.
+// DefaultStatementCache is how many prepared statements each connection
+// keeps when the caller does not say (KIMHUB_DB_STATEMENT_CACHE).
+const DefaultStatementCache = 256
+
+// Open connects to PostgreSQL and checks that it answers, with the default
+// statement cache.
 func Open(ctx context.Context, url string, maxOpen int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	return OpenWith(ctx, url, maxOpen, DefaultStatementCache)
+}
+
+// OpenWith is Open with a statement cache of cache statements per
+// connection (0: none; see StatementCache).
+func OpenWith(ctx context.Context, url string, maxOpen, cache int) (*sqlx.DB, error) {
+	c, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(StatementCache(c, cache)), "postgres")
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
 	db.SetConnMaxIdleTime(5 * time.Minute)

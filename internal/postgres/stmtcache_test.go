@@ -1,0 +1,73 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/lib/pq"
+
+	"github.com/kimhub/kimhub/internal/postgres"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+func TestStatementCache(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	c, err := pq.NewConnector(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(postgres.StatementCache(c, 2))
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one connection: its cache is the one we look at
+	ctx := context.Background()
+	if _, err := db.Exec(`CREATE TEMP TABLE cache_t (id int, name text)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO cache_t VALUES ($1, $2), ($3, $4)`, 1, "satu", 2, "dua"); err != nil {
+		t.Fatal(err)
+	}
+	prepared := func() int {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	name := func(q string, id int) string {
+		var s string
+		if err := db.QueryRowContext(ctx, q, id).Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return s
+	}
+	queries := []string{`SELECT name FROM cache_t WHERE id = $1`, `SELECT upper(name) FROM cache_t WHERE id = $1`,
+		`SELECT name || '!' FROM cache_t WHERE id = $1`}
+	for round := 0; round < 3; round++ {
+		for _, q := range queries {
+			name(q, 1)
+		}
+		if n := prepared(); n != 2 {
+			t.Fatalf("round %d: %d statements prepared, want the cache's 2", round, n)
+		}
+	}
+	if got := name(queries[1], 2); got != "DUA" {
+		t.Fatalf("a cached statement answered %q", got)
+	}
+	// The table changes under a cached statement: the first use fails as
+	// PostgreSQL says, the cache forgets it, the next use prepares anew.
+	q := `SELECT * FROM cache_t WHERE id = $1`
+	var id int
+	var s string
+	if err := db.QueryRow(q, 1).Scan(&id, &s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`ALTER TABLE cache_t ADD COLUMN extra int`); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.QueryRow(q, 1).Scan(&id, &s, new(sql.NullInt64))
+	var extra sql.NullInt64
+	if err := db.QueryRow(q, 1).Scan(&id, &s, &extra); err != nil {
+		t.Fatalf("after the change: %v", err)
+	}
+}
