@@ -302,7 +302,7 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: feedExtra(ctx, publishing.FeedFilter{})})
+		Extra: loader.EncodeFeed(publishing.FeedFilter{})})
 	return &conn, err
 }
 
