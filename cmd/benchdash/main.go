@@ -59,9 +59,11 @@
 //     that failed).
 //  4. Raw-SQL ceiling: the statements kimhub sent for one request,
 //     recorded with their arguments and inlined as literals, become a
-//     pgbench script, run with `pgbench -n -f script -c C -j 2 -T N`; its tps
-//     is the most requests a second the database could answer if the server
-//     cost nothing. For the write mix the new post's title and slug take a
+//     pgbench script, run with `pgbench -n -f script -c C -j 2 -T N` (and
+//     `-M prepared` for the reads when kimhub's statement cache is on, as
+//     kimhub then prepares its statements too); its tps is the most
+//     requests a second the database could answer if the server cost
+//     nothing. For the write mix the new post's title and slug take a
 //     pgbench random number and its id comes back by \gset.
 //
 // The machine has 2 cores shared by the load generator, both servers and
