@@ -147,17 +147,6 @@ func (s *Service) Responses(ctx context.Context, ids []int64) (map[int64][]*Resp
 
 // Attachments returns the attachment asset IDs of responses, in order.
 func (s *Service) Attachments(ctx context.Context, ids []int64) (map[int64][]int64, error) {
-	var rows []struct {
-		R int64 `db:"response_id"`
-		A int64 `db:"asset_id"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT response_id, asset_id FROM aspiration_response_attachments
-		WHERE response_id = ANY($1) ORDER BY response_id, position`, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	out := make(map[int64][]int64, len(ids))
-	for _, r := range rows {
-		out[r.R] = append(out[r.R], r.A)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, int64](ctx, s.DB, "response attachments", `SELECT response_id, asset_id FROM aspiration_response_attachments
+		WHERE response_id = ANY($1) ORDER BY response_id, position`, pq.Array(ids))
 }

@@ -280,19 +280,8 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 
 // FieldsOf returns the field codes of each community.
 func (s *Service) FieldsOf(ctx context.Context, ids []int64) (map[int64][]string, error) {
-	var rows []struct {
-		CommunityID int64  `db:"community_id"`
-		Code        string `db:"field_code"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT community_id, field_code FROM community_fields
-		WHERE community_id = ANY($1) ORDER BY field_code`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, "community fields", "")
-	}
-	out := map[int64][]string{}
-	for _, r := range rows {
-		out[r.CommunityID] = append(out[r.CommunityID], r.Code)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, string](ctx, s.DB, "community fields", `SELECT community_id, field_code FROM community_fields
+		WHERE community_id = ANY($1) ORDER BY field_code`, pq.Array(ids))
 }
 
 // Field is a field of activity (bidang).

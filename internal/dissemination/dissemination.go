@@ -224,19 +224,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*Dissemination, error) {
 
 // Evidence returns the evidence asset IDs of reports, in order.
 func (s *Service) Evidence(ctx context.Context, ids []int64) (map[int64][]int64, error) {
-	var rows []struct {
-		D int64 `db:"dissemination_id"`
-		A int64 `db:"asset_id"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT dissemination_id, asset_id FROM dissemination_evidence
-		WHERE dissemination_id = ANY($1) ORDER BY dissemination_id, position`, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	out := make(map[int64][]int64, len(ids))
-	for _, r := range rows {
-		out[r.D] = append(out[r.D], r.A)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, int64](ctx, s.DB, "dissemination evidence", `SELECT dissemination_id, asset_id FROM dissemination_evidence
+		WHERE dissemination_id = ANY($1) ORDER BY dissemination_id, position`, pq.Array(ids))
 }
 
 // CursorKind tags dissemination cursors.

@@ -170,3 +170,27 @@ func Qualify(columns, alias string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// SelectGrouped runs a query whose rows are (key, value) pairs and returns
+// the values grouped by key, in row order: the batch behind a list loader
+// ("the tags of each post"). op names the read in errors.
+func SelectGrouped[K comparable, V any](ctx context.Context, db sqlx.QueryerContext, op, query string, args ...any) (map[K][]V, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, MapError(err, op, "")
+	}
+	defer rows.Close()
+	out := map[K][]V{}
+	for rows.Next() {
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, MapError(err, op, "")
+		}
+		out[k] = append(out[k], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, MapError(err, op, "")
+	}
+	return out, nil
+}

@@ -362,36 +362,14 @@ func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Program, e
 
 // Targets returns each programme's target region codes.
 func (s *Service) Targets(ctx context.Context, ids []int64) (map[int64][]string, error) {
-	var rows []struct {
-		ProgramID int64  `db:"program_id"`
-		Code      string `db:"region_code"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT program_id, region_code FROM program_targets
-		WHERE program_id = ANY($1) ORDER BY program_id, region_code`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, "programme targets", "")
-	}
-	out := map[int64][]string{}
-	for _, r := range rows {
-		out[r.ProgramID] = append(out[r.ProgramID], r.Code)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, string](ctx, s.DB, "programme targets", `SELECT program_id, region_code FROM program_targets
+		WHERE program_id = ANY($1) ORDER BY program_id, region_code`, pq.Array(ids))
 }
 
 // Attachments returns each programme's attached asset ids, in order.
 func (s *Service) Attachments(ctx context.Context, ids []int64) (map[int64][]int64, error) {
-	var rows []struct {
-		ProgramID int64 `db:"program_id"`
-		AssetID   int64 `db:"asset_id"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT program_id, asset_id FROM program_attachments
-		WHERE program_id = ANY($1) ORDER BY program_id, position`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, "programme attachments", "")
-	}
-	out := map[int64][]int64{}
-	for _, r := range rows {
-		out[r.ProgramID] = append(out[r.ProgramID], r.AssetID)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, int64](ctx, s.DB, "programme attachments", `SELECT program_id, asset_id FROM program_attachments
+		WHERE program_id = ANY($1) ORDER BY program_id, position`, pq.Array(ids))
 }
 
 // CursorKind tags programme cursors.

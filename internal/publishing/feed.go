@@ -239,18 +239,8 @@ func lowerAll(xs []string) []string {
 
 // TagsOf returns each post's tags.
 func (s *Service) TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error) {
-	var rows []struct {
-		PostID int64  `db:"post_id"`
-		Tag    string `db:"tag"`
-	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT post_id, tag FROM post_tags WHERE post_id = ANY($1) ORDER BY post_id, tag`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, "post tags", "")
-	}
-	out := map[int64][]string{}
-	for _, r := range rows {
-		out[r.PostID] = append(out[r.PostID], r.Tag)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, string](ctx, s.DB, "post tags",
+		`SELECT post_id, tag FROM post_tags WHERE post_id = ANY($1) ORDER BY post_id, tag`, pq.Array(ids))
 }
 
 // MediaOf returns each post's attached asset ids, in order.
@@ -264,19 +254,8 @@ func (s *Service) GalleryOf(ctx context.Context, ids []int64) (map[int64][]int64
 }
 
 func mediaOf(ctx context.Context, db *sqlx.DB, t table, ids []int64) (map[int64][]int64, error) {
-	var rows []struct {
-		ItemID  int64 `db:"item_id"`
-		AssetID int64 `db:"asset_id"`
-	}
-	if err := db.SelectContext(ctx, &rows, `SELECT `+t.mediaKey+` AS item_id, asset_id FROM `+t.media+`
-		WHERE `+t.mediaKey+` = ANY($1) ORDER BY 1, position`, pq.Array(ids)); err != nil {
-		return nil, postgres.MapError(err, t.noun+" media", "")
-	}
-	out := map[int64][]int64{}
-	for _, r := range rows {
-		out[r.ItemID] = append(out[r.ItemID], r.AssetID)
-	}
-	return out, nil
+	return postgres.SelectGrouped[int64, int64](ctx, db, t.noun+" media", `SELECT `+t.mediaKey+`, asset_id FROM `+t.media+`
+		WHERE `+t.mediaKey+` = ANY($1) ORDER BY 1, position`, pq.Array(ids))
 }
 
 // CommunityPosts lists a community's posts in one status, newest first:
