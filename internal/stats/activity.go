@@ -12,7 +12,6 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/postgres"
-	"github.com/kimhub/kimhub/internal/region"
 )
 
 // The activity index (docs/activity-index.md is the version for people).
@@ -227,7 +226,7 @@ func (s *Service) CommunityRanking(ctx context.Context, actor access.Actor, code
 	if err := s.CheckAsOf(asOf); err != nil {
 		return nil, err
 	}
-	if err := s.checkRegion(ctx, actor, code); err != nil {
+	if err := s.checkRegion(ctx, actor, code, "regionCode"); err != nil {
 		return nil, err
 	}
 	rows, err := s.activityRows(ctx, code, nil, asOf, category)
@@ -259,12 +258,12 @@ func (s *Service) RegionRanking(ctx context.Context, actor access.Actor, code st
 	if err := s.CheckAsOf(asOf); err != nil {
 		return nil, err
 	}
-	if err := s.checkRegion(ctx, actor, code); err != nil {
+	if err := s.checkRegion(ctx, actor, code, "regionCode"); err != nil {
 		return nil, err
 	}
-	var children []string
-	if err := s.DB.SelectContext(ctx, &children, `SELECT code FROM regions WHERE parent_code = $1 ORDER BY code`, code); err != nil {
-		return nil, postgres.MapError(err, "region children", "")
+	children, err := s.childCodes(ctx, code)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*RegionActivity, 0, len(children))
 	if len(children) == 0 {
@@ -333,18 +332,4 @@ func MayReadActivity(actor access.Actor, c *community.Community, role access.Com
 		res.RegionCode = *c.DomicileCode
 	}
 	return access.Allowed(actor, access.ReadActivity, res)
-}
-
-// checkRegion checks that the region exists and that actor may read its
-// dashboards; a bad code is reported on the argument regionCode.
-func (s *Service) checkRegion(ctx context.Context, actor access.Actor, code string) error {
-	if _, err := region.NewStore(s.DB).Get(ctx, code); err != nil {
-		if e, ok := apperr.As(err); ok && e.Field == "code" {
-			c := *e
-			c.Field = "regionCode"
-			return &c
-		}
-		return err
-	}
-	return Authorize(actor, code)
 }

@@ -199,10 +199,7 @@ func (s *Service) Region(ctx context.Context, actor access.Actor, code string, p
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := region.NewStore(s.DB).Get(ctx, code); err != nil {
-		return nil, err
-	}
-	if err := Authorize(actor, code); err != nil {
+	if err := s.checkRegion(ctx, actor, code, "code"); err != nil {
 		return nil, err
 	}
 	out, err := s.compute(ctx, code, []string{code}, p, o)
@@ -221,12 +218,9 @@ func (s *Service) Children(ctx context.Context, actor access.Actor, code string,
 	if err := Authorize(actor, code); err != nil {
 		return nil, err
 	}
-	var children []string
-	if err := s.DB.SelectContext(ctx, &children, `SELECT code FROM regions WHERE parent_code = $1 ORDER BY code`, code); err != nil {
-		return nil, postgres.MapError(err, "region children", "")
-	}
-	if len(children) == 0 {
-		return []*Stats{}, nil
+	children, err := s.childCodes(ctx, code)
+	if err != nil || len(children) == 0 {
+		return []*Stats{}, err
 	}
 	m, err := s.compute(ctx, code, children, p, o)
 	if err != nil {
@@ -304,6 +298,27 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 		}
 	}
 	return out, nil
+}
+
+// checkRegion checks that the region exists and that actor may read its
+// dashboards; a bad code is reported on the argument field.
+func (s *Service) checkRegion(ctx context.Context, actor access.Actor, code, field string) error {
+	if _, err := region.NewStore(s.DB).Get(ctx, code); err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "code" && field != "code" {
+			c := *e
+			c.Field = field
+			return &c
+		}
+		return err
+	}
+	return Authorize(actor, code)
+}
+
+// childCodes lists the codes of the regions one level below code, in order.
+func (s *Service) childCodes(ctx context.Context, code string) ([]string, error) {
+	var children []string
+	err := s.DB.SelectContext(ctx, &children, `SELECT code FROM regions WHERE parent_code = $1 ORDER BY code`, code)
+	return children, postgres.MapError(err, "region children", "")
 }
 
 // subtree is the condition "col lies in $1's subtree" as a range of codes:
