@@ -157,13 +157,7 @@ func (r *aspirationResponseResolver) Author(ctx context.Context, obj *aspiration
 
 // Attachments is the resolver for the attachments field.
 func (r *aspirationResponseResolver) Attachments(ctx context.Context, obj *aspiration.Response) ([]*media.Asset, error) {
-	ids, err := loader.For(ctx).ResponseAttachments.Load(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	// Read through the aspiration, which the viewer has been let read: the
-	// government sees a community's private files and the other way round.
-	return loader.For(ctx).MediaAsset.LoadAll(ctx, ids)
+	return loader.For(ctx).ResponseFiles.Load(ctx, obj.ID)
 }
 
 // ID is the resolver for the id field.

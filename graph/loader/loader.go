@@ -94,8 +94,10 @@ type Loaders struct {
 	Program *dataloadgen.Loader[int64, *program.Program]
 	// AspirationResponses are threads, unchecked: callers have read the
 	// aspiration.
-	AspirationResponses   *dataloadgen.Loader[int64, []*aspiration.Response]
-	ResponseAttachments   *dataloadgen.Loader[int64, []int64]
+	AspirationResponses *dataloadgen.Loader[int64, []*aspiration.Response]
+	// ResponseFiles are a thread response's files, read through its
+	// aspiration (aspiration.Service.Files).
+	ResponseFiles         *dataloadgen.Loader[int64, []*media.Asset]
 	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
 	// ProgramDisseminations pages a programme's reports.
 	ProgramDisseminations *dataloadgen.Loader[PageKey[int64], relay.Connection[*dissemination.Dissemination]]
@@ -233,7 +235,7 @@ func New(s Stores) *Loaders {
 		ProgramAttachments:    newListLoader(s.Programs.Attachments),
 		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(Wait)),
 		AspirationResponses:   newListLoader(s.Aspirations.Responses),
-		ResponseAttachments:   newListLoader(s.Aspirations.Attachments),
+		ResponseFiles:         newListLoader(s.Aspirations.Files),
 		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
 		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
 			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {

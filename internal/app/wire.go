@@ -71,7 +71,7 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Posts:          &publishing.Service{DB: db},
 		Programs:       &program.Service{DB: db},
 		Disseminations: &dissemination.Service{DB: db},
-		Aspirations: &aspiration.Service{DB: db, Levels: aspiration.ServiceLevels{
+		Aspirations: &aspiration.Service{DB: db, Assets: m, Levels: aspiration.ServiceLevels{
 			AcknowledgeDays: cfg.AspirationAcknowledgeDays, RespondDays: cfg.AspirationRespondDays}},
 		Stats: &stats.Service{DB: db},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/idempotency"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/publishing"
@@ -114,6 +115,11 @@ type Response struct {
 type Service struct {
 	DB     *sqlx.DB
 	Levels ServiceLevels
+	// Assets reads media assets by id (the media service), for the files
+	// of a thread (Files).
+	Assets interface {
+		ByIDs(ctx context.Context, ids []int64) (map[int64]*media.Asset, error)
+	}
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/aspiration"
+	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
 	"github.com/kimhub/kimhub/internal/testenv"
@@ -50,7 +52,8 @@ func setup(t *testing.T) *fixture {
 	}
 	// Thursday 26 November 2026, 10:00 in Jakarta.
 	f := &fixture{db: db, ctx: ctx, now: time.Date(2026, 11, 26, 10, 0, 0, 0, wib)}
-	f.svc = &aspiration.Service{DB: db, Levels: aspiration.DefaultServiceLevels, Now: func() time.Time { return f.now }}
+	f.svc = &aspiration.Service{DB: db, Assets: media.NewService(db, nil, config.Media{}), Levels: aspiration.DefaultServiceLevels,
+		Now: func() time.Time { return f.now }}
 	account := func(name string, role access.Role, code string) access.Actor {
 		var id int64
 		if err := db.QueryRow(`INSERT INTO accounts (name, email, password_hash) VALUES ($1, $2, 'x') RETURNING id`,
@@ -338,6 +341,10 @@ func TestThread(t *testing.T) {
 	att, err := f.svc.Attachments(f.ctx, []int64{gov.ID, kim.ID})
 	if err != nil || len(att[gov.ID]) != 1 || att[gov.ID][0] != photo || len(att[kim.ID]) != 0 {
 		t.Fatalf("attachments: %v %v", att, err)
+	}
+	files, err := f.svc.Files(f.ctx, []int64{gov.ID, kim.ID})
+	if err != nil || len(files[gov.ID]) != 1 || files[gov.ID][0].ID != photo || len(files[kim.ID]) != 0 {
+		t.Fatalf("files: %v %v", files, err)
 	}
 	var told []string
 	f.db.Select(&told, `SELECT (SELECT name FROM accounts WHERE id = account_id) FROM notifications WHERE kind = 'ASPIRATION_RESPONSE' ORDER BY created_at, 1`)

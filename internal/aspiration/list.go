@@ -10,6 +10,7 @@ import (
 
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -141,6 +142,38 @@ func (s *Service) Responses(ctx context.Context, ids []int64) (map[int64][]*Resp
 	out := make(map[int64][]*Response, len(ids))
 	for _, r := range rows {
 		out[r.AspirationID] = append(out[r.AspirationID], r)
+	}
+	return out, nil
+}
+
+// Files returns the attached files of responses, in order. They are read
+// through the aspiration: whoever was let read the aspiration (Get, List,
+// ByTrackingCode) reads its thread's files, PRIVATE ones included, without
+// the media rules of each file (the government sees a community's private
+// files and the other way round).
+func (s *Service) Files(ctx context.Context, responseIDs []int64) (map[int64][]*media.Asset, error) {
+	ids, err := s.Attachments(ctx, responseIDs)
+	if err != nil {
+		return nil, err
+	}
+	var all []int64
+	for _, l := range ids {
+		all = append(all, l...)
+	}
+	out := make(map[int64][]*media.Asset, len(ids))
+	if len(all) == 0 {
+		return out, nil
+	}
+	assets, err := s.Assets.ByIDs(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	for r, l := range ids {
+		for _, id := range l {
+			if a := assets[id]; a != nil {
+				out[r] = append(out[r], a)
+			}
+		}
 	}
 	return out, nil
 }
