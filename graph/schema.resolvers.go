@@ -1442,11 +1442,7 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	key := ""
-	if len(keys) == 1 {
-		key = keys[0]
-	}
-	conn := conns[key]
+	conn := publishing.Only(conns, keys)
 	return &conn, nil
 }
 
@@ -1481,11 +1477,7 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 	if err != nil {
 		return nil, err
 	}
-	key := ""
-	if len(keys) == 1 {
-		key = keys[0]
-	}
-	conn := conns[key]
+	conn := publishing.Only(conns, keys)
 	return &conn, nil
 }
 

@@ -307,3 +307,13 @@ func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, c
 	}
 	return relay.Build(p, rows, func(x *T) string { return relay.Cursor(StatusCursorKind(t.noun), itemOf(x).ID) }), nil
 }
+
+// Only returns the connection of a feed read for at most one key (a
+// top-level feed): the one under that key, or under "" when there is none.
+func Only[T any](conns map[string]relay.Connection[T], keys []string) relay.Connection[T] {
+	key := ""
+	if len(keys) == 1 {
+		key = keys[0]
+	}
+	return conns[key]
+}
