@@ -10,7 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync/atomic"
+
 	"testing"
 	"time"
 
@@ -30,7 +30,7 @@ import (
 type counted struct {
 	t   *testing.T
 	db  *sqlx.DB
-	n   *atomic.Int64
+	n   *testenv.Statements
 	url string
 	svc *app.Services
 	// token, when set, signs the requests in.
@@ -397,6 +397,7 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 		return stmts
 	}
 	bounded(t, ranking(3), ranking(50), 10)
+
 }
 
 // TestNestedFeedsLoadAuthorsWithThePosts: a province → regencies → 10
@@ -473,5 +474,61 @@ func TestNestedFeedsLoadAuthorsWithThePosts(t *testing.T) {
 	}
 	if n := c.n.Load() - before; n != 0 {
 		t.Errorf("the authors cost %d statements after the feed", n)
+	}
+}
+
+// TestFeedsReadBodiesOnlyWhenAsked: a feed that does not show the bodies
+// (Post.body and bodyHtml, Showcase.description and descriptionHtml) does
+// not read them; one that asks for them, however it asks (nodes, edges,
+// fragments), gets them.
+func TestFeedsReadBodiesOnlyWhenAsked(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Penulis', 'p@t.id', 'x')`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Jahab', 'kim-jahab', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0001', 1)`)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, body, body_html, region_code, status, publish_at)
+		VALUES (1, 1, 'Berita', 'berita', 'isi **berita**', '<p>isi <strong>berita</strong></p>', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour')`)
+	c.db.MustExec(`INSERT INTO showcases (community_id, author_id, kind, title, slug, description, description_html, region_code, status, publish_at)
+		VALUES (1, 1, 'PRODUCT', 'Amplang', 'amplang', 'kerupuk *ikan*', '<p>kerupuk <em>ikan</em></p>', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour')`)
+	readsBodies := func(doc string) (bool, string) {
+		before := c.n.Load()
+		var d any
+		c.runOnce(doc, nil, &d)
+		out, _ := json.Marshal(d)
+		for _, q := range c.n.Since(before) {
+			if strings.Contains(q, "body_html") || strings.Contains(q, "description_html") {
+				return true, string(out)
+			}
+		}
+		return false, string(out)
+	}
+	for _, doc := range []string{
+		`{ posts(filter: {regionCode: "64"}) { nodes { title author { name } } } }`,
+		`{ community(slug: "kim-jahab") { posts(first: 5) { edges { node { title excerpt } } } showcases(first: 5) { nodes { title kind } } } }`,
+		`{ region(code: "64.02") { posts(first: 5) { nodes { slug } } } }`,
+		`{ showcases(filter: {regionCode: "64"}) { nodes { title } } }`,
+	} {
+		if read, out := readsBodies(doc); read {
+			t.Errorf("%s read the bodies: %s", doc, out)
+		}
+	}
+	for _, doc := range []string{
+		`{ posts(filter: {regionCode: "64"}) { nodes { body bodyHtml } } }`,
+		`{ posts(filter: {regionCode: "64"}) { edges { node { ... on Post { bodyHtml body } } } } }`,
+		`{ region(code: "64.02") { posts(first: 5) { ...P } } } fragment P on PostConnection { nodes { ...B } } fragment B on Post { body bodyHtml }`,
+		`{ community(slug: "kim-jahab") { posts(first: 5) { nodes { title } } more: posts(first: 5) { nodes { body bodyHtml } }
+			showcases(first: 5) { nodes { description descriptionHtml } } } }`,
+		`{ showcases(filter: {regionCode: "64"}) { edges { node { ... on Showcase { description descriptionHtml } } } } }`,
+	} {
+		read, out := readsBodies(doc)
+		if !read {
+			t.Errorf("%s did not read the bodies", doc)
+		}
+		for want, field := range map[string]string{"isi **berita**": "body", "isi \\u003cstrong\\u003eberita": "bodyHtml",
+			"kerupuk *ikan*": "description", "kerupuk \\u003cem\\u003eikan": "descriptionHtml"} {
+			if strings.Contains(doc, field) && !strings.Contains(out, want) {
+				t.Errorf("%s: %s lacks %q", doc, out, want)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -171,10 +172,24 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 	return in, nil
 }
 
-// feedExtra encodes a feed filter as a loader key part, asking the loader to
-// bring the posts' authors along when the query selects them.
+// postFeed completes a posts feed filter for the current connection field:
+// the posts' bodies are left out unless its nodes select them.
+func postFeed(ctx context.Context, f publishing.FeedFilter) publishing.FeedFilter {
+	f.OmitBodies = !selectsNodeField(ctx, "body", "bodyHtml")
+	return f
+}
+
+// showcaseFeed is postFeed for showcases.
+func showcaseFeed(ctx context.Context, f publishing.FeedFilter) publishing.FeedFilter {
+	f.OmitBodies = !selectsNodeField(ctx, "description", "descriptionHtml")
+	return f
+}
+
+// feedExtra encodes a posts feed filter as a loader key part (postFeed),
+// asking the loader to bring the posts' authors along when the query
+// selects them.
 func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
-	extra := loader.EncodeFeed(f)
+	extra := loader.EncodeFeed(postFeed(ctx, f))
 	if selectsNodeField(ctx, "author") {
 		extra = loader.WithAuthors(extra)
 	}
@@ -182,12 +197,13 @@ func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
 }
 
 // selectsNodeField reports whether the current connection field selects
-// name on its nodes (nodes { name } or edges { node { name } }).
-func selectsNodeField(ctx context.Context, name string) bool {
+// any of names on its nodes (nodes { name } or edges { node { name } },
+// through fragments too).
+func selectsNodeField(ctx context.Context, names ...string) bool {
 	oc := graphql.GetOperationContext(ctx)
 	has := func(set ast.SelectionSet) bool {
 		for _, f := range graphql.CollectFields(oc, set, nil) {
-			if f.Name == name {
+			if slices.Contains(names, f.Name) {
 				return true
 			}
 		}

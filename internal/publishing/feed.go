@@ -23,6 +23,13 @@ type FeedFilter struct {
 	Featured *bool          // only featured (or only not)
 	From, To *time.Time     // published within [From, To)
 	Search   string         // full text, Indonesian stemming; results ranked
+
+	// OmitBodies leaves the items' bodies out of the page (Post.Body and
+	// BodyHTML, Showcase.Description and DescriptionHTML are empty): for
+	// lists that do not show them, which then neither read nor decode up
+	// to 100,000 characters per item. It is part of a loader's key, so a
+	// page without bodies never answers a query that asks for them.
+	OmitBodies bool `json:",omitempty"`
 }
 
 // The kinds of item, as cursor kinds and messages name them.
@@ -156,8 +163,12 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 			where = append(where, fmt.Sprintf("(p.publish_at, p.id) %s (%s, %s)", op, arg(at), arg(id)))
 		}
 	}
+	columns := t.columns
+	if f.OmitBodies {
+		columns = t.listColumns
+	}
 	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
-		SELECT ` + sortExpr + ` AS sort_value, ` + postgres.Qualify(t.columns, "p") + `
+		SELECT ` + sortExpr + ` AS sort_value, ` + postgres.Qualify(columns, "p") + `
 		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
 	) x ORDER BY feed_key, x.sort_value ` + dir + `, x.id ` + dir

@@ -48,22 +48,24 @@ type content interface{ Post | Showcase }
 
 // table describes where a kind of item is kept.
 type table struct {
-	name     string // posts
-	noun     string // post: audit actions are <noun>.<step>
-	typ      string // Post: audit target type and notification target
-	columns  string
-	media    string // the table of attachments (a gallery)
-	mediaKey string
-	mediaArg string // the input field that sets them
-	views    string
-	viewKey  string
+	name    string // posts
+	noun    string // post: audit actions are <noun>.<step>
+	typ     string // Post: audit target type and notification target
+	columns string
+	// listColumns are columns without the bodies (FeedFilter.OmitBodies).
+	listColumns string
+	media       string // the table of attachments (a gallery)
+	mediaKey    string
+	mediaArg    string // the input field that sets them
+	views       string
+	viewKey     string
 	// fallbackSlug is the slug of a title with nothing to keep.
 	fallbackSlug string
 }
 
 var (
-	postTable = table{"posts", Posts, "Post", postColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id", "berita"}
-	showTable = table{"showcases", Showcases, "Showcase", showcaseColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id", "potensi"}
+	postTable = table{"posts", Posts, "Post", postColumns, postListColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id", "berita"}
+	showTable = table{"showcases", Showcases, "Showcase", showcaseColumns, showcaseListColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id", "potensi"}
 )
 
 func tableOf[T content]() table {

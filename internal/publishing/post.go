@@ -40,7 +40,10 @@ type Post struct {
 	Excerpt  string `db:"excerpt"`
 }
 
-const postColumns = itemColumns + `, body, body_html, excerpt`
+const (
+	postColumns     = itemColumns + `, body, body_html, excerpt`
+	postListColumns = itemColumns + `, excerpt`
+)
 
 // Limits on what a post holds.
 const (

@@ -49,7 +49,10 @@ type Showcase struct {
 	Contact         string       `db:"contact"`
 }
 
-const showcaseColumns = itemColumns + `, kind, description, description_html, latitude, longitude, contact`
+const (
+	showcaseColumns     = itemColumns + `, kind, description, description_html, latitude, longitude, contact`
+	showcaseListColumns = itemColumns + `, kind, latitude, longitude, contact`
+)
 
 // ShowcaseInput is what a writer sets; a nil field is left as it is.
 type ShowcaseInput struct {

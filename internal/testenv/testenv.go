@@ -20,9 +20,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -228,23 +228,50 @@ func RepoFile(t testing.TB, rel string) string {
 }
 
 // CountingDB opens this test binary's database through a driver that
-// counts the statements sent, for tests that prove batching.
-func CountingDB(t testing.TB) (*sqlx.DB, *atomic.Int64) {
+// counts the statements sent, and keeps their text, for tests that prove
+// batching or check what is read.
+func CountingDB(t testing.TB) (*sqlx.DB, *Statements) {
 	t.Helper()
 	u := DatabaseURL(t)
 	connector, err := pq.NewConnector(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := new(atomic.Int64)
-	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, n}), "postgres")
+	st := &Statements{}
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, st}), "postgres")
 	t.Cleanup(func() { db.Close() })
-	return db, n
+	return db, st
+}
+
+// Statements are the statements a CountingDB sent.
+type Statements struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (s *Statements) add(q string) {
+	s.mu.Lock()
+	s.texts = append(s.texts, q)
+	s.mu.Unlock()
+}
+
+// Load is how many statements were sent so far.
+func (s *Statements) Load() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.texts))
+}
+
+// Since returns the texts of the statements sent after the first n.
+func (s *Statements) Since(n int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.texts[n:])
 }
 
 type countingConnector struct {
 	driver.Connector
-	n *atomic.Int64
+	st *Statements
 }
 
 func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -252,7 +279,7 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return countingConn{conn.(pqConn), c.n}, nil
+	return countingConn{conn.(pqConn), c.st}, nil
 }
 
 // pqConn is what lib/pq's connection offers beyond driver.Conn.
@@ -264,16 +291,16 @@ type pqConn interface {
 
 type countingConn struct {
 	pqConn
-	n *atomic.Int64
+	st *Statements
 }
 
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	c.n.Add(1)
+	c.st.add(q)
 	return c.pqConn.QueryContext(ctx, q, args)
 }
 
 func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	c.n.Add(1)
+	c.st.add(q)
 	return c.pqConn.ExecContext(ctx, q, args)
 }
 
