@@ -398,6 +398,31 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 	}
 	bounded(t, ranking(3), ranking(50), 10)
 
+	// Only the figures a document shows are computed: posts alone skip
+	// the statements of communities, programmes, coverage, aspirations and
+	// the index, and count the same posts.
+	var full, lean struct {
+		Region struct{ ChildrenStats []struct{ Posts int } }
+	}
+	doc := `query($all: Boolean!, $from: Date!, $to: Date!) { region(code: "64") { childrenStats(from: $from, to: $to) { posts
+		communities @include(if: $all) { total } programs @include(if: $all) { published coveragePercent }
+		aspirations @include(if: $all) { overdue } activity @include(if: $all) { averageScore } } } }`
+	from, to := time.Now().AddDate(0, 0, -30).Format(time.DateOnly), time.Now().AddDate(0, 0, 1).Format(time.DateOnly)
+	all := c.run(doc, map[string]any{"all": true, "from": from, "to": to}, &full)
+	few := c.run(doc, map[string]any{"all": false, "from": from, "to": to}, &lean)
+	t.Logf("every part: %d statements; posts alone: %d", all, few)
+	if few > all-5 {
+		t.Errorf("posts alone cost %d statements, every part %d", few, all)
+	}
+	sum := func(rows []struct{ Posts int }) (n int) {
+		for _, r := range rows {
+			n += r.Posts
+		}
+		return n
+	}
+	if sum(full.Region.ChildrenStats) != sum(lean.Region.ChildrenStats) || sum(lean.Region.ChildrenStats) != 60 {
+		t.Errorf("posts: %d with every part, %d alone", sum(full.Region.ChildrenStats), sum(lean.Region.ChildrenStats))
+	}
 }
 
 // TestNestedFeedsLoadAuthorsWithThePosts: a province → regencies → 10

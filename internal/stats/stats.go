@@ -145,11 +145,34 @@ type Bucket struct {
 	AspirationsClosed    int64
 }
 
-// Options say what else to compute.
+// Options say what to compute. The zero value computes every figure but
+// the activity index.
 type Options struct {
 	// Activity fills Stats.Activity (the index as of the period's end,
 	// for communities of category KIM).
 	Activity bool
+	// Only, when set, limits the work to the figures a request shows: a
+	// tile of counts does not pay for the medians. The figures of a part
+	// left out are zero.
+	Only *Parts
+}
+
+// Parts are the groups of figures, each one statement.
+type Parts struct {
+	// Communities: communities by status and category, active members,
+	// villages with a KIM.
+	Communities bool
+	// Daily (the summary table): posts, showcases, views, joins and
+	// departures, disseminations and reach, the series, and the number of
+	// aspirations submitted.
+	Daily bool
+	// Programs: the programmes published.
+	Programs bool
+	// Coverage: the villages reached.
+	Coverage bool
+	// Aspirations: by status, the median times, the overdue count (and
+	// the number submitted, counted from the aspirations themselves).
+	Aspirations bool
 }
 
 // Authorize checks that actor may read the dashboards of code: ADMINs and
@@ -248,11 +271,25 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 	if today := s.Today(); upToToday.To.After(today) {
 		upToToday.To = today
 	}
-	steps := []func(context.Context, string, int, Period, map[string]*Stats) error{
-		s.communities, s.programs, s.aspirations,
+	parts := Parts{true, true, true, true, true}
+	if o.Only != nil {
+		parts = *o.Only
 	}
-	if !upToToday.To.Before(upToToday.From) {
-		steps = append(steps, s.daily, s.villagesReached)
+	type step func(context.Context, string, int, Period, map[string]*Stats) error
+	var steps []step
+	for _, st := range []struct {
+		on, needsDays bool
+		run           step
+	}{
+		{parts.Communities, false, s.communities},
+		{parts.Programs, false, s.programs},
+		{parts.Aspirations, false, s.aspirations},
+		{parts.Daily, true, s.daily},
+		{parts.Coverage, true, s.villagesReached},
+	} {
+		if st.on && (!st.needsDays || !upToToday.To.Before(upToToday.From)) {
+			steps = append(steps, st.run)
+		}
 	}
 	// The steps run at once, each on its own connection: a request's
 	// latency is its slowest statement's, not their sum. Each step writes
@@ -280,8 +317,13 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 			st.Members.Joined += b.Joined
 			st.Programs.Disseminations += b.Disseminations
 			st.Programs.Reach += b.Reach
+			if !parts.Aspirations {
+				st.Aspirations.Submitted += b.AspirationsSubmitted
+			}
 		}
-		st.Programs.CoveragePercent = percent(st.Programs.VillagesReached, st.Programs.VillagesWithKim)
+		if parts.Communities && parts.Coverage {
+			st.Programs.CoveragePercent = percent(st.Programs.VillagesReached, st.Programs.VillagesWithKim)
+		}
 	}
 	if o.Activity {
 		asOf := upToToday.To

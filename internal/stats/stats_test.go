@@ -549,3 +549,54 @@ func eq[T any](t *testing.T, what string, got, want T) {
 func equal(a, b any) bool { return reflect.DeepEqual(a, b) }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPartsComputeTheirFiguresOnly: a request limited to some parts
+// (Options.Only) gets the same figures for them as the whole computation,
+// and zeros for the rest; the number of aspirations submitted is the same
+// whether counted from the aspirations or from the daily summary.
+func TestPartsComputeTheirFiguresOnly(t *testing.T) {
+	_, svc := setup(t)
+	ctx := context.Background()
+	whole, err := svc.Region(ctx, humasKukar, "64.02", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var empty []stats.Bucket
+	for _, b := range whole.Series {
+		empty = append(empty, stats.Bucket{From: b.From, To: b.To})
+	}
+	only := func(p stats.Parts) *stats.Stats {
+		t.Helper()
+		st, err := svc.Region(ctx, humasKukar, "64.02", october, stats.Options{Only: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	st := only(stats.Parts{Communities: true})
+	eq(t, "communities", st.Communities, whole.Communities)
+	eq(t, "active members", st.Members, stats.MemberStats{Active: whole.Members.Active})
+	eq(t, "villages with a KIM", st.Programs, stats.ProgramStats{VillagesWithKim: whole.Programs.VillagesWithKim})
+	eq(t, "no posts", st.Posts, 0)
+	eq(t, "no aspirations", st.Aspirations, stats.AspirationStats{})
+
+	st = only(stats.Parts{Daily: true})
+	eq(t, "no communities", st.Communities, stats.CommunityCounts{})
+	eq(t, "daily members", st.Members, stats.MemberStats{Joined: whole.Members.Joined, Left: whole.Members.Left})
+	eq(t, "daily content", [3]int64{st.Posts, st.Showcases, st.Views}, [3]int64{whole.Posts, whole.Showcases, whole.Views})
+	eq(t, "daily relays", [2]int64{st.Programs.Disseminations, st.Programs.Reach}, [2]int64{whole.Programs.Disseminations, whole.Programs.Reach})
+	eq(t, "series", st.Series, whole.Series)
+	eq(t, "aspirations submitted, from the summary", st.Aspirations, stats.AspirationStats{Submitted: whole.Aspirations.Submitted})
+
+	st = only(stats.Parts{Programs: true, Coverage: true})
+	eq(t, "programmes", [2]int64{st.Programs.Published, st.Programs.VillagesReached}, [2]int64{whole.Programs.Published, whole.Programs.VillagesReached})
+	eq(t, "programmes' series", st.Series, empty)
+	eq(t, "coverage needs the villages with a KIM", st.Programs.CoveragePercent, nil)
+	st = only(stats.Parts{Communities: true, Coverage: true})
+	eq(t, "coverage", *st.Programs.CoveragePercent, *whole.Programs.CoveragePercent)
+
+	st = only(stats.Parts{Aspirations: true})
+	eq(t, "aspirations", st.Aspirations, whole.Aspirations)
+	eq(t, "nothing else", [2]int64{st.Communities.Total, st.Posts}, [2]int64{0, 0})
+}
