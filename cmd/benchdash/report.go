@@ -39,6 +39,8 @@ func render(o options, t *targets, rs []*result, posts int) string {
 		}
 		if o.noPostGraphile {
 			same = "—"
+		} else if r.q.kimhubOnly() {
+			same = "— (kimhub only)"
 		}
 		ratioPG := "—"
 		if r.same && r.pg.Sustainable > 0 {
