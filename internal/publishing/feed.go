@@ -101,7 +101,7 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	case ByCommunity:
 		keysSQL = "unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)"
 		match = "p.community_id = k.key"
-		key = "k.key::text"
+		key = "k.key"
 	case Everywhere:
 		keysSQL, match, key, keys = "(VALUES ('')) AS k(key)", "TRUE", "k.key", []string{""}
 	}
@@ -163,6 +163,13 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 			where = append(where, fmt.Sprintf("(p.publish_at, p.id) %s (%s, %s)", op, arg(at), arg(id)))
 		}
 	}
+	// The rows only need each key's items together and in order: text
+	// keys sort bytewise, community ids as numbers (a collation's
+	// comparisons were a third of a nested feed's statement).
+	keyOrder := ` COLLATE "C"`
+	if by == ByCommunity {
+		keyOrder = ""
+	}
 	columns := t.columns
 	if f.OmitBodies {
 		columns = t.listColumns
@@ -171,7 +178,7 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		SELECT ` + sortExpr + ` AS sort_value, ` + postgres.Qualify(columns, "p") + `
 		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
-	) x ORDER BY feed_key, x.sort_value ` + dir + `, x.id ` + dir
+	) x ORDER BY ` + key + keyOrder + `, x.sort_value ` + dir + `, x.id ` + dir
 	rows, err := scanFeed[T](ctx, db, stmt, args)
 	if err != nil {
 		return nil, postgres.MapError(err, t.noun+" feed", "")
@@ -206,37 +213,41 @@ type feedRow[T content] struct {
 	item *T
 }
 
-// scanFeed runs a feed query. sqlx maps columns into embedded structs only,
-// and a type parameter cannot be embedded: hence one row type per kind.
+// scanFeed runs a feed query and scans each row by its column names into
+// the item's fields (field): feeds are the hottest read, and sqlx's
+// reflection per row cost more than decoding the values.
 func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []any) ([]feedRow[T], error) {
-	var out []feedRow[T]
-	switch any(new(T)).(type) {
-	case *Post:
-		var rows []struct {
-			FeedKey   string `db:"feed_key"`
-			SortValue any    `db:"sort_value"`
-			Post
-		}
-		if err := db.SelectContext(ctx, &rows, stmt, args...); err != nil {
-			return nil, err
-		}
-		for i := range rows {
-			out = append(out, feedRow[T]{rows[i].FeedKey, rows[i].SortValue, any(&rows[i].Post).(*T)})
-		}
-	case *Showcase:
-		var rows []struct {
-			FeedKey   string `db:"feed_key"`
-			SortValue any    `db:"sort_value"`
-			Showcase
-		}
-		if err := db.SelectContext(ctx, &rows, stmt, args...); err != nil {
-			return nil, err
-		}
-		for i := range rows {
-			out = append(out, feedRow[T]{rows[i].FeedKey, rows[i].SortValue, any(&rows[i].Showcase).(*T)})
-		}
+	rows, err := db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []feedRow[T]
+	dest := make([]any, len(cols))
+	for rows.Next() {
+		r := feedRow[T]{item: new(T)}
+		for i, c := range cols {
+			switch c {
+			case "feed_key":
+				dest[i] = &r.key
+			case "sort_value":
+				dest[i] = &r.sort
+			default:
+				if dest[i] = fieldOf(r.item, c); dest[i] == nil {
+					return nil, fmt.Errorf("publishing: no field for the column %q", c)
+				}
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // lowerAll puts tags in the form they are stored in.
