@@ -164,7 +164,9 @@ type Parts struct {
 	Communities bool
 	// Daily (the summary table): posts, showcases, views, joins and
 	// departures, disseminations and reach, the series, and the number of
-	// aspirations submitted.
+	// aspirations submitted when Aspirations does not run (the triggers
+	// keep the summary's count equal to the aspirations', as the
+	// rebuild test checks).
 	Daily bool
 	// Programs: the programmes published.
 	Programs bool
