@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-
 	"testing"
 	"time"
 
@@ -515,10 +514,10 @@ func TestFeedsReadBodiesOnlyWhenAsked(t *testing.T) {
 		VALUES (1, 1, 'Berita', 'berita', 'isi **berita**', '<p>isi <strong>berita</strong></p>', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour')`)
 	c.db.MustExec(`INSERT INTO showcases (community_id, author_id, kind, title, slug, description, description_html, region_code, status, publish_at)
 		VALUES (1, 1, 'PRODUCT', 'Amplang', 'amplang', 'kerupuk *ikan*', '<p>kerupuk <em>ikan</em></p>', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour')`)
-	readsBodies := func(doc string) (bool, string) {
+	readsBodies := func(doc string, vars map[string]any) (bool, string) {
 		before := c.n.Load()
 		var d any
-		c.runOnce(doc, nil, &d)
+		c.runOnce(doc, vars, &d)
 		out, _ := json.Marshal(d)
 		for _, q := range c.n.Since(before) {
 			if strings.Contains(q, "body_html") || strings.Contains(q, "description_html") {
@@ -527,33 +526,47 @@ func TestFeedsReadBodiesOnlyWhenAsked(t *testing.T) {
 		}
 		return false, string(out)
 	}
+	skip := map[string]any{"with": false}
 	for _, doc := range []string{
 		`{ posts(filter: {regionCode: "64"}) { nodes { title author { name } } } }`,
 		`{ community(slug: "kim-jahab") { posts(first: 5) { edges { node { title excerpt } } } showcases(first: 5) { nodes { title kind } } } }`,
 		`{ region(code: "64.02") { posts(first: 5) { nodes { slug } } } }`,
 		`{ showcases(filter: {regionCode: "64"}) { nodes { title } } }`,
+		`query($with: Boolean!) { posts(filter: {regionCode: "64"}) { nodes { title body @include(if: $with) } } }`,
 	} {
-		if read, out := readsBodies(doc); read {
+		if read, out := readsBodies(doc, skip); read {
 			t.Errorf("%s read the bodies: %s", doc, out)
 		}
 	}
-	for _, doc := range []string{
-		`{ posts(filter: {regionCode: "64"}) { nodes { body bodyHtml } } }`,
-		`{ posts(filter: {regionCode: "64"}) { edges { node { ... on Post { bodyHtml body } } } } }`,
-		`{ region(code: "64.02") { posts(first: 5) { ...P } } } fragment P on PostConnection { nodes { ...B } } fragment B on Post { body bodyHtml }`,
-		`{ community(slug: "kim-jahab") { posts(first: 5) { nodes { title } } more: posts(first: 5) { nodes { body bodyHtml } }
-			showcases(first: 5) { nodes { description descriptionHtml } } } }`,
-		`{ showcases(filter: {regionCode: "64"}) { edges { node { ... on Showcase { description descriptionHtml } } } } }`,
+	// Each document asks for the fields named after it, and gets them.
+	for doc, fields := range map[string][]string{
+		`{ posts(filter: {regionCode: "64"}) { nodes { body bodyHtml } } }`:                                                                           {"body", "bodyHtml"},
+		`{ posts(filter: {regionCode: "64"}) { edges { node { ... on Post { bodyHtml } } } } }`:                                                       {"bodyHtml"},
+		`query($with: Boolean!) { posts(filter: {regionCode: "64"}) { nodes { body @skip(if: $with) } } }`:                                            {"body"},
+		`{ region(code: "64.02") { posts(first: 5) { ...P } } } fragment P on PostConnection { nodes { ...B } } fragment B on Post { body bodyHtml }`: {"body", "bodyHtml"},
+		`{ community(slug: "kim-jahab") { showcases(first: 5) { nodes { description descriptionHtml } } } }`:                                          {"description", "descriptionHtml"},
+		`{ showcases(filter: {regionCode: "64"}) { edges { node { ... on Showcase { description } } } } }`:                                            {"description"},
 	} {
-		read, out := readsBodies(doc)
+		read, out := readsBodies(doc, skip)
 		if !read {
 			t.Errorf("%s did not read the bodies", doc)
 		}
-		for want, field := range map[string]string{"isi **berita**": "body", "isi \\u003cstrong\\u003eberita": "bodyHtml",
-			"kerupuk *ikan*": "description", "kerupuk \\u003cem\\u003eikan": "descriptionHtml"} {
-			if strings.Contains(doc, field) && !strings.Contains(out, want) {
-				t.Errorf("%s: %s lacks %q", doc, out, want)
+		for _, f := range fields {
+			if want := map[string]string{"body": `"isi **berita**"`, "bodyHtml": `"\u003cp\u003eisi \u003cstrong\u003eberita`,
+				"description": `"kerupuk *ikan*"`, "descriptionHtml": `"\u003cp\u003ekerupuk \u003cem\u003eikan`}[f]; !strings.Contains(out, want) {
+				t.Errorf("%s: %s lacks %s", doc, out, want)
 			}
 		}
+	}
+	// Two aliases of one feed, one lean and one with bodies: each gets its
+	// own page.
+	var d struct {
+		Community struct {
+			Lean, Full struct{ Nodes []map[string]string }
+		}
+	}
+	c.runOnce(`{ community(slug: "kim-jahab") { lean: posts(first: 5) { nodes { title } } full: posts(first: 5) { nodes { title body } } } }`, nil, &d)
+	if len(d.Community.Lean.Nodes) != 1 || len(d.Community.Full.Nodes) != 1 || d.Community.Full.Nodes[0]["body"] != "isi **berita**" {
+		t.Errorf("aliases: %+v", d.Community)
 	}
 }
