@@ -35,7 +35,7 @@ func render(o options, t *targets, rs []*result, posts int) string {
 			}
 		}
 		if r.q.Partial != "" && r.same {
-			same = "yes (partly comparable*)"
+			same = "yes*"
 		}
 		if o.noPostGraphile {
 			same = "—"

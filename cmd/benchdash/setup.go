@@ -35,7 +35,6 @@ func setup(ctx context.Context, db *sqlx.DB, kimhubURL string) (*targets, error)
 	wib := time.FixedZone("WIB", 7*3600)
 	today := time.Now().In(wib)
 	t.From, t.To = today.AddDate(0, 0, -29).Format(time.DateOnly), today.Format(time.DateOnly)
-	t.ToNext = today.AddDate(0, 0, 1).Format(time.DateOnly)
 	if err := db.QueryRowContext(ctx, `SELECT left(region_code, 5) FROM posts WHERE status = 'PUBLISHED'
 		GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&t.Regency); err != nil {
 		return nil, err
