@@ -3,10 +3,12 @@ package publishing
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/jmoiron/sqlx/reflectx"
 	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
@@ -213,9 +215,9 @@ type feedRow[T content] struct {
 	item *T
 }
 
-// scanFeed runs a feed query and scans each row by its column names into
-// the item's fields (field): feeds are the hottest read, and sqlx's
-// reflection per row cost more than decoding the values.
+// scanFeed runs a feed query. Columns are matched to the item's fields by
+// their db tags once per query (sqlx's mapper), and each row is scanned
+// straight into a new item.
 func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []any) ([]feedRow[T], error) {
 	rows, err := db.QueryContext(ctx, stmt, args...)
 	if err != nil {
@@ -226,20 +228,22 @@ func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []a
 	if err != nil {
 		return nil, err
 	}
+	fields := db.Mapper.TraversalsByName(reflect.TypeFor[T](), cols)
 	var out []feedRow[T]
 	dest := make([]any, len(cols))
 	for rows.Next() {
 		r := feedRow[T]{item: new(T)}
+		v := reflect.ValueOf(r.item).Elem()
 		for i, c := range cols {
-			switch c {
-			case "feed_key":
+			switch {
+			case c == "feed_key":
 				dest[i] = &r.key
-			case "sort_value":
+			case c == "sort_value":
 				dest[i] = &r.sort
+			case len(fields[i]) > 0:
+				dest[i] = reflectx.FieldByIndexes(v, fields[i]).Addr().Interface()
 			default:
-				if dest[i] = fieldOf(r.item, c); dest[i] == nil {
-					return nil, fmt.Errorf("publishing: no field for the column %q", c)
-				}
+				return nil, fmt.Errorf("publishing: no field for the column %q", c)
 			}
 		}
 		if err := rows.Scan(dest...); err != nil {

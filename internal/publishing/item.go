@@ -40,53 +40,6 @@ type Item struct {
 	UpdatedAt   time.Time  `db:"updated_at"`
 }
 
-// field is a pointer to the field of column col (its db tag), nil for an
-// unknown column: how feeds scan their rows without reflection.
-func (it *Item) field(col string) any {
-	switch col {
-	case "id":
-		return &it.ID
-	case "community_id":
-		return &it.CommunityID
-	case "author_id":
-		return &it.AuthorID
-	case "title":
-		return &it.Title
-	case "slug":
-		return &it.Slug
-	case "cover_id":
-		return &it.CoverID
-	case "region_code":
-		return &it.RegionCode
-	case "status":
-		return &it.Status
-	case "status_note":
-		return &it.StatusNote
-	case "publish_at":
-		return &it.PublishAt
-	case "featured":
-		return &it.Featured
-	case "view_count":
-		return &it.ViewCount
-	case "created_at":
-		return &it.CreatedAt
-	case "updated_at":
-		return &it.UpdatedAt
-	}
-	return nil
-}
-
-// fieldOf is field for a post or a showcase.
-func fieldOf[T content](v *T, col string) any {
-	switch v := any(v).(type) {
-	case *Post:
-		return v.field(col)
-	case *Showcase:
-		return v.field(col)
-	}
-	return nil
-}
-
 const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
 	featured, view_count, created_at, updated_at`
 

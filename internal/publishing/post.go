@@ -40,18 +40,6 @@ type Post struct {
 	Excerpt  string `db:"excerpt"`
 }
 
-func (p *Post) field(col string) any {
-	switch col {
-	case "body":
-		return &p.Body
-	case "body_html":
-		return &p.BodyHTML
-	case "excerpt":
-		return &p.Excerpt
-	}
-	return p.Item.field(col)
-}
-
 const (
 	postColumns     = itemColumns + `, body, body_html, excerpt`
 	postListColumns = itemColumns + `, excerpt`

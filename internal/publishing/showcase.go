@@ -49,24 +49,6 @@ type Showcase struct {
 	Contact         string       `db:"contact"`
 }
 
-func (s *Showcase) field(col string) any {
-	switch col {
-	case "kind":
-		return &s.Kind
-	case "description":
-		return &s.Description
-	case "description_html":
-		return &s.DescriptionHTML
-	case "latitude":
-		return &s.Latitude
-	case "longitude":
-		return &s.Longitude
-	case "contact":
-		return &s.Contact
-	}
-	return s.Item.field(col)
-}
-
 const (
 	showcaseColumns     = itemColumns + `, kind, description, description_html, latitude, longitude, contact`
 	showcaseListColumns = itemColumns + `, kind, latitude, longitude, contact`
