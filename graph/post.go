@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -172,16 +171,17 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 	return in, nil
 }
 
-// postFeed completes a posts feed filter for the current connection field:
-// the posts' bodies are left out unless its nodes select them.
-func postFeed(ctx context.Context, f publishing.FeedFilter) publishing.FeedFilter {
-	f.OmitBodies = !selectsNodeField(ctx, "body", "bodyHtml")
+// postFeed completes a posts feed filter for the current connection field,
+// whose nodes select nodes (nodeFields): the bodies are left out unless
+// selected.
+func postFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
+	f.OmitBodies = !nodes["body"] && !nodes["bodyHtml"]
 	return f
 }
 
 // showcaseFeed is postFeed for showcases.
-func showcaseFeed(ctx context.Context, f publishing.FeedFilter) publishing.FeedFilter {
-	f.OmitBodies = !selectsNodeField(ctx, "description", "descriptionHtml")
+func showcaseFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
+	f.OmitBodies = !nodes["description"] && !nodes["descriptionHtml"]
 	return f
 }
 
@@ -189,39 +189,36 @@ func showcaseFeed(ctx context.Context, f publishing.FeedFilter) publishing.FeedF
 // asking the loader to bring the posts' authors along when the query
 // selects them.
 func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
-	extra := loader.EncodeFeed(postFeed(ctx, f))
-	if selectsNodeField(ctx, "author") {
+	nodes := nodeFields(ctx)
+	extra := loader.EncodeFeed(postFeed(f, nodes))
+	if nodes["author"] {
 		extra = loader.WithAuthors(extra)
 	}
 	return extra
 }
 
-// selectsNodeField reports whether the current connection field selects
-// any of names on its nodes (nodes { name } or edges { node { name } },
-// through fragments too).
-func selectsNodeField(ctx context.Context, names ...string) bool {
+// nodeFields returns the names of the fields the current connection field
+// selects on its nodes (nodes { … } and edges { node { … } }, through
+// fragments too).
+func nodeFields(ctx context.Context) map[string]bool {
 	oc := graphql.GetOperationContext(ctx)
-	has := func(set ast.SelectionSet) bool {
+	out := map[string]bool{}
+	add := func(set ast.SelectionSet) {
 		for _, f := range graphql.CollectFields(oc, set, nil) {
-			if slices.Contains(names, f.Name) {
-				return true
-			}
+			out[f.Name] = true
 		}
-		return false
 	}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		switch f.Name {
 		case "nodes":
-			if has(f.Selections) {
-				return true
-			}
+			add(f.Selections)
 		case "edges":
 			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
-				if e.Name == "node" && has(e.Selections) {
-					return true
+				if e.Name == "node" {
+					add(e.Selections)
 				}
 			}
 		}
 	}
-	return false
+	return out
 }

@@ -296,7 +296,7 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 		return nil, err
 	}
 	conn, err := loader.For(ctx).CommunityShowcases.Load(ctx, loader.PageKey[string]{Parent: itoa64(obj.ID), Args: args.Key(),
-		Extra: loader.EncodeFeed(showcaseFeed(ctx, publishing.FeedFilter{}))})
+		Extra: loader.EncodeFeed(showcaseFeed(publishing.FeedFilter{}, nodeFields(ctx)))})
 	return &conn, err
 }
 
@@ -1438,7 +1438,7 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	conns, err := r.Svc.Posts.Feed(ctx, by, keys, postFeed(ctx, ff), page)
+	conns, err := r.Svc.Posts.Feed(ctx, by, keys, postFeed(ff, nodeFields(ctx)), page)
 	if err != nil {
 		return nil, err
 	}
@@ -1473,7 +1473,7 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 	if err != nil {
 		return nil, err
 	}
-	conns, err := r.Svc.Posts.ShowcaseFeed(ctx, by, keys, showcaseFeed(ctx, ff), page)
+	conns, err := r.Svc.Posts.ShowcaseFeed(ctx, by, keys, showcaseFeed(ff, nodeFields(ctx)), page)
 	if err != nil {
 		return nil, err
 	}
