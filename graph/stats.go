@@ -15,56 +15,49 @@ func period(from, to model.Date, g *stats.Granularity) stats.Period {
 	return stats.Period{From: time.Time(from), To: time.Time(to), Granularity: deref(g, stats.Week)}
 }
 
-// statsParts says which statement of regionStats (stats.Parts) fills each
+// statsParts says which statements of regionStats (stats.Parts) fill each
 // field of RegionStats, as "field" or "field.subfield" for the figures
-// grouped under one field. A field computed by no statement maps to nil;
+// grouped under one field; a field no statement computes has none (the
+// activity index is its own read, Options.Activity).
 // TestStatsFieldsAllHaveAPart keeps this table in step with the schema.
-var statsParts = map[string]func(o *stats.Options, p *stats.Parts){
-	"region": nil, "from": nil, "to": nil,
-	"activity":    func(o *stats.Options, _ *stats.Parts) { o.Activity = true },
-	"communities": func(_ *stats.Options, p *stats.Parts) { p.Communities = true },
-	"posts":       partDaily, "showcases": partDaily, "views": partDaily, "series": partDaily,
-	"members.active":                     partCommunities,
-	"members.joined":                     partDaily,
-	"members.left":                       partDaily,
-	"programs.published":                 func(_ *stats.Options, p *stats.Parts) { p.Programs = true },
-	"programs.disseminations":            partDaily,
-	"programs.reach":                     partDaily,
-	"programs.villagesWithKim":           partCommunities,
-	"programs.villagesReached":           func(_ *stats.Options, p *stats.Parts) { p.Coverage = true },
-	"programs.coveragePercent":           func(_ *stats.Options, p *stats.Parts) { p.Communities, p.Coverage = true, true },
-	"aspirations.submitted":              partDaily, // counted per day too; by Aspirations when that runs
-	"aspirations.byStatus":               partAspirations,
-	"aspirations.medianAcknowledgeHours": partAspirations,
-	"aspirations.medianResponseHours":    partAspirations,
-	"aspirations.overdue":                partAspirations,
+var statsParts = map[string]stats.Parts{
+	"region": {}, "from": {}, "to": {}, "activity": {},
+	"communities": {Communities: true},
+	"posts":       {Daily: true}, "showcases": {Daily: true}, "views": {Daily: true}, "series": {Daily: true},
+	"members.active":                     {Communities: true},
+	"members.joined":                     {Daily: true},
+	"members.left":                       {Daily: true},
+	"programs.published":                 {Programs: true},
+	"programs.disseminations":            {Daily: true},
+	"programs.reach":                     {Daily: true},
+	"programs.villagesWithKim":           {Communities: true},
+	"programs.villagesReached":           {Coverage: true},
+	"programs.coveragePercent":           {Communities: true, Coverage: true},
+	"aspirations.submitted":              {Daily: true}, // counted per day too; by Aspirations when that runs
+	"aspirations.byStatus":               {Aspirations: true},
+	"aspirations.medianAcknowledgeHours": {Aspirations: true},
+	"aspirations.medianResponseHours":    {Aspirations: true},
+	"aspirations.overdue":                {Aspirations: true},
 }
 
 // statsGroups are the RegionStats fields whose sub-fields have parts of
 // their own.
 var statsGroups = map[string]bool{"members": true, "programs": true, "aspirations": true}
 
-func partDaily(_ *stats.Options, p *stats.Parts)       { p.Daily = true }
-func partCommunities(_ *stats.Options, p *stats.Parts) { p.Communities = true }
-func partAspirations(_ *stats.Options, p *stats.Parts) { p.Aspirations = true }
-
 // statsOptions computes only the figures the query selects: each part of
 // RegionStats is a statement (stats.Parts), and the activity index another.
 func statsOptions(ctx context.Context) stats.Options {
 	oc := graphql.GetOperationContext(ctx)
-	o := stats.Options{Only: &stats.Parts{}}
-	set := func(name string) {
-		if f := statsParts[name]; f != nil {
-			f(&o, o.Only)
-		}
-	}
+	var parts stats.Parts
+	o := stats.Options{Only: &parts}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		if !statsGroups[f.Name] {
-			set(f.Name)
+			o.Activity = o.Activity || f.Name == "activity"
+			parts = parts.With(statsParts[f.Name])
 			continue
 		}
 		for _, sub := range graphql.CollectFields(oc, f.Selections, nil) {
-			set(f.Name + "." + sub.Name)
+			parts = parts.With(statsParts[f.Name+"."+sub.Name])
 		}
 	}
 	return o

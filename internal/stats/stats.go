@@ -177,6 +177,15 @@ type Parts struct {
 	Aspirations bool
 }
 
+// allParts are every part: what a request without Options.Only computes.
+var allParts = Parts{Communities: true, Daily: true, Programs: true, Coverage: true, Aspirations: true}
+
+// With returns the parts of p and of q.
+func (p Parts) With(q Parts) Parts {
+	return Parts{p.Communities || q.Communities, p.Daily || q.Daily, p.Programs || q.Programs,
+		p.Coverage || q.Coverage, p.Aspirations || q.Aspirations}
+}
+
 // Authorize checks that actor may read the dashboards of code: ADMINs and
 // HUMAS whose region covers it, and superadmins.
 func Authorize(actor access.Actor, code string) error {
@@ -273,7 +282,7 @@ func (s *Service) compute(ctx context.Context, parent string, groups []string, p
 	if today := s.Today(); upToToday.To.After(today) {
 		upToToday.To = today
 	}
-	parts := Parts{true, true, true, true, true}
+	parts := allParts
 	if o.Only != nil {
 		parts = *o.Only
 	}
