@@ -94,6 +94,7 @@ func failure(code uint16, err string, body []byte) string {
 // stopped below them (unless more than twice the rate that failed).
 func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Duration, refine int, target, relaxed time.Duration, say func(string, ...any)) ladder {
 	var l ladder
+	quiet(say)
 	// Warm-up, not measured: connections, caches, Node's JIT.
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); {
 		if _, err := send(client, t); err != nil {
@@ -111,7 +112,7 @@ func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Dura
 		if s.holds(relaxed) && rate > l.Relaxed {
 			l.Relaxed = rate
 		}
-		time.Sleep(time.Second) // let queues drain
+		quiet(say)
 		return s
 	}
 	failedStrict, failed := 0, 0
@@ -151,6 +152,17 @@ func climb(client *http.Client, t vegeta.Target, rates, fixed []int, d time.Dura
 		}
 	}
 	return l
+}
+
+// quiet waits for the machine to settle (see settle) and says so when it
+// took long or did not.
+func quiet(say func(string, ...any)) {
+	waited, err := settle(30 * time.Second)
+	if err != nil {
+		say("  not quiet: %v", err)
+	} else if waited > 2*time.Second {
+		say("  quiet after %v", waited.Round(100*time.Millisecond))
+	}
 }
 
 // chainTransport runs a request carrying the header X-Bench-Chain as a

@@ -61,7 +61,12 @@
 //     the queries that cannot hold -target at any rate (Q2 on this
 //     machine) a rate to compare too. The -fixed rates are measured for
 //     p50/p95/p99 at the same load on both (unless more than twice a rate
-//     that failed).
+//     that failed). Before each ladder, after each step and before each
+//     pgbench run the bench waits for the machine to be quiet (under 20 %
+//     CPU for two 250 ms windows, from /proc/stat; at most 30 s): a step
+//     past capacity leaves work behind (PostGraphile answers requests whose
+//     client gave up) that would otherwise share the cores with whatever is
+//     measured next.
 //  4. Raw-SQL ceiling: the statements kimhub sent for one request,
 //     recorded with their arguments and inlined as literals, become a
 //     pgbench script, run with `pgbench -n -f script -c C -j 2 -T N` (and
@@ -422,6 +427,7 @@ func run(o options) error {
 			continue
 		}
 		say("%s: pgbench", q.Name)
+		quiet(say)
 		results[i].ceiling, results[i].ceilingNote = pgbench(ctx, dbURL, scripts[i], o)
 	}
 	report := render(o, t, results, have)
