@@ -124,12 +124,16 @@ type options struct {
 	pgWorkers      int
 	kimhubParams   string
 	stmtCache      int // KIMHUB_DB_STATEMENT_CACHE, as kimhub read it
+	gogc           int // the GC target in force, as app.TuneGC set it
 	noPostGraphile bool
 	pgDir          string
 	out            string
 	scripts        string
 	loaderWait     time.Duration
 	cpuProfile     string
+	memProfile     string
+	costReps       int
+	costOnly       bool
 }
 
 func main() {
@@ -159,8 +163,11 @@ func main() {
 	flag.StringVar(&o.pgDir, "postgraphile-dir", "bench/postgraphile", "PostGraphile's directory")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file")
 	flag.DurationVar(&o.loaderWait, "loader-wait", loader.Wait, "kimhub's loaders' batching wait (graph/loader.Wait)")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase (this process: kimhub and the load generator)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase, or with -cost-only of the cost phase (this process: kimhub and the load generator)")
+	flag.StringVar(&o.memProfile, "memprofile", "", "with -cost-only, write an allocation profile of the cost phase")
 	flag.StringVar(&o.scripts, "scripts", "", "keep the pgbench scripts in this directory")
+	flag.IntVar(&o.costReps, "cost-reps", 200, "requests over which kimhub's CPU time and allocations per request are measured (sent by -pgbench-clients clients, back to back)")
+	flag.BoolVar(&o.costOnly, "cost-only", false, "stop after kimhub's statements and cost per request (no load, no PostGraphile, no pgbench)")
 	flag.Parse()
 	var err error
 	if o.rates, err = ints(*rates); err == nil {
@@ -205,6 +212,7 @@ type result struct {
 	q                    query
 	kimhub, pg           ladder
 	kimhubStmts, pgStmts float64
+	kimhubCost           cost
 	ceiling              float64
 	ceilingNote          string
 	same                 bool
@@ -265,6 +273,9 @@ func run(o options) error {
 		cfg.DatabaseURL += sep + o.kimhubParams
 	}
 	loader.Wait = o.loaderWait
+	// kimhub serve's GC target (app.DefaultGOGC unless GOGC is set): this
+	// process is kimhub's.
+	o.gogc = app.TuneGC(os.Getenv)
 	rec := &recorder{}
 	o.stmtCache = cfg.DBStatementCache
 	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache)
@@ -287,7 +298,7 @@ func run(o options) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	kimhubURL := "http://" + ln.Addr().String() + "/graphql"
-	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v, statement cache %d)", kimhubURL, o.kimhubParams, loader.Wait, o.stmtCache)
+	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v, statement cache %d, GOGC %d)", kimhubURL, o.kimhubParams, loader.Wait, o.stmtCache, o.gogc)
 
 	t, err := setup(ctx, db, kimhubURL)
 	if err != nil {
@@ -331,6 +342,27 @@ func run(o options) error {
 			}
 		}
 		results[i].kimhubStmts = float64(rec.n.Load()-before) / float64(o.countReps)
+	}
+	// kimhub's cost per request, on a quiet machine.
+	quiet(say)
+	if o.costOnly {
+		stop, err := startProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	for i, q := range qs {
+		c, err := measureCost(client, kimhubTarget[i], o.costReps, o.pgbenchClients)
+		if err != nil {
+			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
+		}
+		results[i].kimhubCost = c
+		say("%s on kimhub: %v of this process's CPU per request", q.Name, c)
+	}
+	if o.costOnly {
+		fmt.Print(renderCost(results, o.pgbenchClients))
+		return writeAllocs(o.memProfile)
 	}
 
 	// 4 (recording): one request each, recorded.
@@ -403,15 +435,12 @@ func run(o options) error {
 	}
 
 	// 3: load.
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+	if !o.costOnly {
+		stop, err := startProfile(o.cpuProfile)
 		if err != nil {
 			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	for i, q := range qs {
 		say("%s on kimhub", q.Name)
@@ -436,6 +465,37 @@ func run(o options) error {
 		return os.WriteFile(o.out, []byte(report), 0o644)
 	}
 	return nil
+}
+
+// startProfile writes a CPU profile to file until stop is called (nothing
+// if file is "").
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeAllocs writes the allocation profile so far to file (nothing if
+// file is "").
+func writeAllocs(file string) error {
+	if file == "" {
+		return nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // target makes a vegeta target of a query on one server.

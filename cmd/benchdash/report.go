@@ -14,8 +14,8 @@ func render(o options, t *targets, rs []*result, posts int) string {
 	host, _ := hostInfo()
 	fmt.Fprintf(&b, "\n%s; %d CPUs for Go; %d posts; regency %s, province %s, community %s.\n", host, runtime.NumCPU(), posts, t.Regency, t.Province, t.Community)
 	fmt.Fprintf(&b, "Ladder %v req/s, %v a step, %d bisections; sustainable = p95 < %v and no errors (relaxed: p95 < %v). "+
-		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d. PostGraphile: %d workers.\n\n",
-		o.rates, o.step, o.refine, o.target, o.relaxed, o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.pgWorkers)
+		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d, GOGC %d. PostGraphile: %d workers.\n\n",
+		o.rates, o.step, o.refine, o.target, o.relaxed, o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.gogc, o.pgWorkers)
 	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
 		o.target, o.relaxed)
 	for _, f := range o.fixed {
@@ -83,6 +83,7 @@ func render(o options, t *targets, rs []*result, posts int) string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(renderCost(rs, o.pgbenchClients))
 	b.WriteString("\nEvery step of the ladders (rate: p50/p95/p99, errors):\n\n")
 	for _, r := range rs {
 		fmt.Fprintf(&b, "- %s kimhub: %s\n", r.q.Name, steps(r.kimhub))
@@ -134,4 +135,17 @@ func steps(l ladder) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// renderCost is the table of kimhub's cost per request (this process's
+// CPU, client included).
+func renderCost(rs []*result, clients int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nkimhub's cost per request, over requests sent back to back by %d clients on a quiet machine (this process's CPU time, user + system, the client's share included; Go heap allocations):\n\n", clients)
+	b.WriteString("| query | CPU per request | heap objects per request | heap KiB per request | statements per request |\n|---|---|---|---|---|\n")
+	for _, r := range rs {
+		c := r.kimhubCost
+		fmt.Fprintf(&b, "| %s | %.2f ms | %.0f | %.0f | %.1f |\n", r.q.Name, float64(c.CPU)/float64(time.Millisecond), c.Allocs, c.Bytes/1024, r.kimhubStmts)
+	}
+	return b.String()
 }

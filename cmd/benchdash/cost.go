@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// cost is what one kimhub request costs this process, measured over
+// requests sent back to back by a few clients on a quiet machine: CPU time
+// (user + system, from getrusage, so the client's share is in it too, the
+// same for every query) and Go heap allocations. Unlike a sustainable rate
+// it moves little from run to run, so a lever's effect shows in it first.
+// (Sequential requests would overstate it: between two of them the
+// process idles while PostgreSQL works, and Go's scheduler spins a
+// little each time before it sleeps.)
+type cost struct {
+	CPU    time.Duration // per request
+	Allocs float64       // heap objects per request
+	Bytes  float64       // heap bytes per request
+}
+
+func (c cost) String() string {
+	if c.CPU == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f ms, %.0f allocs, %.0f KiB", float64(c.CPU)/float64(time.Millisecond), c.Allocs, c.Bytes/1024)
+}
+
+// measureCost sends reps requests of t from clients goroutines, each
+// sending its next request when its last is answered (after a few
+// unmeasured ones), and divides the process's CPU time and allocations by
+// reps.
+func measureCost(c *http.Client, t vegeta.Target, reps, clients int) (cost, error) {
+	for i := 0; i < 5; i++ {
+		if _, err := send(c, t); err != nil {
+			return cost{}, err
+		}
+	}
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	cpu0, err := cpuTime()
+	if err != nil {
+		return cost{}, err
+	}
+	var (
+		next   atomic.Int64
+		failed atomic.Pointer[error]
+		wg     sync.WaitGroup
+	)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(reps) {
+				if _, err := send(c, t); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		return cost{}, *err
+	}
+	cpu1, err := cpuTime()
+	if err != nil {
+		return cost{}, err
+	}
+	runtime.ReadMemStats(&m1)
+	n := float64(reps)
+	return cost{
+		CPU:    time.Duration(float64(cpu1-cpu0) / n),
+		Allocs: float64(m1.Mallocs-m0.Mallocs) / n,
+		Bytes:  float64(m1.TotalAlloc-m0.TotalAlloc) / n,
+	}, nil
+}
+
+// cpuTime is this process's user + system CPU time so far.
+func cpuTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
