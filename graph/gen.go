@@ -2,4 +2,4 @@
 // call one internal/ service or loader, and return domain types.
 package graph
 
-//go:generate sh -c "cd .. && go tool gqlgen generate"
+//go:generate sh -c "cd .. && go tool gqlgen generate && go run ./graph/internal/trimgen graph/generated.go"

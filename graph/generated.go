@@ -29175,7 +29175,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29255,7 +29255,7 @@ func (ec *executionContext) _ActivityComponent(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityComponentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29303,7 +29303,7 @@ func (ec *executionContext) _AnswerInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, answerInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29336,7 +29336,7 @@ func (ec *executionContext) _AnswerJoinRequestPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, answerJoinRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29369,7 +29369,7 @@ func (ec *executionContext) _ApproveCommunityPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, approveCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29402,7 +29402,7 @@ func (ec *executionContext) _ArchivePostPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, archivePostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29435,7 +29435,7 @@ func (ec *executionContext) _ArchiveProgramPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, archiveProgramPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29468,7 +29468,7 @@ func (ec *executionContext) _ArchiveShowcasePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, archiveShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29501,7 +29501,7 @@ func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29621,7 +29621,7 @@ func (ec *executionContext) _AspirationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29664,7 +29664,7 @@ func (ec *executionContext) _AspirationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29702,7 +29702,7 @@ func (ec *executionContext) _AspirationResponse(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationResponseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29757,7 +29757,7 @@ func (ec *executionContext) _AspirationStats(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29810,7 +29810,7 @@ func (ec *executionContext) _AspirationStatusCount(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, aspirationStatusCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29848,7 +29848,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29925,7 +29925,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29968,7 +29968,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30006,7 +30006,7 @@ func (ec *executionContext) _AuthTokens(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, authTokensImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30054,7 +30054,7 @@ func (ec *executionContext) _ChangeMemberRolePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, changeMemberRolePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30087,7 +30087,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30273,7 +30273,7 @@ func (ec *executionContext) _CommunityActivity(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityActivityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30327,7 +30327,7 @@ func (ec *executionContext) _CommunityCategoryCount(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityCategoryCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30365,7 +30365,7 @@ func (ec *executionContext) _CommunityConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30408,7 +30408,7 @@ func (ec *executionContext) _CommunityCounts(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30451,7 +30451,7 @@ func (ec *executionContext) _CommunityEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30489,7 +30489,7 @@ func (ec *executionContext) _CommunityStatusCount(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, communityStatusCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30527,7 +30527,7 @@ func (ec *executionContext) _ConfirmMediaUploadPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, confirmMediaUploadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30560,7 +30560,7 @@ func (ec *executionContext) _CoverageArea(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageAreaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30623,7 +30623,7 @@ func (ec *executionContext) _CoverageVillage(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageVillageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30671,7 +30671,7 @@ func (ec *executionContext) _CreatePostPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, createPostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30704,7 +30704,7 @@ func (ec *executionContext) _CreateProgramPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, createProgramPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30737,7 +30737,7 @@ func (ec *executionContext) _CreateShowcasePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, createShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30770,7 +30770,7 @@ func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, directUploadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30835,7 +30835,7 @@ func (ec *executionContext) _DisableAccountPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, disableAccountPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30868,7 +30868,7 @@ func (ec *executionContext) _Dissemination(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30952,7 +30952,7 @@ func (ec *executionContext) _DisseminationConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30995,7 +30995,7 @@ func (ec *executionContext) _DisseminationEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, disseminationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31033,7 +31033,7 @@ func (ec *executionContext) _EnableAccountPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, enableAccountPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31066,7 +31066,7 @@ func (ec *executionContext) _FeaturePostPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, featurePostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31099,7 +31099,7 @@ func (ec *executionContext) _FeatureShowcasePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, featureShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31132,7 +31132,7 @@ func (ec *executionContext) _Field(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31175,7 +31175,7 @@ func (ec *executionContext) _FormField(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, formFieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31213,7 +31213,7 @@ func (ec *executionContext) _GeoPoint(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, geoPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31251,7 +31251,7 @@ func (ec *executionContext) _Grant(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31318,7 +31318,7 @@ func (ec *executionContext) _GrantGovernmentRolePayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantGovernmentRolePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31351,7 +31351,7 @@ func (ec *executionContext) _InviteMemberPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, inviteMemberPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31384,7 +31384,7 @@ func (ec *executionContext) _LeaveCommunityPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, leaveCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31417,7 +31417,7 @@ func (ec *executionContext) _LogInPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, logInPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31455,7 +31455,7 @@ func (ec *executionContext) _LogOutEverywherePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, logOutEverywherePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31488,7 +31488,7 @@ func (ec *executionContext) _LogOutPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, logOutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31521,7 +31521,7 @@ func (ec *executionContext) _MarkNotificationsReadPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, markNotificationsReadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31554,7 +31554,7 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, mediaAssetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31657,7 +31657,7 @@ func (ec *executionContext) _MediaVariantInfo(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, mediaVariantInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31705,7 +31705,7 @@ func (ec *executionContext) _MemberStats(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31748,7 +31748,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31814,7 +31814,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31857,7 +31857,7 @@ func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31895,7 +31895,7 @@ func (ec *executionContext) _MoveAspirationPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, moveAspirationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31931,7 +31931,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -32328,7 +32328,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32394,7 +32394,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32437,7 +32437,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32475,7 +32475,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32523,7 +32523,7 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, postImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32653,7 +32653,7 @@ func (ec *executionContext) _PostConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, postConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32696,7 +32696,7 @@ func (ec *executionContext) _PostEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, postEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32734,7 +32734,7 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, programImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32851,7 +32851,7 @@ func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, programConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32894,7 +32894,7 @@ func (ec *executionContext) _ProgramCoverage(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, programCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32942,7 +32942,7 @@ func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, programEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32980,7 +32980,7 @@ func (ec *executionContext) _ProgramStats(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, programStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33038,7 +33038,7 @@ func (ec *executionContext) _PublishPostPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, publishPostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33071,7 +33071,7 @@ func (ec *executionContext) _PublishProgramPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, publishProgramPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33104,7 +33104,7 @@ func (ec *executionContext) _PublishShowcasePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, publishShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33140,7 +33140,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -33313,7 +33313,7 @@ func (ec *executionContext) _RefreshSessionPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, refreshSessionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33351,7 +33351,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33436,7 +33436,7 @@ func (ec *executionContext) _RegionActivity(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionActivityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33495,7 +33495,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33538,7 +33538,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33576,7 +33576,7 @@ func (ec *executionContext) _RegionStats(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33665,7 +33665,7 @@ func (ec *executionContext) _RegisterCommunityPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, registerCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33698,7 +33698,7 @@ func (ec *executionContext) _ReinstateCommunityPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, reinstateCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33731,7 +33731,7 @@ func (ec *executionContext) _RejectCommunityPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, rejectCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33764,7 +33764,7 @@ func (ec *executionContext) _RejectPostPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, rejectPostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33797,7 +33797,7 @@ func (ec *executionContext) _RejectShowcasePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, rejectShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33830,7 +33830,7 @@ func (ec *executionContext) _RemoveMemberPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeMemberPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33863,7 +33863,7 @@ func (ec *executionContext) _ReportDisseminationPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportDisseminationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33896,7 +33896,7 @@ func (ec *executionContext) _RequestMediaUploadPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestMediaUploadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33934,7 +33934,7 @@ func (ec *executionContext) _RequestToJoinCommunityPayload(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestToJoinCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33967,7 +33967,7 @@ func (ec *executionContext) _RespondToAspirationPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, respondToAspirationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34005,7 +34005,7 @@ func (ec *executionContext) _ResumeMediaUploadPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, resumeMediaUploadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34043,7 +34043,7 @@ func (ec *executionContext) _RevokeGovernmentRolePayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, revokeGovernmentRolePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34076,7 +34076,7 @@ func (ec *executionContext) _Showcase(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34211,7 +34211,7 @@ func (ec *executionContext) _ShowcaseConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34254,7 +34254,7 @@ func (ec *executionContext) _ShowcaseEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, showcaseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34292,7 +34292,7 @@ func (ec *executionContext) _SignUpPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, signUpPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34325,7 +34325,7 @@ func (ec *executionContext) _SocialLink(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, socialLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34363,7 +34363,7 @@ func (ec *executionContext) _StatsBucket(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, statsBucketImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34441,7 +34441,7 @@ func (ec *executionContext) _SubmitAspirationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitAspirationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34474,7 +34474,7 @@ func (ec *executionContext) _SubmitCommunityPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34507,7 +34507,7 @@ func (ec *executionContext) _SubmitPostPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitPostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34540,7 +34540,7 @@ func (ec *executionContext) _SubmitShowcasePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34573,7 +34573,7 @@ func (ec *executionContext) _SuspendCommunityPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, suspendCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34606,7 +34606,7 @@ func (ec *executionContext) _TakeDownPostPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, takeDownPostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34639,7 +34639,7 @@ func (ec *executionContext) _TakeDownShowcasePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, takeDownShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34672,7 +34672,7 @@ func (ec *executionContext) _UpdateCommunityPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateCommunityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34705,7 +34705,7 @@ func (ec *executionContext) _UpdatePostPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, updatePostPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34738,7 +34738,7 @@ func (ec *executionContext) _UpdateProgramPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateProgramPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34771,7 +34771,7 @@ func (ec *executionContext) _UpdateShowcasePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateShowcasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34804,7 +34804,7 @@ func (ec *executionContext) _UploadMediaPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, uploadMediaPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34837,7 +34837,7 @@ func (ec *executionContext) _UploadPart(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, uploadPartImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34875,7 +34875,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34928,7 +34928,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34976,7 +34976,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35034,7 +35034,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35092,7 +35092,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35150,7 +35150,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := graphql.DeferredGroup{} // @defer is refused (graph/nodefer.go); trimmed by graph/internal/trimgen
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -49,6 +49,7 @@ func NewHandler(r *Resolver, cfg config.Config, wsInit transport.WebsocketInitFu
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](limits.QueryCacheSize)})
+	srv.Use(noDefer{})
 	srv.Use(depthLimit{max: limits.MaxDepth, maxFields: maxExpandedFields})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 

@@ -394,6 +394,10 @@ func TestErrorShape(t *testing.T) {
 		{"syntax", `{ region(code: "64") { name }`, nil, "GRAPHQL_PARSE_FAILED", "", "Expected"},
 		{"too deep", `{ region(code: "64") { parent { parent { parent { parent { parent { name } } } } } } }`, nil, "TOO_LARGE", "", "levels deep"},
 		{"too complex", `{ regions(first: 100) { nodes { children(first: 100) { nodes { code } } } } }`, nil, "TOO_LARGE", "", "complexity"},
+		// One response per request: @defer is refused wherever it is.
+		{"@defer on an inline fragment", `{ region(code: "64") { name ... @defer { parent { name } } } }`, nil, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer on a spread", `{ region(code: "64") { ...P @defer } } fragment P on Region { name }`, nil, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer inside a fragment", `{ region(code: "64") { ...P } } fragment P on Region { ... @defer(label: "x") { name } }`, nil, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := s.query(t, tc.doc, tc.vars).only(t)
