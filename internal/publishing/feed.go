@@ -176,11 +176,17 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	if f.OmitBodies {
 		columns = t.listColumns
 	}
+	// A ranked search returns its rank (the cursor's key); a plain feed's
+	// sort value is publish_at, which the row has already.
+	sortCol, outerSort := "", "x.publish_at"
+	if q != "" {
+		sortCol, outerSort = sortExpr+" AS sort_value, ", "x.sort_value"
+	}
 	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
-		SELECT ` + sortExpr + ` AS sort_value, ` + postgres.Qualify(columns, "p") + `
+		SELECT ` + sortCol + postgres.Qualify(columns, "p") + `
 		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
-	) x ORDER BY ` + key + keyOrder + `, x.sort_value ` + dir + `, x.id ` + dir
+	) x ORDER BY ` + key + keyOrder + `, ` + outerSort + ` ` + dir + `, x.id ` + dir
 	rows, err := scanFeed[T](ctx, db, stmt, args)
 	if err != nil {
 		return nil, postgres.MapError(err, t.noun+" feed", "")
@@ -189,8 +195,8 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	ranks := map[int64]float64{}
 	for _, r := range rows {
 		by2[r.key] = append(by2[r.key], r.item)
-		if rank, ok := r.sort.(float64); ok {
-			ranks[itemOf(r.item).ID] = rank
+		if q != "" {
+			ranks[itemOf(r.item).ID] = r.rank
 		}
 	}
 	kind := FeedCursorKind(t.noun, q)
@@ -208,10 +214,11 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	return out, nil
 }
 
-// feedRow is one row of a feed query: its key, its sort value, the item.
+// feedRow is one row of a feed query: its key, its rank (a search's), the
+// item.
 type feedRow[T content] struct {
 	key  string
-	sort any
+	rank float64
 	item *T
 }
 
@@ -239,7 +246,7 @@ func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []a
 			case c == "feed_key":
 				dest[i] = &r.key
 			case c == "sort_value":
-				dest[i] = &r.sort
+				dest[i] = &r.rank
 			case len(fields[i]) > 0:
 				dest[i] = reflectx.FieldByIndexes(v, fields[i]).Addr().Interface()
 			default:
