@@ -108,3 +108,27 @@ func TestDisableAndAudit(t *testing.T) {
 		t.Fatalf("audit: %+v", entries)
 	}
 }
+
+func TestByIDsLeavesPasswordHashesInTheDatabase(t *testing.T) {
+	s := &account.Service{DB: testenv.DB(t)}
+	ctx := context.Background()
+	a, err := s.SignUp(ctx, account.SignUpInput{Name: "Rina Penulis", Email: "rina@desa.id", Password: "kabut-mahakam-2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ByIDs(ctx, []int64{a.ID, a.ID + 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := got[a.ID]
+	if len(got) != 1 || b == nil || b.Name != "Rina Penulis" || b.Email == nil || *b.Email != "rina@desa.id" || b.Status != account.Active {
+		t.Fatalf("ByIDs: %+v", got)
+	}
+	if b.PasswordHash != "" {
+		t.Fatalf("ByIDs read the password hash %q: accounts read to be shown must not carry it", b.PasswordHash)
+	}
+	// Get, which sign-in and password changes use, still reads it.
+	if full, err := s.Get(ctx, a.ID); err != nil || full.PasswordHash == "" {
+		t.Fatalf("Get: %+v %v", full, err)
+	}
+}

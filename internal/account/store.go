@@ -28,6 +28,11 @@ type Service struct {
 
 const accountColumns = `id, name, email, phone, password_hash, status, superadmin, created_at, updated_at`
 
+// listColumns are accountColumns without the password hash, for accounts
+// read to be shown (authors, members, publishers): a hash stays in the
+// database unless a password is being checked or set.
+const listColumns = `id, name, email, phone, status, superadmin, created_at, updated_at`
+
 // SignUpInput is what a person gives to create an account.
 type SignUpInput struct {
 	Name     string
@@ -112,11 +117,11 @@ func (s *Service) Get(ctx context.Context, id int64) (*Account, error) {
 	return &a, nil
 }
 
-// ByIDs returns the accounts among ids that exist; the batch behind the
-// account loader.
+// ByIDs returns the accounts among ids that exist, without their password
+// hashes (PasswordHash is empty); the batch behind the account loader.
 func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Account, error) {
 	var rows []*Account
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+accountColumns+` FROM accounts WHERE id = ANY($1)`, pq.Array(ids))
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+listColumns+` FROM accounts WHERE id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, postgres.MapError(err, "accounts by id", "")
 	}
