@@ -40,6 +40,10 @@ const (
 	Showcases = "showcase"
 )
 
+// villageCodeLen is the length of a village's code (64.02.01.2001), the
+// lowest level: its subtree is itself.
+const villageCodeLen = 13
+
 // FeedCursorKind tags the feed cursors of a kind of item (Posts,
 // Showcases); a ranked search has its own, so that no cursor crosses over.
 func FeedCursorKind(kind, search string) string {
@@ -85,29 +89,45 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	// Each key's page is a LATERAL subquery with its own ORDER BY and
 	// LIMIT: PostgreSQL walks an index from the cursor and stops after the
-	// page, for the first page as for the thousandth.
-	var keysSQL, match, key string
+	// page, for the first page as for the thousandth. Keys are grouped in
+	// blocks that share their match (one per region level), joined by
+	// UNION ALL.
+	type block struct{ keys, match string }
+	var blocks []block
 	switch by {
 	case ByRegion:
+		byLen := map[int][]string{}
+		var lens []int
 		for _, k := range keys {
 			if _, err := region.LevelOf(k); err != nil {
 				return nil, apperr.Invalid("regionCode", "%q is not a region code", k)
 			}
+			if byLen[len(k)] == nil {
+				lens = append(lens, len(k))
+			}
+			byLen[len(k)] = append(byLen[len(k)], k)
 		}
-		keysSQL = "unnest(" + arg(pq.Array(keys)) + "::text[]) AS k(key)"
-		// A subtree as a range of codes: "64.02" up to "64.02/" ('/'
-		// sorts right after '.', before the digits) takes 64.02 and
-		// 64.02.*, not 64.021.
-		match = "p.region_code >= k.key AND p.region_code < k.key || '/'"
-		key = "k.key"
+		// A subtree is the items whose code starts with the key: the
+		// key's level's prefix of their code equals it (a code of a
+		// higher level is shorter, so it never does). Each level's prefix
+		// has its own index in publish order (migration 00013): a range
+		// of codes over the one index of codes cannot be read in publish
+		// order, so PostgreSQL walked the country's newest items and kept
+		// the key's, which slowed a regency's feed down ten times once
+		// others had published a few thousand items since its last.
+		for _, n := range lens {
+			match := fmt.Sprintf("left(p.region_code, %d) = k.key", n)
+			if n == villageCodeLen {
+				match = "p.region_code = k.key"
+			}
+			blocks = append(blocks, block{"unnest(" + arg(pq.Array(byLen[n])) + "::text[]) AS k(key)", match})
+		}
 	case ByCommunity:
-		keysSQL = "unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)"
-		match = "p.community_id = k.key"
-		key = "k.key"
+		blocks = []block{{"unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)", "p.community_id = k.key"}}
 	case Everywhere:
-		keysSQL, match, key, keys = "(VALUES ('')) AS k(key)", "TRUE", "k.key", []string{""}
+		blocks, keys = []block{{"(VALUES ('')) AS k(key)", "TRUE"}}, []string{""}
 	}
-	where := []string{match, "p.status = 'PUBLISHED'", "p.publish_at <= now()",
+	where := []string{"p.status = 'PUBLISHED'", "p.publish_at <= now()",
 		"EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"}
 	if len(f.Tags) > 0 {
 		if t.name != postTable.name {
@@ -178,15 +198,21 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	}
 	// A ranked search returns its rank (the cursor's key); a plain feed's
 	// sort value is publish_at, which the row has already.
-	sortCol, outerSort := "", "x.publish_at"
+	sortCol, outerSort := "", "publish_at"
 	if q != "" {
-		sortCol, outerSort = sortExpr+" AS sort_value, ", "x.sort_value"
+		sortCol, outerSort = sortExpr+" AS sort_value, ", "sort_value"
 	}
-	stmt := `SELECT ` + key + ` AS feed_key, x.* FROM ` + keysSQL + ` CROSS JOIN LATERAL (
+	limit := arg(p.Fetch())
+	parts := make([]string, len(blocks))
+	for i, b := range blocks {
+		parts[i] = `SELECT k.key AS feed_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
 		SELECT ` + sortCol + postgres.Qualify(columns, "p") + `
-		FROM ` + t.name + ` p WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + arg(p.Fetch()) + `
-	) x ORDER BY ` + key + keyOrder + `, ` + outerSort + ` ` + dir + `, x.id ` + dir
+		FROM ` + t.name + ` p WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
+		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + limit + `
+	) x`
+	}
+	stmt := `SELECT * FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
+	ORDER BY u.feed_key` + keyOrder + `, u.` + outerSort + ` ` + dir + `, u.id ` + dir
 	rows, err := scanFeed[T](ctx, db, stmt, args)
 	if err != nil {
 		return nil, postgres.MapError(err, t.noun+" feed", "")

@@ -2,6 +2,7 @@ package publishing_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -382,5 +383,59 @@ func TestPostsStayInTheirCommunitysRegencyAndStatus(t *testing.T) {
 	f.db.MustExec(`UPDATE communities SET status = 'SUSPENDED' WHERE id = $1`, f.community)
 	if _, err := f.svc.Submit(f.ctx, f.writer, p.ID); code(err) != "INVALID_TRANSITION" {
 		t.Fatalf("submit while suspended: %v", err)
+	}
+}
+
+// A region's feed is its whole subtree, at every level, and one batch may
+// mix levels (a province's feed beside its regencies', districts' and
+// villages').
+func TestRegionFeedsAtEveryLevel(t *testing.T) {
+	f := setup(t)
+	at := map[string]int64{}
+	for i, code := range []string{"64.02.06.1001", "64.02.06", "64.02", "64", "64.01.01"} {
+		p := f.published(t, "Kabar "+code, "isi")
+		f.db.MustExec(`UPDATE posts SET region_code = $1, publish_at = now() - make_interval(hours => $2) WHERE id = $3`, code, i+1, p.ID)
+		at[code] = p.ID
+	}
+	want := map[string][]string{
+		"64":            {"64.02.06.1001", "64.02.06", "64.02", "64", "64.01.01"},
+		"64.02":         {"64.02.06.1001", "64.02.06", "64.02"},
+		"64.02.06":      {"64.02.06.1001", "64.02.06"},
+		"64.02.06.1001": {"64.02.06.1001"},
+		"64.01":         {"64.01.01"},
+		"64.01.01":      {"64.01.01"},
+	}
+	keys := []string{"64.02.06.1001", "64", "64.01", "64.02.06", "64.02", "64.01.01"}
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{})
+	feed, err := f.svc.Feed(f.ctx, publishing.ByRegion, keys, publishing.FeedFilter{OmitBodies: true}, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		var got, wantIDs []int64
+		for _, p := range feed[k].Nodes() {
+			got = append(got, p.ID)
+		}
+		for _, code := range want[k] {
+			wantIDs = append(wantIDs, at[code])
+		}
+		if fmt.Sprint(got) != fmt.Sprint(wantIDs) {
+			t.Errorf("feed of %s: %v, want %v (newest first)", k, got, wantIDs)
+		}
+	}
+	// The second page of a subtree continues after the first.
+	first, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: ptr(2)})
+	one, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64"}, publishing.FeedFilter{}, first)
+	if err != nil || len(one["64"].Edges) != 2 || !one["64"].PageInfo.HasNextPage {
+		t.Fatalf("page 1 of 64: %+v %v", one["64"], err)
+	}
+	after := one["64"].Edges[1].Cursor
+	next, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: ptr(2), After: &after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64"}, publishing.FeedFilter{}, next)
+	if err != nil || len(two["64"].Edges) != 2 || two["64"].Edges[0].Node.ID != at["64.02"] || two["64"].Edges[1].Node.ID != at["64"] {
+		t.Fatalf("page 2 of 64: %+v %v", two["64"], err)
 	}
 }
