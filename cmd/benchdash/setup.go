@@ -25,6 +25,15 @@ const (
 	writeCommunities = 8
 )
 
+// removeWrites deletes the write mix's posts: before a run, and before
+// the ceilings, so that the reads' statements meet the data their ladders
+// met.
+func removeWrites(ctx context.Context, db *sqlx.DB, t *targets) {
+	if _, err := db.ExecContext(ctx, `DELETE FROM posts WHERE community_id = ANY($1)`, pq.Array(t.WriteCommunities)); err != nil {
+		say("could not remove the write mix's posts (the runs still go on): %v", err)
+	}
+}
+
 // setup chooses the queries' places, applies PostGraphile's computed
 // columns, and makes the bench's account (signed up through kimhub, then
 // made CHAIR of the bench's own community and ADMIN of Q3's region by SQL)
@@ -86,9 +95,7 @@ func setup(ctx context.Context, db *sqlx.DB, kimhubURL string) (*targets, error)
 	if err := db.GetContext(ctx, &t.WriteRegion, `SELECT domicile_code FROM communities WHERE id = $1`, t.WriteCommunities[0]); err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, `DELETE FROM posts WHERE community_id = ANY($1)`, pq.Array(t.WriteCommunities)); err != nil {
-		say("could not remove the earlier bench posts (the write mix still runs): %v", err)
-	}
+	removeWrites(ctx, db, t)
 	if _, err := db.ExecContext(ctx, `INSERT INTO memberships (community_id, account_id, role, status, joined_at)
 		SELECT unnest($1::bigint[]), $2, 'CHAIR', 'ACTIVE', now() ON CONFLICT DO NOTHING`, pq.Array(t.WriteCommunities), t.AccountID); err != nil {
 		return nil, err
