@@ -10,14 +10,21 @@
 -- '64.02'), and each level's prefix has an index in publish order; a
 -- village, the lowest level, is its own subtree and uses the index of
 -- codes.
+--
+-- The indexes are built CONCURRENTLY (outside a transaction), so that
+-- posting goes on while they are built on a large table. If the build is
+-- interrupted, PostgreSQL leaves an INVALID index of that name: drop it
+-- and migrate again.
+
+-- +goose NO TRANSACTION
 
 -- +goose Up
-CREATE INDEX posts_feed_province_idx ON posts (left(region_code, 2), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
-CREATE INDEX posts_feed_regency_idx ON posts (left(region_code, 5), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
-CREATE INDEX posts_feed_district_idx ON posts (left(region_code, 8), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
-CREATE INDEX showcases_feed_province_idx ON showcases (left(region_code, 2), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
-CREATE INDEX showcases_feed_regency_idx ON showcases (left(region_code, 5), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
-CREATE INDEX showcases_feed_district_idx ON showcases (left(region_code, 8), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY posts_feed_province_idx ON posts (left(region_code, 2), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY posts_feed_regency_idx ON posts (left(region_code, 5), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY posts_feed_district_idx ON posts (left(region_code, 8), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY showcases_feed_province_idx ON showcases (left(region_code, 2), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY showcases_feed_regency_idx ON showcases (left(region_code, 5), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
+CREATE INDEX CONCURRENTLY showcases_feed_district_idx ON showcases (left(region_code, 8), publish_at DESC, id DESC) WHERE status = 'PUBLISHED';
 
 -- +goose Down
 DROP INDEX showcases_feed_district_idx;

@@ -240,8 +240,6 @@ func openDB(ctx context.Context, cfg config.Config) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// serve runs the HTTP server until ctx ends, then drains in-flight requests
-// for up to KIMHUB_SHUTDOWN_TIMEOUT.
 // DefaultGOGC is the garbage collector's target (GOGC) that serve sets
 // when the operator has not set GOGC. Go's own default, 100, collects
 // each time the heap doubles its live size: a server whose live heap is
@@ -265,6 +263,8 @@ func TuneGC(getenv func(string) string) int {
 	return DefaultGOGC
 }
 
+// serve runs the HTTP server until ctx ends, then drains in-flight requests
+// for up to KIMHUB_SHUTDOWN_TIMEOUT.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) error {
 	start := time.Now()
 	TuneGC(o.Getenv)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,12 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		// order, so PostgreSQL walked the country's newest items and kept
 		// the key's, which slowed a regency's feed down ten times once
 		// others had published a few thousand items since its last.
+		if len(keys) == 0 {
+			return map[string]relay.Connection[*T]{}, nil
+		}
+		// In level order, so that a set of levels makes one statement
+		// text (one prepared statement) whatever the order of the keys.
+		slices.Sort(lens)
 		for _, n := range lens {
 			match := fmt.Sprintf("left(p.region_code, %d) = k.key", n)
 			if n == villageCodeLen {

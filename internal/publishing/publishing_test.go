@@ -423,6 +423,10 @@ func TestRegionFeedsAtEveryLevel(t *testing.T) {
 			t.Errorf("feed of %s: %v, want %v (newest first)", k, got, wantIDs)
 		}
 	}
+	// No keys, no pages (and no statement).
+	if none, err := f.svc.Feed(f.ctx, publishing.ByRegion, nil, publishing.FeedFilter{}, page); err != nil || len(none) != 0 {
+		t.Fatalf("a feed of no regions: %v %v", none, err)
+	}
 	// The second page of a subtree continues after the first.
 	first, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: ptr(2)})
 	one, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64"}, publishing.FeedFilter{}, first)
