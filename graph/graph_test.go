@@ -225,6 +225,38 @@ func TestFeedStatementsDoNotGrowWithPageSize(t *testing.T) {
 		t.Fatalf("rows %d %d", smallRows, largeRows)
 	}
 	bounded(t, small, large, 12)
+
+	// Deterministically: a root page primes its posts' relations, each
+	// kind in one statement, so that the posts' fields load them without
+	// a statement (and without waiting for a batch).
+	sv := c.svc
+	l := loader.New(loader.Stores{Regions: sv.Regions, Accounts: sv.Accounts, Grants: sv.Grants, Media: sv.Media, Communities: sv.Communities,
+		Posts: sv.Posts, Programs: sv.Programs, Disseminations: sv.Disseminations, Aspirations: sv.Aspirations, Stats: sv.Stats})
+	ctx := access.WithActor(context.Background(), access.Actor{})
+	twenty := 20
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: &twenty})
+	conns, err := sv.Posts.Feed(ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{OmitBodies: true}, page)
+	posts := conns["64.02"].Nodes()
+	if err != nil || len(posts) != 20 {
+		t.Fatalf("feed: %d posts, %v", len(posts), err)
+	}
+	before := c.n.Load()
+	l.PrimePosts(ctx, posts, loader.PostRelations{Authors: true, Communities: true, Covers: true})
+	if n := c.n.Load() - before; n != 3 {
+		t.Errorf("priming cost %d statements, want 3 (authors, communities, covers)", n)
+	}
+	before = c.n.Load()
+	for _, p := range posts {
+		a, aerr := l.Account.Load(ctx, p.AuthorID)
+		cm, cerr := l.Community.Load(ctx, p.CommunityID)
+		m, merr := l.MediaAsset.Load(ctx, *p.CoverID)
+		if aerr != nil || cerr != nil || merr != nil || a.ID != p.AuthorID || cm.ID != p.CommunityID || m.ID != *p.CoverID {
+			t.Fatalf("post %d: %v %v %v", p.ID, aerr, cerr, merr)
+		}
+	}
+	if n := c.n.Load() - before; n != 0 {
+		t.Errorf("the primed relations cost %d statements", n)
+	}
 }
 
 // TestDisseminationStatementsDoNotGrowWithRows: programmes → disseminations

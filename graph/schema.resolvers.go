@@ -1438,11 +1438,14 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	conns, err := r.Svc.Posts.Feed(ctx, by, keys, postFeed(ff, nodeFields(ctx)), page)
+	nodes := nodeFields(ctx)
+	conns, err := r.Svc.Posts.Feed(ctx, by, keys, postFeed(ff, nodes), page)
 	if err != nil {
 		return nil, err
 	}
 	conn := publishing.Only(conns, keys)
+	loader.For(ctx).PrimePosts(ctx, conn.Nodes(), loader.PostRelations{
+		Authors: nodes["author"], Communities: nodes["community"], Covers: nodes["cover"]})
 	return &conn, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -107,6 +108,8 @@ type Loaders struct {
 	// CommunityActivity is a community's activity index as of a day
 	// (unchecked: callers ask stats.MayReadActivity).
 	CommunityActivity *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity]
+
+	stores Stores
 }
 
 // ActivityKey asks for a community's activity index as of a day.
@@ -157,28 +160,17 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *dataloadgen.Loader[Page
 		})
 }
 
-// primeAuthors loads the authors of the posts in conns that the Account
-// loader does not hold yet, in one statement, and primes it with them.
+// primeAuthors loads the authors of the posts in conns, in one statement,
+// and primes the Account loader with them.
 func primeAuthors(ctx context.Context, accounts *account.Service, into *dataloadgen.Loader[int64, *account.Account],
 	conns map[string]relay.Connection[*publishing.Post]) error {
-	seen := map[int64]bool{}
 	var ids []int64
 	for _, c := range conns {
 		for _, e := range c.Edges {
-			if id := e.Node.AuthorID; !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+			ids = append(ids, e.Node.AuthorID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := accounts.ByIDs(ctx, ids)
-	for id, a := range found {
-		into.Prime(id, a)
-	}
-	return err
+	return prime(ctx, accounts.ByIDs, into, ids)
 }
 
 // CommunityQuery is the filter and order of a community list, as a
@@ -264,7 +256,62 @@ func New(s Stores) *Loaders {
 	}
 	l.RegionPosts = feedLoader(s, publishing.ByRegion, l)
 	l.CommunityPosts = feedLoader(s, publishing.ByCommunity, l)
+	l.stores = s
 	return l
+}
+
+// PostRelations says which of its posts' relations a page selects.
+type PostRelations struct{ Authors, Communities, Covers bool }
+
+// PrimePosts fetches, at once and side by side, the relations a page of
+// posts selects (their authors, communities and cover assets, unchecked
+// like the loaders' own), and primes the loaders with them: the posts'
+// fields then find them without waiting for a batch to gather. For a
+// root list, whose posts are all known when it returns (nested lists get
+// their authors with their feed, WithAuthors). A fetch that fails primes
+// nothing: the fields then load through the loaders, which report it.
+func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want PostRelations) {
+	var authors, communities, covers []int64
+	for _, p := range posts {
+		authors = append(authors, p.AuthorID)
+		communities = append(communities, p.CommunityID)
+		if p.CoverID != nil {
+			covers = append(covers, *p.CoverID)
+		}
+	}
+	var wg sync.WaitGroup
+	run := func(want bool, prime func()) {
+		if want {
+			wg.Add(1)
+			go func() { defer wg.Done(); prime() }()
+		}
+	}
+	run(want.Authors, func() { _ = prime(ctx, l.stores.Accounts.ByIDs, l.Account, authors) })
+	run(want.Communities, func() { _ = prime(ctx, l.stores.Communities.ByIDs, l.Community, communities) })
+	run(want.Covers, func() { _ = prime(ctx, l.stores.Media.ByIDs, l.MediaAsset, covers) })
+	wg.Wait()
+}
+
+// prime fetches keys (each once) in one statement and primes into with
+// what it found (Prime keeps a value into already has).
+func prime[K comparable, V any](ctx context.Context, fetch func(context.Context, []K) (map[K]V, error),
+	into *dataloadgen.Loader[K, V], keys []K) error {
+	seen := map[K]bool{}
+	var missing []K
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := fetch(ctx, missing)
+	for k, v := range found {
+		into.Prime(k, v)
+	}
+	return err
 }
 
 type ctxKey struct{}
