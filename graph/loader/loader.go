@@ -280,10 +280,10 @@ func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want
 		}
 	}
 	var wg sync.WaitGroup
-	run := func(want bool, prime func()) {
+	run := func(want bool, load func()) {
 		if want {
 			wg.Add(1)
-			go func() { defer wg.Done(); prime() }()
+			go func() { defer wg.Done(); load() }()
 		}
 	}
 	run(want.Authors, func() { _ = prime(ctx, l.stores.Accounts.ByIDs, l.Account, authors) })
@@ -297,17 +297,17 @@ func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want
 func prime[K comparable, V any](ctx context.Context, fetch func(context.Context, []K) (map[K]V, error),
 	into *dataloadgen.Loader[K, V], keys []K) error {
 	seen := map[K]bool{}
-	var missing []K
+	var unique []K
 	for _, k := range keys {
 		if !seen[k] {
 			seen[k] = true
-			missing = append(missing, k)
+			unique = append(unique, k)
 		}
 	}
-	if len(missing) == 0 {
+	if len(unique) == 0 {
 		return nil
 	}
-	found, err := fetch(ctx, missing)
+	found, err := fetch(ctx, unique)
 	for k, v := range found {
 		into.Prime(k, v)
 	}
