@@ -45,11 +45,11 @@ func NewHandler(r *Resolver, cfg config.Config, wsInit transport.WebsocketInitFu
 	// bounded whatever the file's size.
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxUploadBody(cfg), MaxMemory: 4 << 20})
 
+	srv.SetValidationRulesFn(validationRules)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](limits.QueryCacheSize))
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](limits.QueryCacheSize)})
-	srv.Use(noDefer{})
 	srv.Use(depthLimit{max: limits.MaxDepth, maxFields: maxExpandedFields})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 

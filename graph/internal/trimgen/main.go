@@ -1,5 +1,5 @@
 // Command trimgen removes from gqlgen's generated code the bookkeeping of
-// @defer, which kimhub refuses (graph/nodefer.go): every object's
+// @defer, which kimhub refuses (a validation rule, graph/nodefer.go): every object's
 // marshaller began with graphql.NewDeferredGroup(ctx), which computes the
 // object's response path (walking its field contexts up to the root) and
 // allocates a field set and a map, for deferred fields that never come. On
