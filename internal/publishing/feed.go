@@ -3,6 +3,7 @@ package publishing
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -40,10 +41,6 @@ const (
 	Posts     = "post"
 	Showcases = "showcase"
 )
-
-// villageCodeLen is the length of a village's code (64.02.01.2001), the
-// lowest level: its subtree is itself.
-const villageCodeLen = 13
 
 // FeedCursorKind tags the feed cursors of a kind of item (Posts,
 // Showcases); a ranked search has its own, so that no cursor crosses over.
@@ -97,16 +94,16 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	var blocks []block
 	switch by {
 	case ByRegion:
-		byLen := map[int][]string{}
-		var lens []int
+		if len(keys) == 0 {
+			return map[string]relay.Connection[*T]{}, nil
+		}
+		byLevel := map[region.Level][]string{}
 		for _, k := range keys {
-			if _, err := region.LevelOf(k); err != nil {
+			level, err := region.LevelOf(k)
+			if err != nil {
 				return nil, apperr.Invalid("regionCode", "%q is not a region code", k)
 			}
-			if byLen[len(k)] == nil {
-				lens = append(lens, len(k))
-			}
-			byLen[len(k)] = append(byLen[len(k)], k)
+			byLevel[level] = append(byLevel[level], k)
 		}
 		// A subtree is the items whose code starts with the key: the
 		// key's level's prefix of their code equals it (a code of a
@@ -115,19 +112,17 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		// of codes over the one index of codes cannot be read in publish
 		// order, so PostgreSQL walked the country's newest items and kept
 		// the key's, which slowed a regency's feed down ten times once
-		// others had published a few thousand items since its last.
-		if len(keys) == 0 {
-			return map[string]relay.Connection[*T]{}, nil
-		}
-		// In level order, so that a set of levels makes one statement
-		// text (one prepared statement) whatever the order of the keys.
-		slices.Sort(lens)
-		for _, n := range lens {
-			match := fmt.Sprintf("left(p.region_code, %d) = k.key", n)
-			if n == villageCodeLen {
+		// others had published a few thousand items since its last. A
+		// village, the lowest level, is its own subtree. Levels in a fixed
+		// order, so that a set of levels makes one statement text (one
+		// prepared statement) whatever the order of the keys.
+		for _, level := range slices.Sorted(maps.Keys(byLevel)) {
+			codes := byLevel[level]
+			match := fmt.Sprintf("left(p.region_code, %d) = k.key", len(codes[0]))
+			if level == region.Village {
 				match = "p.region_code = k.key"
 			}
-			blocks = append(blocks, block{"unnest(" + arg(pq.Array(byLen[n])) + "::text[]) AS k(key)", match})
+			blocks = append(blocks, block{"unnest(" + arg(pq.Array(codes)) + "::text[]) AS k(key)", match})
 		}
 	case ByCommunity:
 		blocks = []block{{"unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)", "p.community_id = k.key"}}
