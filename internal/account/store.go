@@ -26,12 +26,12 @@ type Service struct {
 	SignUpLimit ratelimit.Limit
 }
 
-const accountColumns = `id, name, email, phone, password_hash, status, superadmin, created_at, updated_at`
-
-// listColumns are accountColumns without the password hash, for accounts
-// read to be shown (authors, members, publishers): a hash stays in the
-// database unless a password is being checked or set.
+// listColumns are an account's columns without the password hash, for
+// accounts read to be shown (authors, members, publishers): a hash stays in
+// the database unless a password is being checked or set.
 const listColumns = `id, name, email, phone, status, superadmin, created_at, updated_at`
+
+const accountColumns = listColumns + `, password_hash`
 
 // SignUpInput is what a person gives to create an account.
 type SignUpInput struct {
