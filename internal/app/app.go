@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -254,13 +255,12 @@ const DefaultGOGC = 400
 // TuneGC sets DefaultGOGC unless GOGC is set in the environment (the Go
 // runtime has then read it at start). It returns the target in force.
 func TuneGC(getenv func(string) string) int {
-	if getenv("GOGC") != "" {
-		old := debug.SetGCPercent(100)
-		debug.SetGCPercent(old)
-		return old
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(DefaultGOGC)
 	}
-	debug.SetGCPercent(DefaultGOGC)
-	return DefaultGOGC
+	sample := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(sample)
+	return int(sample[0].Value.Uint64())
 }
 
 // serve runs the HTTP server until ctx ends, then drains in-flight requests
