@@ -27,9 +27,6 @@ type cost struct {
 }
 
 func (c cost) String() string {
-	if c.CPU == 0 {
-		return "—"
-	}
 	return fmt.Sprintf("%.2f ms, %.0f allocs, %.0f KiB", float64(c.CPU)/float64(time.Millisecond), c.Allocs, c.Bytes/1024)
 }
 

@@ -28,7 +28,7 @@ func settle(limit time.Duration) (time.Duration, error) {
 		time.Sleep(time.Second)
 		return time.Since(start), fmt.Errorf("cannot tell whether the machine is quiet (%v): waited a second", err)
 	}
-	quiet := 0
+	calm := 0 // windows in a row under quietBusy
 	for time.Since(start) < limit {
 		time.Sleep(window)
 		cur, err := cpuTicks()
@@ -38,11 +38,11 @@ func settle(limit time.Duration) (time.Duration, error) {
 		busy, total := cur.busy-prev.busy, cur.total-prev.total
 		prev = cur
 		if total > 0 && float64(busy)/float64(total) < quietBusy {
-			if quiet++; quiet == 2 {
+			if calm++; calm == 2 {
 				return time.Since(start), nil
 			}
 		} else {
-			quiet = 0
+			calm = 0
 		}
 	}
 	return time.Since(start), fmt.Errorf("the CPUs were still busy after %v", limit)
