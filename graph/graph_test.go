@@ -230,8 +230,7 @@ func TestFeedStatementsDoNotGrowWithPageSize(t *testing.T) {
 	// kind in one statement, so that the posts' fields load them without
 	// a statement (and without waiting for a batch).
 	sv := c.svc
-	l := loader.New(loader.Stores{Regions: sv.Regions, Accounts: sv.Accounts, Grants: sv.Grants, Media: sv.Media, Communities: sv.Communities,
-		Posts: sv.Posts, Programs: sv.Programs, Disseminations: sv.Disseminations, Aspirations: sv.Aspirations, Stats: sv.Stats})
+	l := loader.New(sv.LoaderStores())
 	ctx := access.WithActor(context.Background(), access.Actor{})
 	twenty := 20
 	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: &twenty})
@@ -512,9 +511,7 @@ func TestNestedFeedsLoadAuthorsWithThePosts(t *testing.T) {
 
 	// Deterministically: once a feed marked WithAuthors is fetched, its
 	// authors load from the Account loader without a statement.
-	s := c.svc
-	l := loader.New(loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities,
-		Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations, Stats: s.Stats})
+	l := loader.New(c.svc.LoaderStores())
 	ctx := access.WithActor(context.Background(), access.Actor{})
 	first := 5
 	conn, err := l.CommunityPosts.Load(ctx, loader.PageKey[string]{Parent: "1", Args: relay.Args{First: &first}.Key(),

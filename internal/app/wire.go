@@ -106,7 +106,7 @@ func GraphQLHandler(s *Services, cfg config.Config) http.Handler {
 		ctx, err := s.Sessions.WebsocketInit(ctx, p)
 		return ctx, nil, err
 	}
-	stores := loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities, Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations, Stats: s.Stats}
+	stores := s.LoaderStores()
 	perOp := func(ctx context.Context) (context.Context, error) {
 		if !session.IsWebSocket(ctx) {
 			return ctx, nil // HTTP: authenticated and given loaders per request
@@ -132,4 +132,10 @@ func uploadsNeedAccount(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// LoaderStores are the services the per-request loaders read from.
+func (s *Services) LoaderStores() loader.Stores {
+	return loader.Stores{Regions: s.Regions, Accounts: s.Accounts, Grants: s.Grants, Media: s.Media, Communities: s.Communities,
+		Posts: s.Posts, Programs: s.Programs, Disseminations: s.Disseminations, Aspirations: s.Aspirations, Stats: s.Stats}
 }
