@@ -1375,7 +1375,12 @@ func (r *queryResolver) AuditEntries(ctx context.Context, regionCode *string, fi
 
 // Community is the resolver for the community field.
 func (r *queryResolver) Community(ctx context.Context, slug string) (*community.Community, error) {
-	return r.Svc.Communities.BySlug(ctx, access.ActorFrom(ctx), slug)
+	c, err := r.Svc.Communities.BySlug(ctx, access.ActorFrom(ctx), slug)
+	if err != nil {
+		return nil, err
+	}
+	loader.For(ctx).CommunitySiblings([]*community.Community{c})
+	return c, nil
 }
 
 // Communities is the resolver for the communities field.
@@ -1395,6 +1400,7 @@ func (r *queryResolver) Communities(ctx context.Context, filter *model.Community
 		return nil, err
 	}
 	conn := conns[key]
+	loader.For(ctx).CommunitySiblings(conn.Nodes())
 	return &conn, nil
 }
 
@@ -1545,7 +1551,12 @@ func (r *queryResolver) Region(ctx context.Context, code string) (*region.Region
 	if _, err := region.LevelOf(code); err != nil {
 		return nil, err
 	}
-	return loader.Get(ctx, loader.For(ctx).Region, code, fmt.Sprintf("no region has code %s", code))
+	l := loader.For(ctx)
+	reg, err := loader.Get(ctx, l.Region, code, fmt.Sprintf("no region has code %s", code))
+	if err == nil {
+		l.RegionSiblings([]*region.Region{reg})
+	}
+	return reg, err
 }
 
 // Regions is the resolver for the regions field.
@@ -1559,7 +1570,11 @@ func (r *queryResolver) Regions(ctx context.Context, parentCode *string, level *
 		f.Search = *search
 	}
 	conn, err := r.Svc.Regions.List(ctx, f, page)
-	return &conn, err
+	if err != nil {
+		return nil, err
+	}
+	loader.For(ctx).RegionSiblings(conn.Nodes())
+	return &conn, nil
 }
 
 // RegionStats is the resolver for the regionStats field.

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ type Stores struct {
 // Loaders are one request's batched readers.
 type Loaders struct {
 	Region         *dataloadgen.Loader[string, *region.Region]
-	RegionChildren *dataloadgen.Loader[PageKey[string], relay.Connection[*region.Region]]
+	RegionChildren *PageLoader[string, *region.Region]
 	Account        *dataloadgen.Loader[int64, *account.Account]
 	// ActiveGrants are an account's active grants (unfiltered: the caller
 	// asks the policy which of them the viewer may see).
@@ -73,18 +74,18 @@ type Loaders struct {
 	ViewerRole *dataloadgen.Loader[int64, access.CommunityRole]
 	// RegionCommunities pages the communities of a region's subtree; Extra
 	// is the encoded CommunityQuery.
-	RegionCommunities *dataloadgen.Loader[PageKey[string], relay.Connection[*community.Community]]
+	RegionCommunities *PageLoader[string, *community.Community]
 	// CommunityMembers pages a community's members; Extra is "pending" for
 	// the open invitations and requests.
-	CommunityMembers   *dataloadgen.Loader[PageKey[int64], relay.Connection[*community.Membership]]
+	CommunityMembers   *PageLoader[int64, *community.Membership]
 	AccountMemberships *dataloadgen.Loader[int64, []community.Membership]
 
 	PostTags  *dataloadgen.Loader[int64, []string]
 	PostMedia *dataloadgen.Loader[int64, []int64]
 	// RegionPosts and CommunityPosts page published feeds; Extra is the
 	// encoded FeedFilter.
-	RegionPosts    *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
-	CommunityPosts *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]]
+	RegionPosts    *PageLoader[string, *publishing.Post]
+	CommunityPosts *PageLoader[string, *publishing.Post]
 
 	ShowcaseGallery *dataloadgen.Loader[int64, []int64]
 
@@ -101,10 +102,10 @@ type Loaders struct {
 	ResponseFiles         *dataloadgen.Loader[int64, []*media.Asset]
 	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
 	// ProgramDisseminations pages a programme's reports.
-	ProgramDisseminations *dataloadgen.Loader[PageKey[int64], relay.Connection[*dissemination.Dissemination]]
+	ProgramDisseminations *PageLoader[int64, *dissemination.Dissemination]
 	// ProgramFeed pages the programmes for a community (with its domicile).
-	ProgramFeed        *dataloadgen.Loader[PageKey[CommunityAt], relay.Connection[*program.Program]]
-	CommunityShowcases *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Showcase]]
+	ProgramFeed        *PageLoader[CommunityAt, *program.Program]
+	CommunityShowcases *PageLoader[string, *publishing.Showcase]
 	// CommunityActivity is a community's activity index as of a day
 	// (unchecked: callers ask stats.MayReadActivity).
 	CommunityActivity *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity]
@@ -147,7 +148,7 @@ func decodeFeed(s string) publishing.FeedFilter {
 	return f
 }
 
-func feedLoader(s Stores, by publishing.By, l *Loaders) *dataloadgen.Loader[PageKey[string], relay.Connection[*publishing.Post]] {
+func feedLoader(s Stores, by publishing.By, l *Loaders) *PageLoader[string, *publishing.Post] {
 	return newPageLoader(func(extra string) string {
 		return publishing.FeedCursorKind(publishing.Posts, decodeFeed(extra).Search)
 	},
@@ -157,7 +158,7 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *dataloadgen.Loader[Page
 				err = primeAuthors(ctx, s.Accounts, l.Account, conns)
 			}
 			return conns, err
-		})
+		}, nil)
 }
 
 // primeAuthors loads the authors of the posts in conns, in one statement,
@@ -195,11 +196,14 @@ func decodeQuery(s string) CommunityQuery {
 // New makes a fresh set of loaders; each request gets its own, so nothing
 // cached outlives the request or crosses between callers.
 func New(s Stores) *Loaders {
-	l := &Loaders{
+	// The closures below record the nodes of each page fetch as siblings
+	// (PageLoader); they capture l, which is filled in before any runs.
+	l := &Loaders{}
+	*l = Loaders{
 		Region: dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(Wait)),
 		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
 			return s.Regions.Children(ctx, parents, p)
-		}),
+		}, func(conns map[string]relay.Connection[*region.Region]) { l.RegionSiblings(nodesOf(conns)) }),
 		Account:         dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(Wait)),
 		ActiveGrants:    newListLoader(s.Grants.Active),
 		MediaVariants:   newListLoader(s.Media.Variants),
@@ -214,11 +218,11 @@ func New(s Stores) *Loaders {
 			func(ctx context.Context, regions []string, p relay.Page, extra string) (map[string]relay.Connection[*community.Community], error) {
 				q := decodeQuery(extra)
 				return s.Communities.List(ctx, access.ActorFrom(ctx), regions, q.Filter, q.Order, p)
-			}),
+			}, func(conns map[string]relay.Connection[*community.Community]) { l.CommunitySiblings(nodesOf(conns)) }),
 		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
 				return s.Communities.Members(ctx, ids, extra == "pending", p)
-			}),
+			}, nil),
 		AccountMemberships:    newListLoader(s.Communities.MembershipsOf),
 		PostTags:              newListLoader(s.Posts.TagsOf),
 		PostMedia:             newListLoader(s.Posts.MediaOf),
@@ -232,7 +236,7 @@ func New(s Stores) *Loaders {
 		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
 			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {
 				return s.Disseminations.ByPrograms(ctx, keys, p)
-			}),
+			}, nil),
 		ProgramFeed: newPageLoader(fixed(program.CursorKind),
 			func(ctx context.Context, keys []CommunityAt, p relay.Page, _ string) (map[CommunityAt]relay.Connection[*program.Program], error) {
 				m := make(map[int64]string, len(keys))
@@ -245,19 +249,62 @@ func New(s Stores) *Loaders {
 					out[k] = byID[k.ID]
 				}
 				return out, err
-			}),
+			}, nil),
 		CommunityShowcases: newPageLoader(func(extra string) string {
 			return publishing.FeedCursorKind(publishing.Showcases, decodeFeed(extra).Search)
 		},
 			func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Showcase], error) {
 				return s.Posts.ShowcaseFeed(ctx, publishing.ByCommunity, keys, decodeFeed(extra), p)
-			}),
+			}, nil),
 		CommunityActivity: activityLoader(s.Stats),
 	}
 	l.RegionPosts = feedLoader(s, publishing.ByRegion, l)
 	l.CommunityPosts = feedLoader(s, publishing.ByCommunity, l)
 	l.stores = s
 	return l
+}
+
+// RegionSiblings records regions returned together (a page of them, or
+// the one region a root field found): the pages their fields ask for
+// (children, communities, posts) are each read for all of them at once,
+// without waiting for a batch (PageLoader).
+func (l *Loaders) RegionSiblings(regions []*region.Region) {
+	codes := make([]string, len(regions))
+	for i, r := range regions {
+		codes[i] = r.Code
+	}
+	l.RegionChildren.Siblings(codes)
+	l.RegionCommunities.Siblings(codes)
+	l.RegionPosts.Siblings(codes)
+}
+
+// CommunitySiblings is RegionSiblings for communities (their members,
+// posts, showcases and programme feed).
+func (l *Loaders) CommunitySiblings(communities []*community.Community) {
+	ids := make([]int64, len(communities))
+	keys := make([]string, len(communities))
+	var at []CommunityAt
+	for i, c := range communities {
+		ids[i], keys[i] = c.ID, strconv.FormatInt(c.ID, 10)
+		if c.DomicileCode != nil {
+			at = append(at, CommunityAt{c.ID, *c.DomicileCode})
+		}
+	}
+	l.CommunityMembers.Siblings(ids)
+	l.CommunityPosts.Siblings(keys)
+	l.CommunityShowcases.Siblings(keys)
+	l.ProgramFeed.Siblings(at)
+}
+
+// nodesOf lists the nodes of a fetch's pages.
+func nodesOf[P comparable, T any](conns map[P]relay.Connection[T]) []T {
+	var out []T
+	for _, c := range conns {
+		for _, e := range c.Edges {
+			out = append(out, e.Node)
+		}
+	}
+	return out
 }
 
 // PostRelations says which of its posts' relations a page selects.
@@ -345,51 +392,6 @@ func Get[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], 
 		return v, apperr.NotFoundf("%s", notFound)
 	}
 	return v, err
-}
-
-// PageKey asks for one page of the children of a parent. Extra carries
-// whatever else shapes the page (a filter and order, encoded), so that keys
-// with the same page arguments and extra share one fetch.
-type PageKey[P comparable] struct {
-	Parent P
-	Args   relay.ArgsKey
-	Extra  string
-}
-
-// newPageLoader batches "one page of children per parent": keys with the same
-// page arguments go to one fetch, so a list of N parents, each asking
-// children(first: 5), costs one statement.
-func newPageLoader[P comparable, T any](kind func(extra string) string,
-	fetch func(ctx context.Context, parents []P, p relay.Page, extra string) (map[P]relay.Connection[T], error),
-) *dataloadgen.Loader[PageKey[P], relay.Connection[T]] {
-	type group struct {
-		args  relay.ArgsKey
-		extra string
-	}
-	return dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
-		out := make([]relay.Connection[T], len(keys))
-		errs := make([]error, len(keys))
-		groups := map[group][]int{}
-		for i, k := range keys {
-			g := group{k.Args, k.Extra}
-			groups[g] = append(groups[g], i)
-		}
-		for g, idx := range groups {
-			page, err := relay.NewPage(kind(g.extra), g.args.Args())
-			var conns map[P]relay.Connection[T]
-			if err == nil {
-				parents := make([]P, len(idx))
-				for j, i := range idx {
-					parents[j] = keys[i].Parent
-				}
-				conns, err = fetch(ctx, parents, page, g.extra)
-			}
-			for _, i := range idx {
-				out[i], errs[i] = conns[keys[i].Parent], err
-			}
-		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
 }
 
 // newListLoader batches "the list of X for each key": a key with no rows

@@ -1,0 +1,164 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/kimhub/kimhub/internal/relay"
+)
+
+// PageKey asks for one page of the children of a parent. Extra carries
+// whatever else shapes the page (a filter and order, encoded), so that keys
+// with the same page arguments and extra share one fetch.
+type PageKey[P comparable] struct {
+	Parent P
+	Args   relay.ArgsKey
+	Extra  string
+}
+
+// PageLoader batches "one page of children per parent": keys with the same
+// page arguments go to one fetch, so a list of N parents, each asking for
+// its first 10 children, costs one statement.
+//
+// Keys reach a plain batch over the loader's wait, and a batch closes when
+// the wait is over: a key that comes later (gqlgen starts sibling fields in
+// goroutines, and under load some start late) waits for a second batch and
+// a second statement. So a parent can belong to a sibling group: the
+// parents that one list returned together (a page of regions, the
+// communities of a batch of regions), recorded with Siblings. The first
+// key asked for a parent of a group fetches, at once and in one statement,
+// that page for the whole group; its siblings' keys, when they come, wait
+// for that fetch instead of for a batch. Nothing is guessed from the clock:
+// a field selected on a list's nodes is asked for every node, so the group
+// is exactly the keys that will come.
+type PageLoader[P comparable, T any] struct {
+	batch *dataloadgen.Loader[PageKey[P], relay.Connection[T]]
+	fetch func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error)
+
+	mu      sync.Mutex
+	groups  map[P]*siblings[P]
+	flights map[flightKey[P]]*flight[P, T]
+}
+
+var errFetchPanicked = errors.New("loader: the fetch of this page failed")
+
+// siblings are parents returned together.
+type siblings[P comparable] struct{ parents []P }
+
+type flightKey[P comparable] struct {
+	group *siblings[P]
+	args  relay.ArgsKey
+	extra string
+}
+
+// flight is one fetch for a sibling group; done closes when conns and err
+// are set.
+type flight[P comparable, T any] struct {
+	done  chan struct{}
+	conns map[P]relay.Connection[T]
+	err   error
+}
+
+// newPageLoader makes a PageLoader. kind gives the cursor kind of a page
+// for its extra; fetch reads one page for each of parents; fetched, if not
+// nil, is told of every fetch's pages (to record their nodes as siblings).
+func newPageLoader[P comparable, T any](kind func(extra string) string,
+	fetch func(ctx context.Context, parents []P, p relay.Page, extra string) (map[P]relay.Connection[T], error),
+	fetched func(map[P]relay.Connection[T]),
+) *PageLoader[P, T] {
+	l := &PageLoader[P, T]{
+		groups:  map[P]*siblings[P]{},
+		flights: map[flightKey[P]]*flight[P, T]{},
+	}
+	l.fetch = func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error) {
+		page, err := relay.NewPage(kind(extra), args.Args())
+		if err != nil {
+			return nil, err
+		}
+		conns, err := fetch(ctx, parents, page, extra)
+		if err == nil && fetched != nil {
+			fetched(conns)
+		}
+		return conns, err
+	}
+	type group struct {
+		args  relay.ArgsKey
+		extra string
+	}
+	l.batch = dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
+		out := make([]relay.Connection[T], len(keys))
+		errs := make([]error, len(keys))
+		groups := map[group][]int{}
+		for i, k := range keys {
+			g := group{k.Args, k.Extra}
+			groups[g] = append(groups[g], i)
+		}
+		for g, idx := range groups {
+			parents := make([]P, len(idx))
+			for j, i := range idx {
+				parents[j] = keys[i].Parent
+			}
+			conns, err := l.fetch(ctx, parents, g.args, g.extra)
+			for _, i := range idx {
+				out[i], errs[i] = conns[keys[i].Parent], err
+			}
+		}
+		return out, errs
+	}, dataloadgen.WithWait(Wait))
+	return l
+}
+
+// Siblings records parents returned together (see PageLoader). A parent
+// already in a group stays in it.
+func (l *PageLoader[P, T]) Siblings(parents []P) {
+	if len(parents) == 0 {
+		return
+	}
+	g := &siblings[P]{parents: parents}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range parents {
+		if _, ok := l.groups[p]; !ok {
+			l.groups[p] = g
+		}
+	}
+}
+
+// Load returns the page key asks for: from its sibling group's fetch if its
+// parent has a group, else through a batch.
+func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Connection[T], error) {
+	l.mu.Lock()
+	g := l.groups[key.Parent]
+	if g == nil {
+		l.mu.Unlock()
+		return l.batch.Load(ctx, key)
+	}
+	fk := flightKey[P]{g, key.Args, key.Extra}
+	f := l.flights[fk]
+	if f == nil {
+		f = &flight[P, T]{done: make(chan struct{})}
+		l.flights[fk] = f
+		l.mu.Unlock()
+		// The error stands if the fetch panics (the siblings must not
+		// wait for ever, nor take an empty page for the answer).
+		f.err = errFetchPanicked
+		func() {
+			defer close(f.done)
+			f.conns, f.err = l.fetch(ctx, g.parents, key.Args, key.Extra)
+		}()
+	} else {
+		l.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return relay.Connection[T]{}, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return relay.Connection[T]{}, f.err
+	}
+	return f.conns[key.Parent], nil
+}
