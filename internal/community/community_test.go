@@ -455,7 +455,7 @@ func TestListPagesInEveryOrder(t *testing.T) {
 			if !got["64.02"].PageInfo.HasNextPage {
 				break
 			}
-			after = got["64.02"].PageInfo.EndCursor
+			after = got["64.02"].PageInfo.EndCursor()
 		}
 		var backward []int64
 		var before *string
@@ -469,7 +469,7 @@ func TestListPagesInEveryOrder(t *testing.T) {
 			if !got["64.02"].PageInfo.HasPreviousPage {
 				break
 			}
-			before = got["64.02"].PageInfo.StartCursor
+			before = got["64.02"].PageInfo.StartCursor()
 		}
 		if len(forward) != 7 || fmt.Sprint(forward) != fmt.Sprint(backward) {
 			t.Errorf("%s: forwards %v, backwards %v", o, forward, backward)
@@ -483,4 +483,52 @@ func idsOf(cs []*community.Community) []int64 {
 		out[i] = c.ID
 	}
 	return out
+}
+
+// A batch of regions of every level gets each region's own subtree: the
+// regions are read level by level, each by its level's prefix of the
+// domicile code, and what a viewer may see is the same at every level.
+func TestListRegionsOfEveryLevelAtOnce(t *testing.T) {
+	f := setup(t)
+	f.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM A', 'kim-a', 'KIM', '64.02.01.2001', 'ACTIVE', '64.02-0001', $1),
+		       ('KIM B', 'kim-b', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0002', $1),
+		       ('KIM C', 'kim-c', 'KIM', '64.02.06.1001', 'SUSPENDED', '64.02-0003', $1),
+		       ('KIM D', 'kim-d', 'KIM', '64.01.01.2001', 'ACTIVE', '64.01-0001', $1)`, f.chair.AccountID)
+	// The member belongs to the suspended KIM C, which only it (and the
+	// governments above it) may see.
+	f.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status, joined_at)
+		SELECT id, $1, 'MEMBER', 'ACTIVE', now() FROM communities WHERE slug = 'kim-c'`, f.member.AccountID)
+	regions := []string{"64.02.06.1001", "64", "64.02.06", "64.02", "64.01.01", "64.02.01.2001"}
+	for _, tc := range []struct {
+		name  string
+		actor access.Actor
+		want  map[string]string
+	}{
+		{"anonymous", access.Anonymous, map[string]string{
+			"64": "KIM A,KIM B,KIM D", "64.02": "KIM A,KIM B", "64.02.06": "KIM B", "64.02.06.1001": "KIM B",
+			"64.01.01": "KIM D", "64.02.01.2001": "KIM A"}},
+		{"member of the suspended KIM", f.member, map[string]string{
+			"64": "KIM A,KIM B,KIM C,KIM D", "64.02": "KIM A,KIM B,KIM C", "64.02.06": "KIM B,KIM C", "64.02.06.1001": "KIM B,KIM C",
+			"64.01.01": "KIM D", "64.02.01.2001": "KIM A"}},
+	} {
+		p, _ := relay.NewPage(community.CursorKind(community.ByName), relay.Args{First: ptr(10)})
+		got, err := f.svc.List(f.ctx, tc.actor, regions, community.Filter{}, community.ByName, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range regions {
+			var names []string
+			for _, c := range got[r].Nodes() {
+				names = append(names, c.Name)
+			}
+			if s := strings.Join(names, ","); s != tc.want[r] {
+				t.Errorf("%s, %s: got %q, want %q", tc.name, r, s, tc.want[r])
+			}
+		}
+	}
+	p, _ := relay.NewPage(community.CursorKind(community.ByName), relay.Args{First: ptr(10)})
+	if _, err := f.svc.List(f.ctx, access.Anonymous, []string{"64", "64.2"}, community.Filter{}, community.ByName, p); code(err) != "BAD_USER_INPUT" {
+		t.Fatalf("a malformed region code: %v", err)
+	}
 }

@@ -172,17 +172,25 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := []string{visibility(actor, arg)}
 	// Each region's page is a LATERAL subquery with its own ORDER BY and
-	// LIMIT, the subtree a range of codes ("64.02" up to "64.02/": '/'
-	// sorts right after '.', before the digits).
-	keySQL := "(VALUES ('')) AS r(code)"
+	// LIMIT. Regions are grouped in blocks by level, joined by UNION ALL:
+	// a block matches its regions' subtrees by their level's prefix of the
+	// domicile code, which has an index in name order (migration 00014),
+	// so a page by name reads its rows and no more. (Over a range of
+	// codes, PostgreSQL read every community of the subtree and sorted
+	// them, region by region: most of a province → regencies →
+	// communities query's time.)
+	type block struct{ keys, match string }
+	blocks := []block{{"(VALUES ('')) AS r(code)", "TRUE"}}
 	if regions != nil {
-		for _, r := range regions {
-			if _, err := region.LevelOf(r); err != nil {
-				return nil, apperr.Invalid("regionCode", "%q is not a region code", r)
-			}
+		levels, err := region.GroupByLevel(regions, "regionCode")
+		if err != nil {
+			return nil, err
 		}
-		keySQL = "unnest(" + arg(pq.Array(regions)) + "::text[]) AS r(code)"
-		where = append(where, "c.domicile_code >= r.code AND c.domicile_code < r.code || '/'")
+		blocks = blocks[:0]
+		for _, l := range levels {
+			blocks = append(blocks, block{"unnest(" + arg(pq.Array(l.Codes)) + "::text[]) AS r(code)",
+				region.SubtreeMatch("c.domicile_code", "r.code", l.Level)})
+		}
 	}
 	if f.Category != nil {
 		where = append(where, "c.category = "+arg(string(*f.Category)))
@@ -243,10 +251,16 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 		where = append(where, fmt.Sprintf("(%s, c.id) %s (%s, %s)", sortCol, op, arg(sortVal), arg(id)))
 	}
 	order := fmt.Sprintf("%s %s, c.id %s", sortCol, dir, dir)
-	q := `SELECT r.code AS region_key, x.* FROM ` + keySQL + ` CROSS JOIN LATERAL (
-		SELECT ` + postgres.Qualify(columns, "c") + ` FROM communities c WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY ` + order + ` LIMIT ` + arg(p.Fetch()) + `
-	) x ORDER BY region_key, ` + strings.ReplaceAll(order, "c.", "x.")
+	limit := arg(p.Fetch())
+	parts := make([]string, len(blocks))
+	for i, b := range blocks {
+		parts[i] = `SELECT r.code AS region_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
+		SELECT ` + postgres.Qualify(columns, "c") + ` FROM communities c WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
+		ORDER BY ` + order + ` LIMIT ` + limit + `
+	) x`
+	}
+	q := `SELECT * FROM (` + strings.Join(parts, "\n\tUNION ALL\n\t") + `) u
+	ORDER BY region_key, ` + strings.ReplaceAll(order, "c.", "u.")
 	var rows []struct {
 		RegionKey string `db:"region_key"`
 		Community

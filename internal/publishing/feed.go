@@ -3,9 +3,7 @@ package publishing
 import (
 	"context"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -97,32 +95,19 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		if len(keys) == 0 {
 			return map[string]relay.Connection[*T]{}, nil
 		}
-		byLevel := map[region.Level][]string{}
-		for _, k := range keys {
-			level, err := region.LevelOf(k)
-			if err != nil {
-				return nil, apperr.Invalid("regionCode", "%q is not a region code", k)
-			}
-			byLevel[level] = append(byLevel[level], k)
-		}
-		// A subtree is the items whose code starts with the key: the
-		// key's level's prefix of their code equals it (a code of a
-		// higher level is shorter, so it never does). Each level's prefix
-		// has its own index in publish order (migration 00013): a range
-		// of codes over the one index of codes cannot be read in publish
+		// A subtree is matched by its level's prefix of the code, which
+		// has an index in publish order (migration 00013): a range of
+		// codes over the one index of codes cannot be read in publish
 		// order, so PostgreSQL walked the country's newest items and kept
 		// the key's, which slowed a regency's feed down ten times once
-		// others had published a few thousand items since its last. A
-		// village, the lowest level, is its own subtree. Levels in a fixed
-		// order, so that a set of levels makes one statement text (one
-		// prepared statement) whatever the order of the keys.
-		for _, level := range slices.Sorted(maps.Keys(byLevel)) {
-			codes := byLevel[level]
-			match := fmt.Sprintf("left(p.region_code, %d) = k.key", len(codes[0]))
-			if level == region.Village {
-				match = "p.region_code = k.key"
-			}
-			blocks = append(blocks, block{"unnest(" + arg(pq.Array(codes)) + "::text[]) AS k(key)", match})
+		// others had published a few thousand items since its last.
+		levels, err := region.GroupByLevel(keys, "regionCode")
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range levels {
+			blocks = append(blocks, block{"unnest(" + arg(pq.Array(l.Codes)) + "::text[]) AS k(key)",
+				region.SubtreeMatch("p.region_code", "k.key", l.Level)})
 		}
 	case ByCommunity:
 		blocks = []block{{"unnest(" + arg(pq.Array(keys)) + "::bigint[]) AS k(key)", "p.community_id = k.key"}}
