@@ -11689,7 +11689,7 @@ func (ec *executionContext) _AspirationEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_AspirationEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11700,7 +11700,7 @@ func (ec *executionContext) _AspirationEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AspirationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AspirationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AspirationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _AspirationEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*aspiration.Aspiration]) (ret graphql.Marshaler) {
@@ -12368,7 +12368,7 @@ func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12379,7 +12379,7 @@ func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*audit.Entry]) (ret graphql.Marshaler) {
@@ -13735,7 +13735,7 @@ func (ec *executionContext) _CommunityEdge_cursor(ctx context.Context, field gra
 			return ec.fieldContext_CommunityEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13746,7 +13746,7 @@ func (ec *executionContext) _CommunityEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_CommunityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CommunityEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("CommunityEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _CommunityEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*community.Community]) (ret graphql.Marshaler) {
@@ -14790,7 +14790,7 @@ func (ec *executionContext) _DisseminationEdge_cursor(ctx context.Context, field
 			return ec.fieldContext_DisseminationEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14801,7 +14801,7 @@ func (ec *executionContext) _DisseminationEdge_cursor(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_DisseminationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DisseminationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("DisseminationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _DisseminationEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*dissemination.Dissemination]) (ret graphql.Marshaler) {
@@ -16325,7 +16325,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_MembershipEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -16336,7 +16336,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MembershipEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MembershipEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*community.Membership]) (ret graphql.Marshaler) {
@@ -18957,7 +18957,7 @@ func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_NotificationEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18968,7 +18968,7 @@ func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("NotificationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*notify.Notification]) (ret graphql.Marshaler) {
@@ -19058,7 +19058,7 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 			return ec.fieldContext_PageInfo_startCursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
+			return obj.StartCursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -19069,7 +19069,7 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PageInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo) (ret graphql.Marshaler) {
@@ -19081,7 +19081,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 			return ec.fieldContext_PageInfo_endCursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
+			return obj.EndCursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -19092,7 +19092,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PageInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *publishing.Post) (ret graphql.Marshaler) {
@@ -19682,7 +19682,7 @@ func (ec *executionContext) _PostEdge_cursor(ctx context.Context, field graphql.
 			return ec.fieldContext_PostEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19693,7 +19693,7 @@ func (ec *executionContext) _PostEdge_cursor(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_PostEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PostEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PostEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _PostEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Post]) (ret graphql.Marshaler) {
@@ -20395,7 +20395,7 @@ func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_ProgramEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20406,7 +20406,7 @@ func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgramEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgramEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*program.Program]) (ret graphql.Marshaler) {
@@ -22299,7 +22299,7 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 			return ec.fieldContext_RegionEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22310,7 +22310,7 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegionEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("RegionEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _RegionEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*region.Region]) (ret graphql.Marshaler) {
@@ -23783,7 +23783,7 @@ func (ec *executionContext) _ShowcaseEdge_cursor(ctx context.Context, field grap
 			return ec.fieldContext_ShowcaseEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23794,7 +23794,7 @@ func (ec *executionContext) _ShowcaseEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_ShowcaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ShowcaseEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ShowcaseEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ShowcaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *relay.Edge[*publishing.Showcase]) (ret graphql.Marshaler) {

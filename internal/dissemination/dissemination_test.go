@@ -322,7 +322,7 @@ func TestByProgramsPages(t *testing.T) {
 	if len(first.Edges) != 2 || first.Edges[0].Node.ID != ids[2] || first.Edges[1].Node.ID != ids[1] || !first.PageInfo.HasNextPage || len(got[b].Edges) != 0 {
 		t.Fatalf("first page: %+v; other programme: %+v", first, got[b])
 	}
-	page, err = relay.NewPage(dissemination.CursorKind, relay.Args{First: ptr(2), After: first.PageInfo.EndCursor})
+	page, err = relay.NewPage(dissemination.CursorKind, relay.Args{First: ptr(2), After: first.PageInfo.EndCursor()})
 	if err != nil {
 		t.Fatal(err)
 	}

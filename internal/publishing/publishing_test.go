@@ -363,7 +363,7 @@ func TestSearchInIndonesian(t *testing.T) {
 	// Ranked results page with cursors.
 	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1)})
 	first, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, page)
-	next, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor})
+	next, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor()})
 	second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, next)
 	if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
 		t.Fatalf("second page: %+v %v", second[""], err)
@@ -433,7 +433,7 @@ func TestRegionFeedsAtEveryLevel(t *testing.T) {
 	if err != nil || len(one["64"].Edges) != 2 || !one["64"].PageInfo.HasNextPage {
 		t.Fatalf("page 1 of 64: %+v %v", one["64"], err)
 	}
-	after := one["64"].Edges[1].Cursor
+	after := one["64"].Edges[1].Cursor()
 	next, err := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: ptr(2), After: &after})
 	if err != nil {
 		t.Fatal(err)

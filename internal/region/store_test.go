@@ -91,22 +91,22 @@ func TestListFiltersAndPages(t *testing.T) {
 	if codes(p1) != "64.02.01 64.02.02" || !p1.PageInfo.HasNextPage {
 		t.Fatalf("page 1: %s %+v", codes(p1), p1.PageInfo)
 	}
-	p2, err := s.List(ctx, f, page(relay.Args{First: ptr(2), After: p1.PageInfo.EndCursor}))
+	p2, err := s.List(ctx, f, page(relay.Args{First: ptr(2), After: p1.PageInfo.EndCursor()}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if codes(p2) != "64.02.03" || p2.PageInfo.HasNextPage || !p2.PageInfo.HasPreviousPage {
 		t.Fatalf("page 2: %s %+v", codes(p2), p2.PageInfo)
 	}
-	p3, err := s.List(ctx, f, page(relay.Args{First: ptr(2), After: p2.PageInfo.EndCursor}))
+	p3, err := s.List(ctx, f, page(relay.Args{First: ptr(2), After: p2.PageInfo.EndCursor()}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p3.Edges) != 0 || p3.PageInfo.HasNextPage || p3.PageInfo.EndCursor != nil {
+	if len(p3.Edges) != 0 || p3.PageInfo.HasNextPage || p3.PageInfo.EndCursor() != nil {
 		t.Fatalf("past the end: %s %+v", codes(p3), p3.PageInfo)
 	}
 	// And backwards from the end.
-	back, err := s.List(ctx, f, page(relay.Args{Last: ptr(2), Before: p2.PageInfo.EndCursor}))
+	back, err := s.List(ctx, f, page(relay.Args{Last: ptr(2), Before: p2.PageInfo.EndCursor()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestChildrenOfManyParentsInOneStatement(t *testing.T) {
 		t.Errorf("hasNextPage: 64.02 %v, 64.02.01 %v", got["64.02"].PageInfo.HasNextPage, got["64.02.01"].PageInfo.HasNextPage)
 	}
 	// The next page of 64.02, after its cursor.
-	p2, _ := relay.NewPage(region.CursorKind, relay.Args{First: ptr(2), After: got["64.02"].PageInfo.EndCursor})
+	p2, _ := relay.NewPage(region.CursorKind, relay.Args{First: ptr(2), After: got["64.02"].PageInfo.EndCursor()})
 	next, err := s.Children(ctx, []string{"64.02"}, p2)
 	if err != nil {
 		t.Fatal(err)

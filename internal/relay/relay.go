@@ -135,14 +135,39 @@ func decodeCursor(kind, s string) ([]json.RawMessage, error) {
 type PageInfo struct {
 	HasNextPage     bool
 	HasPreviousPage bool
-	StartCursor     *string
-	EndCursor       *string
+	// start and end make the cursors of the page's first and last items
+	// (nil for an empty page).
+	start, end func() string
+}
+
+// StartCursor is the cursor of the page's first item (nil if it is empty).
+func (p PageInfo) StartCursor() *string { return call(p.start) }
+
+// EndCursor is the cursor of the page's last item (nil if it is empty).
+func (p PageInfo) EndCursor() *string { return call(p.end) }
+
+func call(f func() string) *string {
+	if f == nil {
+		return nil
+	}
+	s := f()
+	return &s
 }
 
 // Edge is one item of a page with its cursor.
 type Edge[T any] struct {
-	Cursor string
-	Node   T
+	Node     T
+	cursorOf func(T) string
+}
+
+// Cursor encodes the edge's cursor. It is made when asked for: most lists
+// never show their cursors, and a dashboard's nested lists hold a thousand
+// edges (a JSON array and its base64 each).
+func (e Edge[T]) Cursor() string {
+	if e.cursorOf == nil {
+		return ""
+	}
+	return e.cursorOf(e.Node)
 }
 
 // Connection is one page of a list.
@@ -174,7 +199,7 @@ func Build[T any](p Page, rows []T, cursorOf func(T) string) Connection[T] {
 	}
 	c := Connection[T]{Edges: make([]Edge[T], len(rows))}
 	for i, r := range rows {
-		c.Edges[i] = Edge[T]{Cursor: cursorOf(r), Node: r}
+		c.Edges[i] = Edge[T]{Node: r, cursorOf: cursorOf}
 	}
 	// A cursor names an item on the far side of it, so a page that starts
 	// from one has items beyond its start.
@@ -184,8 +209,7 @@ func Build[T any](p Page, rows []T, cursorOf func(T) string) Connection[T] {
 		c.PageInfo.HasNextPage, c.PageInfo.HasPreviousPage = more, p.hasCursor
 	}
 	if n := len(c.Edges); n > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[n-1].Cursor
+		c.PageInfo.start, c.PageInfo.end = c.Edges[0].Cursor, c.Edges[n-1].Cursor
 	}
 	return c
 }

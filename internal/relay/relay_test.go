@@ -84,8 +84,8 @@ func TestBuild(t *testing.T) {
 		if !c.PageInfo.HasNextPage || c.PageInfo.HasPreviousPage {
 			t.Fatalf("pageInfo %+v", c.PageInfo)
 		}
-		if *c.PageInfo.StartCursor != "a" || *c.PageInfo.EndCursor != "b" {
-			t.Fatalf("cursors %v %v", *c.PageInfo.StartCursor, *c.PageInfo.EndCursor)
+		if *c.PageInfo.StartCursor() != "a" || *c.PageInfo.EndCursor() != "b" {
+			t.Fatalf("cursors %v %v", *c.PageInfo.StartCursor(), *c.PageInfo.EndCursor())
 		}
 	})
 	t.Run("forward last page after a cursor", func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestBuild(t *testing.T) {
 	t.Run("empty page", func(t *testing.T) {
 		p, _ := NewPage("x", Args{First: ptr(0)})
 		c := Build(p, []string{"a"}, id)
-		if len(c.Edges) != 0 || !c.PageInfo.HasNextPage || c.PageInfo.StartCursor != nil || c.PageInfo.EndCursor != nil {
+		if len(c.Edges) != 0 || !c.PageInfo.HasNextPage || c.PageInfo.StartCursor() != nil || c.PageInfo.EndCursor() != nil {
 			t.Fatalf("got %+v", c)
 		}
 	})
