@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -1551,12 +1550,21 @@ func (r *queryResolver) Region(ctx context.Context, code string) (*region.Region
 	if _, err := region.LevelOf(code); err != nil {
 		return nil, err
 	}
-	l := loader.For(ctx)
-	reg, err := loader.Get(ctx, l.Region, code, fmt.Sprintf("no region has code %s", code))
-	if err == nil {
-		l.RegionSiblings([]*region.Region{reg})
+	// A root field has no siblings to wait for: read it now, not after a
+	// loader's wait (a query that asks for several regions by aliases
+	// reads them one statement each).
+	found, err := r.Svc.Regions.ByCodes(ctx, []string{code})
+	if err != nil {
+		return nil, err
 	}
-	return reg, err
+	reg := found[code]
+	if reg == nil {
+		return nil, apperr.NotFoundf("no region has code %s", code)
+	}
+	l := loader.For(ctx)
+	l.Region.Prime(code, reg)
+	l.RegionSiblings([]*region.Region{reg})
+	return reg, nil
 }
 
 // Regions is the resolver for the regions field.
