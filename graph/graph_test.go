@@ -613,3 +613,50 @@ func TestFeedsReadBodiesOnlyWhenAsked(t *testing.T) {
 		t.Errorf("aliases: %+v", d.Community)
 	}
 }
+
+// TestFeedsReadHeadlinesOnlyWhenThatIsAllAsked: a list whose nodes select
+// only headline fields reads publishing.HeadlineColumns; any other field
+// (even through a fragment, or beside the headlines in an alias) reads
+// every column, and its value arrives.
+func TestFeedsReadHeadlinesOnlyWhenThatIsAllAsked(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Penulis', 'p@t.id', 'x')`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Jahab', 'kim-jahab', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0001', 1)`)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code, status, publish_at, view_count, featured)
+		VALUES (1, 1, 'Berita', 'berita', 'isi', '<p>isi</p>', 'ringkasan', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour', 7, true)`)
+	c.db.MustExec(`INSERT INTO showcases (community_id, author_id, kind, title, slug, description, description_html, region_code, status, publish_at)
+		VALUES (1, 1, 'PRODUCT', 'Amplang', 'amplang', 'kerupuk', '<p>kerupuk</p>', '64.02.06.1001', 'PUBLISHED', now() - interval '1 hour')`)
+	readsAll := func(doc string) (bool, string) {
+		before := c.n.Load()
+		var d any
+		c.runOnce(doc, nil, &d)
+		out, _ := json.Marshal(d)
+		for _, q := range c.n.Since(before) {
+			if strings.Contains(q, "view_count") {
+				return true, string(out)
+			}
+		}
+		return false, string(out)
+	}
+	for _, doc := range []string{
+		`{ posts(filter: {regionCode: "64"}) { nodes { id slug title publishAt status author { name } community { name } cover { id } region { name } } } }`,
+		`{ region(code: "64") { communities(first: 5) { nodes { posts(first: 5) { edges { cursor node { slug title author { name } } } } } } } }`,
+		`{ community(slug: "kim-jahab") { showcases(first: 5) { nodes { __typename title slug } } } }`,
+	} {
+		if read, out := readsAll(doc); read {
+			t.Errorf("%s read every column: %s", doc, out)
+		}
+	}
+	for doc, want := range map[string]string{
+		`{ posts(filter: {regionCode: "64"}) { nodes { title viewCount } } }`:                                                    `"viewCount":7`,
+		`{ posts(filter: {regionCode: "64"}) { nodes { title ...X } } } fragment X on Post { excerpt featured }`:                 `"excerpt":"ringkasan","featured":true`,
+		`{ community(slug: "kim-jahab") { a: posts(first: 5) { nodes { title } } b: posts(first: 5) { nodes { createdAt } } } }`: `"createdAt":"20`,
+		`{ community(slug: "kim-jahab") { showcases(first: 5) { nodes { title kind } } } }`:                                      `"kind":"PRODUCT"`,
+	} {
+		read, out := readsAll(doc)
+		if !read || !strings.Contains(out, want) {
+			t.Errorf("%s: read every column %v, got %s, want %s in it", doc, read, out, want)
+		}
+	}
+}

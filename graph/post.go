@@ -176,13 +176,31 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 // selected.
 func postFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
 	f.OmitBodies = !nodes["body"] && !nodes["bodyHtml"]
+	f.Headlines = headlinesOnly(nodes)
 	return f
 }
 
 // showcaseFeed is postFeed for showcases.
 func showcaseFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
 	f.OmitBodies = !nodes["description"] && !nodes["descriptionHtml"]
+	f.Headlines = headlinesOnly(nodes)
 	return f
+}
+
+// headlineFields are the fields of a post or showcase that resolve from
+// publishing.HeadlineColumns alone (or through loaders keyed by them).
+var headlineFields = map[string]bool{"__typename": true, "id": true, "title": true, "slug": true, "publishAt": true,
+	"author": true, "community": true, "cover": true, "region": true, "status": true}
+
+// headlinesOnly reports whether a list's nodes select headline fields only
+// (publishing.FeedFilter.Headlines); any other field reads every column.
+func headlinesOnly(nodes map[string]bool) bool {
+	for f := range nodes {
+		if !headlineFields[f] {
+			return false
+		}
+	}
+	return true
 }
 
 // feedExtra encodes a posts feed filter as a loader key part (postFeed),

@@ -32,6 +32,11 @@ type FeedFilter struct {
 	// to 100,000 characters per item. It is part of a loader's key, so a
 	// page without bodies never answers a query that asks for them.
 	OmitBodies bool `json:",omitempty"`
+	// Headlines reads only HeadlineColumns (the other fields of the items
+	// are zero): for lists that show no more than what those columns
+	// hold, whose rows are then a third as wide to send and decode. Part
+	// of a loader's key, like OmitBodies.
+	Headlines bool `json:",omitempty"`
 }
 
 // The kinds of item, as cursor kinds and messages name them.
@@ -180,7 +185,10 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		keyOrder = ""
 	}
 	columns := t.columns
-	if f.OmitBodies {
+	switch {
+	case f.Headlines:
+		columns = HeadlineColumns
+	case f.OmitBodies:
 		columns = t.listColumns
 	}
 	// A ranked search returns its rank (the cursor's key); a plain feed's

@@ -43,6 +43,11 @@ type Item struct {
 const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
 	featured, view_count, created_at, updated_at`
 
+// HeadlineColumns are the columns a list of headlines reads
+// (FeedFilter.Headlines): what names and places an item, its cover and
+// when it was published, and the keys of its author and community.
+const HeadlineColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, publish_at`
+
 // content is a kind of published item.
 type content interface{ Post | Showcase }
 
