@@ -3,8 +3,11 @@
 // Every relation field (Region.parent, Region.children, and those of later
 // types) loads through a per-request loader instead of querying on its own:
 // the loader collects the keys that sibling fields ask for in the same tick
-// and fetches them in one statement (`= ANY($1)`). A dashboard query costs a
-// number of SQL statements that grows with its depth, not with its rows.
+// and fetches them in one statement (`= ANY($1)`). A page of children
+// whose parents came in one list (PageLoader's sibling groups) is fetched
+// for all of them as soon as the first asks, without waiting to collect
+// keys. A dashboard query costs a number of SQL statements that grows with
+// its depth, not with its rows.
 package loader
 
 import (
