@@ -528,6 +528,9 @@ func TestListRegionsOfEveryLevelAtOnce(t *testing.T) {
 		}
 	}
 	p, _ := relay.NewPage(community.CursorKind(community.ByName), relay.Args{First: ptr(10)})
+	if got, err := f.svc.List(f.ctx, access.Anonymous, []string{}, community.Filter{}, community.ByName, p); err != nil || len(got) != 0 {
+		t.Fatalf("no regions: %v, %v", got, err)
+	}
 	if _, err := f.svc.List(f.ctx, access.Anonymous, []string{"64", "64.2"}, community.Filter{}, community.ByName, p); code(err) != "BAD_USER_INPUT" {
 		t.Fatalf("a malformed region code: %v", err)
 	}

@@ -182,6 +182,9 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	type block struct{ keys, match string }
 	blocks := []block{{"(VALUES ('')) AS r(code)", "TRUE"}}
 	if regions != nil {
+		if len(regions) == 0 {
+			return map[string]relay.Connection[*Community]{}, nil
+		}
 		levels, err := region.GroupByLevel(regions, "regionCode")
 		if err != nil {
 			return nil, err
