@@ -112,17 +112,16 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 }
 
 // Siblings records parents returned together (see PageLoader). A parent
-// already in a group stays in it.
+// already in a group stays in it, and one listed twice (a community in
+// the pages of a province and of one of its regencies) is fetched once.
 func (l *PageLoader[P, T]) Siblings(parents []P) {
-	if len(parents) == 0 {
-		return
-	}
-	g := &siblings[P]{parents: parents}
+	g := &siblings[P]{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range parents {
 		if _, ok := l.groups[p]; !ok {
 			l.groups[p] = g
+			g.parents = append(g.parents, p)
 		}
 	}
 }

@@ -140,11 +140,15 @@ func TestParentsWithoutGroupBatch(t *testing.T) {
 		t.Fatalf("want one batched fetch of x and y, got %v", got)
 	}
 
-	p.l.Siblings([]string{"a", "b"})
-	p.l.Siblings([]string{"b", "c"}) // b stays with a
+	p.l.Siblings([]string{"a", "b", "a"})
+	p.l.Siblings([]string{"b", "c", "c"}) // b stays with a
 	p.page(t, "b", 1)
 	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"a", "b"}) {
-		t.Fatalf("b's fetch: want its first group, got %v", got[len(got)-1])
+		t.Fatalf("b's fetch: want its first group, each parent once, got %v", got[len(got)-1])
+	}
+	p.page(t, "c", 1)
+	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"c"}) {
+		t.Fatalf("c's fetch: want c once, got %v", got[len(got)-1])
 	}
 }
 
