@@ -660,3 +660,30 @@ func TestFeedsReadHeadlinesOnlyWhenThatIsAllAsked(t *testing.T) {
 		}
 	}
 }
+
+// Aliased root regions are each their own sibling group: each gets its own
+// children, and the statements grow with the aliases, not with the rows.
+func TestAliasedRootRegionsGetTheirOwnPages(t *testing.T) {
+	c := newCounted(t)
+	var d map[string]struct {
+		Code     string
+		Children struct{ Nodes []struct{ Code string } }
+	}
+	n := c.runOnce(`{ a: region(code: "64.01") { code children(first: 3) { nodes { code } } }
+		b: region(code: "64.02") { code children(first: 3) { nodes { code } } } }`, nil, &d)
+	for alias, want := range map[string]string{"a": "64.01", "b": "64.02"} {
+		r := d[alias]
+		if r.Code != want || len(r.Children.Nodes) != 3 {
+			t.Fatalf("%s: %+v", alias, r)
+		}
+		for _, ch := range r.Children.Nodes {
+			if !strings.HasPrefix(ch.Code, want+".") {
+				t.Errorf("%s: a child %s of another region", alias, ch.Code)
+			}
+		}
+	}
+	// Two roots and two pages of children, each one statement.
+	if n != 4 {
+		t.Errorf("%d statements, want 4", n)
+	}
+}

@@ -261,6 +261,9 @@ func New(s Stores) *Loaders {
 			}, nil),
 		CommunityActivity: activityLoader(s.Stats),
 	}
+	// Open invitations and requests are read only for the communities
+	// whose field passed community.MayAdmit.
+	l.CommunityMembers.batchOnly = func(extra string) bool { return extra == "pending" }
 	l.RegionPosts = feedLoader(s, publishing.ByRegion, l)
 	l.CommunityPosts = feedLoader(s, publishing.ByCommunity, l)
 	l.stores = s

@@ -33,10 +33,17 @@ type PageKey[P comparable] struct {
 // that page for the whole group; its siblings' keys, when they come, wait
 // for that fetch instead of for a batch. Nothing is guessed from the clock:
 // a field selected on a list's nodes is asked for every node, so the group
-// is exactly the keys that will come.
+// is exactly the keys that will come. A group's fetch, failed, fails its
+// siblings' keys with the same error for the rest of the request, as a
+// batch's does for its keys.
 type PageLoader[P comparable, T any] struct {
 	batch *dataloadgen.Loader[PageKey[P], relay.Connection[T]]
 	fetch func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error)
+
+	// batchOnly, if set, says which keys (by their extra) never go to a
+	// group: pages that each parent's field checks a permission for
+	// before it asks, which must not be read for parents that did not.
+	batchOnly func(extra string) bool
 
 	mu      sync.Mutex
 	groups  map[P]*siblings[P]
@@ -112,14 +119,18 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 }
 
 // Siblings records parents returned together (see PageLoader). A parent
-// already in a group stays in it, and one listed twice (a community in
-// the pages of a province and of one of its regencies) is fetched once.
+// listed twice (a community in the pages of a province and of one of its
+// regencies) is fetched once. A parent already in a group moves to the new
+// one: lists are recorded as they are fetched, from the top of a query
+// down, and the deeper list is the one whose nodes go on to ask for more
+// (its old group's fetch, if it runs, reads the parent's page again,
+// which is harmless).
 func (l *PageLoader[P, T]) Siblings(parents []P) {
 	g := &siblings[P]{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range parents {
-		if _, ok := l.groups[p]; !ok {
+		if l.groups[p] != g {
 			l.groups[p] = g
 			g.parents = append(g.parents, p)
 		}
@@ -131,7 +142,7 @@ func (l *PageLoader[P, T]) Siblings(parents []P) {
 func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Connection[T], error) {
 	l.mu.Lock()
 	g := l.groups[key.Parent]
-	if g == nil {
+	if g == nil || (l.batchOnly != nil && l.batchOnly(key.Extra)) {
 		l.mu.Unlock()
 		return l.batch.Load(ctx, key)
 	}

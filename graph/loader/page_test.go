@@ -141,14 +141,24 @@ func TestParentsWithoutGroupBatch(t *testing.T) {
 	}
 
 	p.l.Siblings([]string{"a", "b", "a"})
-	p.l.Siblings([]string{"b", "c", "c"}) // b stays with a
+	p.l.Siblings([]string{"b", "c", "c"}) // b moves to the newer group
 	p.page(t, "b", 1)
-	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"a", "b"}) {
-		t.Fatalf("b's fetch: want its first group, each parent once, got %v", got[len(got)-1])
+	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"b", "c"}) {
+		t.Fatalf("b's fetch: want its newer group, each parent once, got %v", got[len(got)-1])
 	}
-	p.page(t, "c", 1)
+	p.page(t, "a", 1)
+	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"a", "b"}) {
+		t.Fatalf("a's fetch: want a's group, each parent once, got %v", got[len(got)-1])
+	}
+
+	// Keys the loader keeps out of groups go through a batch, for their
+	// parent alone.
+	p.l.batchOnly = func(extra string) bool { return extra == "private" }
+	if _, err := p.l.Load(context.Background(), PageKey[string]{Parent: "c", Args: key("c", 4).Args, Extra: "private"}); err != nil {
+		t.Fatal(err)
+	}
 	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"c"}) {
-		t.Fatalf("c's fetch: want c once, got %v", got[len(got)-1])
+		t.Fatalf("a batch-only key: want c alone, got %v", got[len(got)-1])
 	}
 }
 
