@@ -197,3 +197,31 @@ func TestSiblingsShareAFailure(t *testing.T) {
 		t.Fatal("b is still waiting for a fetch that panicked")
 	}
 }
+
+// A sibling whose request is cancelled stops waiting for the group's
+// fetch.
+func TestASiblingStopsWaitingWhenCancelled(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{})
+	l := newPageLoader(fixed("test"), func(_ context.Context, parents []string, _ relay.Page, _ string) (map[string]relay.Connection[string], error) {
+		close(started)
+		<-release
+		return map[string]relay.Connection[string]{}, nil
+	}, nil)
+	l.Siblings([]string{"a", "b"})
+	go func() { _, _ = l.Load(context.Background(), key("a", 1)) }()
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := l.Load(ctx, key("b", 1)); done <- err }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("want context.Canceled, got %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("b still waits after its request was cancelled")
+	}
+	close(release)
+}

@@ -360,13 +360,20 @@ func TestSearchInIndonesian(t *testing.T) {
 	if got := search("kapal"); len(got) != 0 {
 		t.Fatalf("kapal: %v", got)
 	}
-	// Ranked results page with cursors.
-	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1)})
-	first, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, page)
-	next, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor()})
-	second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Search: "pertanian"}, next)
-	if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
-		t.Fatalf("second page: %+v %v", second[""], err)
+	// Ranked results page with cursors, with every column and with the
+	// headlines only.
+	for _, headlines := range []bool{false, true} {
+		ff := publishing.FeedFilter{Search: "pertanian", Headlines: headlines}
+		page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1)})
+		first, _ := f.svc.Feed(f.ctx, publishing.Everywhere, nil, ff, page)
+		next, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "pertanian"), relay.Args{First: ptr(1), After: first[""].PageInfo.EndCursor()})
+		second, err := f.svc.Feed(f.ctx, publishing.Everywhere, nil, ff, next)
+		if err != nil || len(second[""].Edges) != 1 || second[""].Edges[0].Node.ID != body.ID || second[""].PageInfo.HasNextPage {
+			t.Fatalf("headlines %v: second page: %+v %v", headlines, second[""], err)
+		}
+		if n := second[""].Edges[0].Node; n.Title == "" || (n.Body == "") != headlines || (n.Excerpt == "") != headlines {
+			t.Fatalf("headlines %v: title %q, body %q, excerpt %q", headlines, n.Title, n.Body, n.Excerpt)
+		}
 	}
 }
 
