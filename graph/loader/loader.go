@@ -14,7 +14,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,15 +335,15 @@ func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want
 		}
 	}
 	var wg sync.WaitGroup
-	run := func(want bool, load func()) {
-		if want {
-			wg.Add(1)
-			go func() { defer wg.Done(); load() }()
-		}
+	if want.Authors {
+		wg.Go(func() { _ = prime(ctx, l.stores.Accounts.ByIDs, l.Account, authors) })
 	}
-	run(want.Authors, func() { _ = prime(ctx, l.stores.Accounts.ByIDs, l.Account, authors) })
-	run(want.Communities, func() { _ = prime(ctx, l.stores.Communities.ByIDs, l.Community, communities) })
-	run(want.Covers, func() { _ = prime(ctx, l.stores.Media.ByIDs, l.MediaAsset, covers) })
+	if want.Communities {
+		wg.Go(func() { _ = prime(ctx, l.stores.Communities.ByIDs, l.Community, communities) })
+	}
+	if want.Covers {
+		wg.Go(func() { _ = prime(ctx, l.stores.Media.ByIDs, l.MediaAsset, covers) })
+	}
 	wg.Wait()
 }
 
@@ -349,18 +351,14 @@ func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want
 // what it found (Prime keeps a value into already has).
 func prime[K comparable, V any](ctx context.Context, fetch func(context.Context, []K) (map[K]V, error),
 	into *dataloadgen.Loader[K, V], keys []K) error {
-	seen := map[K]bool{}
-	var unique []K
+	set := make(map[K]struct{}, len(keys))
 	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			unique = append(unique, k)
-		}
+		set[k] = struct{}{}
 	}
-	if len(unique) == 0 {
+	if len(set) == 0 {
 		return nil
 	}
-	found, err := fetch(ctx, unique)
+	found, err := fetch(ctx, slices.Collect(maps.Keys(set)))
 	for k, v := range found {
 		into.Prime(k, v)
 	}
