@@ -180,16 +180,17 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	// them, region by region: most of a province → regencies →
 	// communities query's time.)
 	type block struct{ keys, match string }
-	blocks := []block{{"(VALUES ('')) AS r(code)", "TRUE"}}
-	if regions != nil {
-		if len(regions) == 0 {
-			return map[string]relay.Connection[*Community]{}, nil
-		}
+	var blocks []block
+	switch {
+	case regions == nil: // everywhere
+		blocks = []block{{"(VALUES ('')) AS r(code)", "TRUE"}}
+	case len(regions) == 0:
+		return map[string]relay.Connection[*Community]{}, nil
+	default:
 		levels, err := region.GroupByLevel(regions, "regionCode")
 		if err != nil {
 			return nil, err
 		}
-		blocks = blocks[:0]
 		for _, l := range levels {
 			blocks = append(blocks, block{"unnest(" + arg(pq.Array(l.Codes)) + "::text[]) AS r(code)",
 				region.SubtreeMatch("c.domicile_code", "r.code", l.Level)})
