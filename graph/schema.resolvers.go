@@ -1369,6 +1369,7 @@ func (r *queryResolver) AuditEntries(ctx context.Context, regionCode *string, fi
 		return nil, err
 	}
 	conn, err := r.Svc.Audit.List(ctx, access.ActorFrom(ctx), deref(regionCode, ""), page)
+	loader.For(ctx).AuditSiblings(conn.Nodes())
 	return &conn, err
 }
 
@@ -1430,6 +1431,7 @@ func (r *queryResolver) Post(ctx context.Context, communitySlug string, slug str
 	if r.Views != nil {
 		r.Views.Record(ctx, actor, p)
 	}
+	loader.For(ctx).PostSiblings([]*publishing.Post{p})
 	return p, nil
 }
 
@@ -1449,7 +1451,9 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 		return nil, err
 	}
 	conn := publishing.Only(conns, keys)
-	loader.For(ctx).PrimePosts(ctx, conn.Nodes(), loader.PostRelations{
+	l := loader.For(ctx)
+	l.PostSiblings(conn.Nodes())
+	l.PreloadPosts(ctx, conn.Nodes(), loader.PostRelations{
 		Authors: nodes["author"], Communities: nodes["community"], Covers: nodes["cover"]})
 	return &conn, nil
 }
@@ -1468,6 +1472,7 @@ func (r *queryResolver) Showcase(ctx context.Context, communitySlug string, slug
 	if r.Views != nil {
 		r.Views.RecordShowcase(ctx, actor, v)
 	}
+	loader.For(ctx).ShowcaseSiblings([]*publishing.Showcase{v})
 	return v, nil
 }
 
@@ -1486,12 +1491,18 @@ func (r *queryResolver) Showcases(ctx context.Context, filter *model.ShowcaseFil
 		return nil, err
 	}
 	conn := publishing.Only(conns, keys)
+	loader.For(ctx).ShowcaseSiblings(conn.Nodes())
 	return &conn, nil
 }
 
 // Aspiration is the resolver for the aspiration field.
 func (r *queryResolver) Aspiration(ctx context.Context, trackingCode string) (*aspiration.Aspiration, error) {
-	return r.Svc.Aspirations.ByTrackingCode(ctx, access.ActorFrom(ctx), trackingCode)
+	a, err := r.Svc.Aspirations.ByTrackingCode(ctx, access.ActorFrom(ctx), trackingCode)
+	if err != nil {
+		return nil, err
+	}
+	loader.For(ctx).AspirationSiblings([]*aspiration.Aspiration{a})
+	return a, nil
 }
 
 // Aspirations is the resolver for the aspirations field.
@@ -1512,6 +1523,7 @@ func (r *queryResolver) Aspirations(ctx context.Context, regionCode *string, com
 		return nil, err
 	}
 	conn, err := r.Svc.Aspirations.List(ctx, access.ActorFrom(ctx), f, page)
+	loader.For(ctx).AspirationSiblings(conn.Nodes())
 	return &conn, err
 }
 
@@ -1522,6 +1534,7 @@ func (r *queryResolver) Programs(ctx context.Context, regionCode *string, first 
 		return nil, err
 	}
 	conn, err := r.Svc.Programs.List(ctx, deref(regionCode, ""), page)
+	loader.For(ctx).ProgramSiblings(conn.Nodes())
 	return &conn, err
 }
 
@@ -1592,12 +1605,16 @@ func (r *queryResolver) RegionStats(ctx context.Context, code string, from model
 
 // ActivityRanking is the resolver for the activityRanking field.
 func (r *queryResolver) ActivityRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category, first *int) ([]*stats.CommunityActivity, error) {
-	return r.Svc.Stats.CommunityRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM), deref(first, 20))
+	rows, err := r.Svc.Stats.CommunityRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM), deref(first, 20))
+	loader.For(ctx).ActivitySiblings(rows)
+	return rows, err
 }
 
 // RegionRanking is the resolver for the regionRanking field.
 func (r *queryResolver) RegionRanking(ctx context.Context, regionCode string, asOf *model.Date, category *community.Category) ([]*stats.RegionActivity, error) {
-	return r.Svc.Stats.RegionRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM))
+	rows, err := r.Svc.Stats.RegionRanking(ctx, access.ActorFrom(ctx), regionCode, r.asOf(asOf), deref(category, community.KIM))
+	loader.For(ctx).RegionActivitySiblings(rows)
+	return rows, err
 }
 
 // ID is the resolver for the id field.
@@ -1661,7 +1678,9 @@ func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, fi
 
 // ChildrenStats is the resolver for the childrenStats field.
 func (r *regionResolver) ChildrenStats(ctx context.Context, obj *region.Region, from model.Date, to model.Date, granularity *stats.Granularity) ([]*stats.Stats, error) {
-	return r.Svc.Stats.Children(ctx, access.ActorFrom(ctx), obj.Code, period(from, to, granularity), statsOptions(ctx))
+	rows, err := r.Svc.Stats.Children(ctx, access.ActorFrom(ctx), obj.Code, period(from, to, granularity), statsOptions(ctx))
+	loader.For(ctx).StatsSiblings(rows)
+	return rows, err
 }
 
 // Region is the resolver for the region field.

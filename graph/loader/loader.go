@@ -1,25 +1,22 @@
 // Package loader batches the database reads of one GraphQL request.
 //
 // Every relation field (Region.parent, Region.children, and those of later
-// types) loads through a per-request loader instead of querying on its own:
-// the loader collects the keys that sibling fields ask for in the same tick
-// and fetches them in one statement (`= ANY($1)`). A page of children
-// whose parents came in one list (PageLoader's sibling groups) is fetched
-// for all of them as soon as the first asks, without waiting to collect
-// keys. A dashboard query costs a number of SQL statements that grows with
-// its depth, not with its rows.
+// types) loads through a per-request loader instead of querying on its own,
+// and every list a request fetches records its nodes as siblings
+// (siblings.go): what they will ask for, a page each (PageLoader) or an
+// object or list by key (Keyed), is fetched for all of them in one
+// statement (`= ANY($1)`) as soon as the first asks. Keys that no list
+// announced (a root field's single object) are collected over a short wait
+// into a batch. A dashboard query costs a number of SQL statements that
+// grows with its depth, not with its rows, however busy the machine.
 package loader
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -60,52 +57,52 @@ type Stores struct {
 
 // Loaders are one request's batched readers.
 type Loaders struct {
-	Region         *dataloadgen.Loader[string, *region.Region]
+	Region         *Keyed[string, *region.Region]
 	RegionChildren *PageLoader[string, *region.Region]
-	Account        *dataloadgen.Loader[int64, *account.Account]
+	Account        *Keyed[int64, *account.Account]
 	// ActiveGrants are an account's active grants (unfiltered: the caller
 	// asks the policy which of them the viewer may see).
-	ActiveGrants *dataloadgen.Loader[int64, []access.Grant]
+	ActiveGrants *Keyed[int64, []access.Grant]
 	// MediaVariants are an asset's derived image sizes.
-	MediaVariants *dataloadgen.Loader[int64, []media.VariantInfo]
+	MediaVariants *Keyed[int64, []media.VariantInfo]
 	// MediaAsset loads assets unchecked: callers ask media.CheckRead.
-	MediaAsset *dataloadgen.Loader[int64, *media.Asset]
+	MediaAsset *Keyed[int64, *media.Asset]
 
 	// Community loads communities unchecked: callers ask community.MayView.
-	Community       *dataloadgen.Loader[int64, *community.Community]
-	CommunityFields *dataloadgen.Loader[int64, []string]
-	Field           *dataloadgen.Loader[string, *community.Field]
+	Community       *Keyed[int64, *community.Community]
+	CommunityFields *Keyed[int64, []string]
+	Field           *Keyed[string, *community.Field]
 	// ViewerRole is the request's actor's role in a community ("" if none).
-	ViewerRole *dataloadgen.Loader[int64, access.CommunityRole]
+	ViewerRole *Keyed[int64, access.CommunityRole]
 	// RegionCommunities pages the communities of a region's subtree; Extra
 	// is the encoded CommunityQuery.
 	RegionCommunities *PageLoader[string, *community.Community]
 	// CommunityMembers pages a community's members; Extra is "pending" for
 	// the open invitations and requests.
 	CommunityMembers   *PageLoader[int64, *community.Membership]
-	AccountMemberships *dataloadgen.Loader[int64, []community.Membership]
+	AccountMemberships *Keyed[int64, []community.Membership]
 
-	PostTags  *dataloadgen.Loader[int64, []string]
-	PostMedia *dataloadgen.Loader[int64, []int64]
+	PostTags  *Keyed[int64, []string]
+	PostMedia *Keyed[int64, []int64]
 	// RegionPosts and CommunityPosts page published feeds; Extra is the
 	// encoded FeedFilter.
 	RegionPosts    *PageLoader[string, *publishing.Post]
 	CommunityPosts *PageLoader[string, *publishing.Post]
 
-	ShowcaseGallery *dataloadgen.Loader[int64, []int64]
+	ShowcaseGallery *Keyed[int64, []int64]
 
-	ProgramTargets     *dataloadgen.Loader[int64, []string]
-	ProgramAttachments *dataloadgen.Loader[int64, []int64]
+	ProgramTargets     *Keyed[int64, []string]
+	ProgramAttachments *Keyed[int64, []int64]
 	// Program loads programmes unchecked: reports exist only on published
 	// (public) ones.
-	Program *dataloadgen.Loader[int64, *program.Program]
+	Program *Keyed[int64, *program.Program]
 	// AspirationResponses are threads, unchecked: callers have read the
 	// aspiration.
-	AspirationResponses *dataloadgen.Loader[int64, []*aspiration.Response]
+	AspirationResponses *Keyed[int64, []*aspiration.Response]
 	// ResponseFiles are a thread response's files, read through its
 	// aspiration (aspiration.Service.Files).
-	ResponseFiles         *dataloadgen.Loader[int64, []*media.Asset]
-	DisseminationEvidence *dataloadgen.Loader[int64, []int64]
+	ResponseFiles         *Keyed[int64, []*media.Asset]
+	DisseminationEvidence *Keyed[int64, []int64]
 	// ProgramDisseminations pages a programme's reports.
 	ProgramDisseminations *PageLoader[int64, *dissemination.Dissemination]
 	// ProgramFeed pages the programmes for a community (with its domicile).
@@ -141,10 +138,10 @@ func EncodeFeed(f publishing.FeedFilter) string {
 const withAuthors = "\x00authors"
 
 // WithAuthors marks an encoded feed key: the fetch also loads the posts'
-// authors, in one statement, into the Account loader. Without it the
-// authors of hundreds of posts (a province's regencies → communities →
-// posts) arrive at the Account loader over more than its wait, and split
-// into many batches.
+// authors (Preload). They would be one statement anyway, their posts'
+// sibling group; loaded with the feed, the hundreds of posts of a nested
+// feed find them at once instead of each waiting on the fetch, which
+// costs about a fifth more CPU (Q2 in cmd/benchdash).
 func WithAuthors(extra string) string { return extra + withAuthors }
 
 func decodeFeed(s string) publishing.FeedFilter {
@@ -159,24 +156,16 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *PageLoader[string, *pub
 	},
 		func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Post], error) {
 			conns, err := s.Posts.Feed(ctx, by, keys, decodeFeed(extra), p)
-			if err == nil && strings.HasSuffix(extra, withAuthors) {
-				err = primeAuthors(ctx, s.Accounts, l.Account, conns)
+			if err != nil {
+				return nil, err
 			}
-			return conns, err
+			posts := nodesOf(conns)
+			l.PostSiblings(posts)
+			if strings.HasSuffix(extra, withAuthors) {
+				l.PreloadPosts(ctx, posts, PostRelations{Authors: true})
+			}
+			return conns, nil
 		}, nil)
-}
-
-// primeAuthors loads the authors of the posts in conns, in one statement,
-// and primes the Account loader with them.
-func primeAuthors(ctx context.Context, accounts *account.Service, into *dataloadgen.Loader[int64, *account.Account],
-	conns map[string]relay.Connection[*publishing.Post]) error {
-	var ids []int64
-	for _, c := range conns {
-		for _, e := range c.Edges {
-			ids = append(ids, e.Node.AuthorID)
-		}
-	}
-	return prime(ctx, accounts.ByIDs, into, ids)
 }
 
 // CommunityQuery is the filter and order of a community list, as a
@@ -205,17 +194,17 @@ func New(s Stores) *Loaders {
 	// (PageLoader); they capture l, which is filled in before any runs.
 	l := &Loaders{}
 	*l = Loaders{
-		Region: dataloadgen.NewMappedLoader(s.Regions.ByCodes, dataloadgen.WithWait(Wait)),
+		Region: newObjectLoader(s.Regions.ByCodes, func(m map[string]*region.Region) { l.RegionSiblings(values(m)) }),
 		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
 			return s.Regions.Children(ctx, parents, p)
 		}, func(conns map[string]relay.Connection[*region.Region]) { l.RegionSiblings(nodesOf(conns)) }),
-		Account:         dataloadgen.NewMappedLoader(s.Accounts.ByIDs, dataloadgen.WithWait(Wait)),
-		ActiveGrants:    newListLoader(s.Grants.Active),
-		MediaVariants:   newListLoader(s.Media.Variants),
-		MediaAsset:      dataloadgen.NewMappedLoader(s.Media.ByIDs, dataloadgen.WithWait(Wait)),
-		Community:       dataloadgen.NewMappedLoader(s.Communities.ByIDs, dataloadgen.WithWait(Wait)),
-		CommunityFields: newListLoader(s.Communities.FieldsOf),
-		Field:           dataloadgen.NewMappedLoader(s.Communities.FieldsByCode, dataloadgen.WithWait(Wait)),
+		Account:         newObjectLoader(s.Accounts.ByIDs, func(m map[int64]*account.Account) { l.AccountSiblings(values(m)) }),
+		ActiveGrants:    newListLoader(s.Grants.Active, nil),
+		MediaVariants:   newListLoader(s.Media.Variants, nil),
+		MediaAsset:      newObjectLoader(s.Media.ByIDs, func(m map[int64]*media.Asset) { l.AssetSiblings(values(m)) }),
+		Community:       newObjectLoader(s.Communities.ByIDs, func(m map[int64]*community.Community) { l.CommunitySiblings(values(m)) }),
+		CommunityFields: newListLoader(s.Communities.FieldsOf, func(v []string) { l.Field.Expect(v) }),
+		Field:           newObjectLoader(s.Communities.FieldsByCode, nil),
 		ViewerRole: newValueLoader(func(ctx context.Context, ids []int64) (map[int64]access.CommunityRole, error) {
 			return s.Communities.Roles(ctx, access.ActorFrom(ctx).AccountID, ids)
 		}),
@@ -227,21 +216,23 @@ func New(s Stores) *Loaders {
 		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
 				return s.Communities.Members(ctx, ids, extra == "pending", p)
-			}, nil),
-		AccountMemberships:    newListLoader(s.Communities.MembershipsOf),
-		PostTags:              newListLoader(s.Posts.TagsOf),
-		PostMedia:             newListLoader(s.Posts.MediaOf),
-		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf),
-		ProgramTargets:        newListLoader(s.Programs.Targets),
-		ProgramAttachments:    newListLoader(s.Programs.Attachments),
-		Program:               dataloadgen.NewMappedLoader(s.Programs.ByIDs, dataloadgen.WithWait(Wait)),
-		AspirationResponses:   newListLoader(s.Aspirations.Responses),
-		ResponseFiles:         newListLoader(s.Aspirations.Files),
-		DisseminationEvidence: newListLoader(s.Disseminations.Evidence),
+			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
+		AccountMemberships:    newListLoader(s.Communities.MembershipsOf, nil),
+		PostTags:              newListLoader(s.Posts.TagsOf, nil),
+		PostMedia:             newListLoader(s.Posts.MediaOf, func(v []int64) { l.MediaAsset.Expect(v) }),
+		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf, func(v []int64) { l.MediaAsset.Expect(v) }),
+		ProgramTargets:        newListLoader(s.Programs.Targets, func(v []string) { l.Region.Expect(v) }),
+		ProgramAttachments:    newListLoader(s.Programs.Attachments, func(v []int64) { l.MediaAsset.Expect(v) }),
+		Program:               newObjectLoader(s.Programs.ByIDs, func(m map[int64]*program.Program) { l.ProgramSiblings(values(m)) }),
+		AspirationResponses:   newListLoader(s.Aspirations.Responses, func(v []*aspiration.Response) { l.ResponseSiblings(v) }),
+		ResponseFiles:         newListLoader(s.Aspirations.Files, func(v []*media.Asset) { l.AssetSiblings(v) }),
+		DisseminationEvidence: newListLoader(s.Disseminations.Evidence, func(v []int64) { l.MediaAsset.Expect(v) }),
 		ProgramDisseminations: newPageLoader(fixed(dissemination.CursorKind),
 			func(ctx context.Context, keys []int64, p relay.Page, _ string) (map[int64]relay.Connection[*dissemination.Dissemination], error) {
 				return s.Disseminations.ByPrograms(ctx, keys, p)
-			}, nil),
+			}, func(conns map[int64]relay.Connection[*dissemination.Dissemination]) {
+				l.DisseminationSiblings(nodesOf(conns))
+			}),
 		ProgramFeed: newPageLoader(fixed(program.CursorKind),
 			func(ctx context.Context, keys []CommunityAt, p relay.Page, _ string) (map[CommunityAt]relay.Connection[*program.Program], error) {
 				m := make(map[int64]string, len(keys))
@@ -254,13 +245,13 @@ func New(s Stores) *Loaders {
 					out[k] = byID[k.ID]
 				}
 				return out, err
-			}, nil),
+			}, func(conns map[CommunityAt]relay.Connection[*program.Program]) { l.ProgramSiblings(nodesOf(conns)) }),
 		CommunityShowcases: newPageLoader(func(extra string) string {
 			return publishing.FeedCursorKind(publishing.Showcases, decodeFeed(extra).Search)
 		},
 			func(ctx context.Context, keys []string, p relay.Page, extra string) (map[string]relay.Connection[*publishing.Showcase], error) {
 				return s.Posts.ShowcaseFeed(ctx, publishing.ByCommunity, keys, decodeFeed(extra), p)
-			}, nil),
+			}, func(conns map[string]relay.Connection[*publishing.Showcase]) { l.ShowcaseSiblings(nodesOf(conns)) }),
 		CommunityActivity: activityLoader(s.Stats),
 	}
 	// Open invitations and requests are read only for the communities
@@ -272,38 +263,6 @@ func New(s Stores) *Loaders {
 	return l
 }
 
-// RegionSiblings records regions returned together (a page of them, or
-// the one region a root field found): the pages their fields ask for
-// (children, communities, posts) are each read for all of them at once,
-// without waiting for a batch (PageLoader).
-func (l *Loaders) RegionSiblings(regions []*region.Region) {
-	codes := make([]string, len(regions))
-	for i, r := range regions {
-		codes[i] = r.Code
-	}
-	l.RegionChildren.Siblings(codes)
-	l.RegionCommunities.Siblings(codes)
-	l.RegionPosts.Siblings(codes)
-}
-
-// CommunitySiblings is RegionSiblings for communities (their members,
-// posts, showcases and programme feed).
-func (l *Loaders) CommunitySiblings(communities []*community.Community) {
-	ids := make([]int64, len(communities))
-	keys := make([]string, len(communities))
-	var at []CommunityAt
-	for i, c := range communities {
-		ids[i], keys[i] = c.ID, strconv.FormatInt(c.ID, 10)
-		if c.DomicileCode != nil {
-			at = append(at, CommunityAt{c.ID, *c.DomicileCode})
-		}
-	}
-	l.CommunityMembers.Siblings(ids)
-	l.CommunityPosts.Siblings(keys)
-	l.CommunityShowcases.Siblings(keys)
-	l.ProgramFeed.Siblings(at)
-}
-
 // nodesOf lists the nodes of a fetch's pages.
 func nodesOf[P comparable, T any](conns map[P]relay.Connection[T]) []T {
 	var out []T
@@ -313,56 +272,6 @@ func nodesOf[P comparable, T any](conns map[P]relay.Connection[T]) []T {
 		}
 	}
 	return out
-}
-
-// PostRelations says which of its posts' relations a page selects.
-type PostRelations struct{ Authors, Communities, Covers bool }
-
-// PrimePosts fetches, at once and side by side, the relations a page of
-// posts selects (their authors, communities and cover assets, unchecked
-// like the loaders' own), and primes the loaders with them: the posts'
-// fields then find them without waiting for a batch to gather. For a
-// root list, whose posts are all known when it returns (nested lists get
-// their authors with their feed, WithAuthors). A fetch that fails primes
-// nothing: the fields then load through the loaders, which report it.
-func (l *Loaders) PrimePosts(ctx context.Context, posts []*publishing.Post, want PostRelations) {
-	var authors, communities, covers []int64
-	for _, p := range posts {
-		authors = append(authors, p.AuthorID)
-		communities = append(communities, p.CommunityID)
-		if p.CoverID != nil {
-			covers = append(covers, *p.CoverID)
-		}
-	}
-	var wg sync.WaitGroup
-	if want.Authors {
-		wg.Go(func() { _ = prime(ctx, l.stores.Accounts.ByIDs, l.Account, authors) })
-	}
-	if want.Communities {
-		wg.Go(func() { _ = prime(ctx, l.stores.Communities.ByIDs, l.Community, communities) })
-	}
-	if want.Covers {
-		wg.Go(func() { _ = prime(ctx, l.stores.Media.ByIDs, l.MediaAsset, covers) })
-	}
-	wg.Wait()
-}
-
-// prime fetches keys (each once) in one statement and primes into with
-// what it found (Prime keeps a value into already has).
-func prime[K comparable, V any](ctx context.Context, fetch func(context.Context, []K) (map[K]V, error),
-	into *dataloadgen.Loader[K, V], keys []K) error {
-	set := make(map[K]struct{}, len(keys))
-	for _, k := range keys {
-		set[k] = struct{}{}
-	}
-	if len(set) == 0 {
-		return nil
-	}
-	found, err := fetch(ctx, slices.Collect(maps.Keys(set)))
-	for k, v := range found {
-		into.Prime(k, v)
-	}
-	return err
 }
 
 type ctxKey struct{}
@@ -390,39 +299,12 @@ func For(ctx context.Context) *Loaders {
 
 // Get loads one object by key through l, mapping a missing key to NOT_FOUND
 // with the message notFound.
-func Get[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K, notFound string) (V, error) {
+func Get[K comparable, V any](ctx context.Context, l *Keyed[K, V], key K, notFound string) (V, error) {
 	v, err := l.Load(ctx, key)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return v, apperr.NotFoundf("%s", notFound)
 	}
 	return v, err
-}
-
-// newListLoader batches "the list of X for each key": a key with no rows
-// gets an empty list, not NOT_FOUND.
-func newListLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K][]V, error)) *dataloadgen.Loader[K, []V] {
-	return dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([][]V, []error) {
-		m, err := fetch(ctx, keys)
-		out := make([][]V, len(keys))
-		errs := make([]error, len(keys))
-		for i, k := range keys {
-			out[i], errs[i] = m[k], err
-		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
-}
-
-// newValueLoader batches a lookup whose missing keys mean the zero value.
-func newValueLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
-	return dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
-		m, err := fetch(ctx, keys)
-		out := make([]V, len(keys))
-		errs := make([]error, len(keys))
-		for i, k := range keys {
-			out[i], errs[i] = m[k], err
-		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
 }
 
 // fixed is the cursor kind of a list whose kind does not depend on extra.

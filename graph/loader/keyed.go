@@ -1,0 +1,249 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/vikstrous/dataloadgen"
+)
+
+// Keyed loads one value per key: an object by its id (a post's author, a
+// report's community), or a list or value for a key (a post's tags, the
+// viewer's role in a community).
+//
+// Like PageLoader it knows sibling groups: the keys that the nodes of one
+// list will ask for, recorded with Expect when the list is fetched (the
+// authors of a page of posts). The first key asked of a group fetches the
+// whole group at once, in one statement; the others wait for that fetch.
+// Keys without a group go through a batch over the loader's wait, as a
+// dataloadgen loader's do. Every value fetched or primed is kept for the
+// rest of the request.
+type Keyed[K comparable, V any] struct {
+	batch *dataloadgen.Loader[K, V]
+	fetch func(ctx context.Context, keys []K) (map[K]V, error)
+	// missing is what a key that the fetch did not find gives: ErrNotFound
+	// for objects, nil for lists and values (their zero value).
+	missing error
+	// fetched, if set, is told of every fetch's values (to record what
+	// their nodes will ask for in turn).
+	fetched func(map[K]V)
+
+	mu     sync.Mutex
+	have   map[K]V
+	groups map[K]*keyGroup[K]
+}
+
+// keyGroup is the keys one list's nodes ask for; done closes when the
+// group's fetch is over and err is set.
+type keyGroup[K comparable] struct {
+	keys    []K
+	started bool
+	done    chan struct{}
+	err     error
+}
+
+func newKeyed[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error), missing error, fetched func(map[K]V)) *Keyed[K, V] {
+	l := &Keyed[K, V]{fetch: fetch, missing: missing, fetched: fetched, have: map[K]V{}, groups: map[K]*keyGroup[K]{}}
+	l.batch = dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
+		m, err := l.run(ctx, keys)
+		out := make([]V, len(keys))
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			v, ok := m[k]
+			switch {
+			case err != nil:
+				errs[i] = err
+			case !ok && missing != nil:
+				errs[i] = missing
+			default:
+				out[i] = v
+			}
+		}
+		return out, errs
+	}, dataloadgen.WithWait(Wait))
+	return l
+}
+
+// newObjectLoader loads objects by key: a key not found is ErrNotFound
+// (Get makes it NOT_FOUND).
+func newObjectLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error), fetched func(map[K]V)) *Keyed[K, V] {
+	return newKeyed(fetch, dataloadgen.ErrNotFound, fetched)
+}
+
+// newListLoader loads "the list of X for each key": a key with no rows gets
+// an empty list, not NOT_FOUND. fetched, if set, is told of every fetch's
+// items, all lists together.
+func newListLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K][]V, error), fetched func([]V)) *Keyed[K, []V] {
+	var each func(map[K][]V)
+	if fetched != nil {
+		each = func(m map[K][]V) { fetched(slices.Concat(slices.Collect(maps.Values(m))...)) }
+	}
+	return newKeyed(fetch, nil, each)
+}
+
+// newValueLoader loads a lookup whose missing keys mean the zero value.
+func newValueLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error)) *Keyed[K, V] {
+	return newKeyed(fetch, nil, nil)
+}
+
+// run fetches keys and keeps what it found, unless the fetch failed (then
+// its keys fail for the rest of the request, as a batch's do).
+func (l *Keyed[K, V]) run(ctx context.Context, keys []K) (map[K]V, error) {
+	m, err := l.fetch(ctx, keys)
+	if err != nil {
+		return m, err
+	}
+	l.mu.Lock()
+	for k, v := range m {
+		if _, ok := l.have[k]; !ok {
+			l.have[k] = v
+		}
+	}
+	l.mu.Unlock()
+	if l.fetched != nil && len(m) > 0 {
+		l.fetched(m)
+	}
+	return m, nil
+}
+
+// Expect records keys that the nodes of one list will ask for (see
+// Keyed). Keys already known, or in a group whose fetch has started, are
+// left as they are; a key in a group not yet fetched moves to this one, as
+// PageLoader.Siblings does.
+func (l *Keyed[K, V]) Expect(keys []K) { l.expect(keys) }
+
+// Preload fetches keys now, as one group (those not known already, nor in
+// a group whose fetch has started): for a list whose nodes are known to
+// ask for them all, so that they find their values without waiting on a
+// fetch. A failed fetch fails its keys, as a group's does.
+func (l *Keyed[K, V]) Preload(ctx context.Context, keys []K) {
+	g := l.expect(keys)
+	l.mu.Lock()
+	if g.started || len(g.keys) == 0 {
+		l.mu.Unlock()
+		return
+	}
+	g.started = true
+	l.mu.Unlock()
+	l.runGroup(ctx, g)
+}
+
+func (l *Keyed[K, V]) expect(keys []K) *keyGroup[K] {
+	g := &keyGroup[K]{done: make(chan struct{})}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := l.have[k]; ok {
+			continue
+		}
+		if old := l.groups[k]; old == g || (old != nil && old.started) {
+			continue
+		}
+		l.groups[k] = g
+		g.keys = append(g.keys, k)
+	}
+	return g
+}
+
+// runGroup runs g's fetch; the caller has marked it started.
+func (l *Keyed[K, V]) runGroup(ctx context.Context, g *keyGroup[K]) {
+	// The error stands if the fetch panics (the others must not wait for
+	// ever, nor take a missing value for the answer).
+	g.err = errFetchPanicked
+	defer close(g.done)
+	_, g.err = l.run(ctx, g.keys)
+}
+
+// Load returns the value for key: known already, from its group's fetch,
+// or through a batch.
+func (l *Keyed[K, V]) Load(ctx context.Context, key K) (V, error) {
+	var zero V
+	l.mu.Lock()
+	if v, ok := l.have[key]; ok {
+		l.mu.Unlock()
+		return v, nil
+	}
+	g := l.groups[key]
+	if g == nil {
+		l.mu.Unlock()
+		return l.batch.Load(ctx, key)
+	}
+	if !g.started {
+		g.started = true
+		l.mu.Unlock()
+		l.runGroup(ctx, g)
+	} else {
+		l.mu.Unlock()
+		select {
+		case <-g.done:
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
+	}
+	if g.err != nil {
+		return zero, g.err
+	}
+	l.mu.Lock()
+	v, ok := l.have[key]
+	l.mu.Unlock()
+	if !ok && l.missing != nil {
+		return zero, l.missing
+	}
+	return v, nil
+}
+
+// LoadAll returns the values for keys, in order: the keys known or
+// grouped as Load does, the others in one batch. If any key failed, the
+// error is a dataloadgen.ErrorSlice with each key's error.
+func (l *Keyed[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+	out := make([]V, len(keys))
+	errs := make([]error, len(keys))
+	var rest []K
+	var at []int
+	for i, k := range keys {
+		l.mu.Lock()
+		_, known := l.have[k]
+		grouped := l.groups[k] != nil
+		l.mu.Unlock()
+		if known || grouped {
+			out[i], errs[i] = l.Load(ctx, k)
+			continue
+		}
+		rest = append(rest, k)
+		at = append(at, i)
+	}
+	if len(rest) > 0 {
+		vs, err := l.batch.LoadAll(ctx, rest)
+		var each dataloadgen.ErrorSlice
+		errors.As(err, &each)
+		for j, i := range at {
+			out[i] = vs[j]
+			if each != nil {
+				errs[i] = each[j]
+			} else {
+				errs[i] = err
+			}
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return out, dataloadgen.ErrorSlice(errs)
+		}
+	}
+	return out, nil
+}
+
+// Prime keeps value for key unless a value is known already (then it
+// returns false).
+func (l *Keyed[K, V]) Prime(key K, value V) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.have[key]; ok {
+		return false
+	}
+	l.have[key] = value
+	return true
+}
