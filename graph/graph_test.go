@@ -18,6 +18,7 @@ import (
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/app"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/config"
 	"github.com/kimhub/kimhub/internal/publishing"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -419,6 +420,27 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 	}
 	bounded(t, ranking(3), ranking(50), 10)
 
+	// The activity index of a list of communities: one statement for the
+	// list, however many.
+	activity := func(n int) int64 {
+		var d struct {
+			Region struct {
+				Communities struct {
+					Nodes []struct {
+						Activity *struct{ Score float64 }
+					}
+				}
+			}
+		}
+		stmts := c.run(`query($n: Int) { region(code: "64") { communities(first: $n) { nodes { name activity { score } } } } }`,
+			map[string]any{"n": n}, &d)
+		if got := d.Region.Communities.Nodes; len(got) != n || got[n-1].Activity == nil {
+			t.Fatalf("activity of %d communities: %+v", n, got)
+		}
+		return stmts
+	}
+	bounded(t, activity(3), activity(50), 10)
+
 	// Only the figures a document shows are computed: posts alone skip
 	// the statements of communities, programmes, coverage, aspirations and
 	// the index, and count the same posts.
@@ -443,6 +465,42 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 	}
 	if sum(full.Region.ChildrenStats) != sum(lean.Region.ChildrenStats) || sum(lean.Region.ChildrenStats) != 60 {
 		t.Errorf("posts: %d with every part, %d alone", sum(full.Region.ChildrenStats), sum(lean.Region.ChildrenStats))
+	}
+}
+
+// TestActivityIsReadOnlyForSiblingsTheViewerMayRead: a community's
+// activity index is read in one statement with its siblings', but only
+// those the caller's check allows; another sibling's is read when asked.
+func TestActivityIsReadOnlyForSiblingsTheViewerMayRead(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, 4) i`)
+	ctx := access.WithActor(context.Background(), access.Actor{})
+	l := loader.New(c.svc.LoaderStores())
+	all, err := c.svc.Communities.ByIDs(ctx, []int64{1, 2, 3, 4})
+	if err != nil || len(all) != 4 {
+		t.Fatalf("communities: %v %v", all, err)
+	}
+	list := []*community.Community{all[1], all[2], all[3], all[4]}
+	l.CommunitySiblings(list)
+	day := time.Now().Truncate(24 * time.Hour)
+	mayRead := func(k *community.Community) bool { return k.ID != 4 }
+	before := c.n.Load()
+	for _, k := range list[:3] {
+		if a, err := l.Activity(ctx, k, day, mayRead); err != nil || a == nil || a.CommunityID != k.ID {
+			t.Fatalf("activity of %d: %+v %v", k.ID, a, err)
+		}
+	}
+	if n := c.n.Load() - before; n != 1 {
+		t.Fatalf("the activity of three siblings cost %d statements, want 1", n)
+	}
+	// Community 4's was not read with them: asking for it is a statement.
+	if _, err := l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: 4, AsOf: day}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.n.Load() - before; n != 2 {
+		t.Fatalf("community 4's activity: %d statements in all, want 2", n)
 	}
 }
 

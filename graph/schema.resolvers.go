@@ -337,6 +337,10 @@ func (r *communityResolver) Members(ctx context.Context, obj *community.Communit
 // Activity is the resolver for the activity field.
 func (r *communityResolver) Activity(ctx context.Context, obj *community.Community, asOf *model.Date) (*stats.CommunityActivity, error) {
 	l := loader.For(ctx)
+	mayRead := func(c *community.Community) bool {
+		role, err := l.ViewerRole.Load(ctx, c.ID)
+		return err == nil && stats.MayReadActivity(access.ActorFrom(ctx), c, role)
+	}
 	role, err := l.ViewerRole.Load(ctx, obj.ID)
 	if err != nil || !stats.MayReadActivity(access.ActorFrom(ctx), obj, role) {
 		return nil, err
@@ -345,7 +349,7 @@ func (r *communityResolver) Activity(ctx context.Context, obj *community.Communi
 	if err := r.Svc.Stats.CheckAsOf(day); err != nil {
 		return nil, err
 	}
-	return l.CommunityActivity.Load(ctx, loader.ActivityKey{ID: obj.ID, AsOf: day})
+	return l.Activity(ctx, obj, day, mayRead)
 }
 
 // Community is the resolver for the community field.

@@ -157,6 +157,14 @@ func (l *Keyed[K, V]) runGroup(ctx context.Context, g *keyGroup[K]) {
 	_, g.err = l.run(ctx, g.keys)
 }
 
+// expected says whether key is known or in a group.
+func (l *Keyed[K, V]) expected(key K) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, known := l.have[key]
+	return known || l.groups[key] != nil
+}
+
 // Load returns the value for key: known already, from its group's fetch,
 // or through a batch.
 func (l *Keyed[K, V]) Load(ctx context.Context, key K) (V, error) {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -110,9 +111,16 @@ type Loaders struct {
 	CommunityShowcases *PageLoader[string, *publishing.Showcase]
 	// CommunityActivity is a community's activity index as of a day
 	// (unchecked: callers ask stats.MayReadActivity).
-	CommunityActivity *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity]
+	// (unchecked: callers ask stats.MayReadActivity; Activity records
+	// its siblings).
+	CommunityActivity *Keyed[ActivityKey, *stats.CommunityActivity]
 
 	stores Stores
+
+	mu sync.Mutex
+	// communityGroups are the communities each community was listed with
+	// (CommunitySiblings), for Activity, whose key is more than an id.
+	communityGroups map[int64][]*community.Community
 }
 
 // ActivityKey asks for a community's activity index as of a day.
@@ -194,12 +202,13 @@ func New(s Stores) *Loaders {
 	// (PageLoader); they capture l, which is filled in before any runs.
 	l := &Loaders{}
 	*l = Loaders{
-		Region: newObjectLoader(s.Regions.ByCodes, func(m map[string]*region.Region) { l.RegionSiblings(values(m)) }),
+		communityGroups: map[int64][]*community.Community{},
+		Region:          newObjectLoader(s.Regions.ByCodes, func(m map[string]*region.Region) { l.RegionSiblings(values(m)) }),
 		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
 			return s.Regions.Children(ctx, parents, p)
 		}, func(conns map[string]relay.Connection[*region.Region]) { l.RegionSiblings(nodesOf(conns)) }),
 		Account:         newObjectLoader(s.Accounts.ByIDs, func(m map[int64]*account.Account) { l.AccountSiblings(values(m)) }),
-		ActiveGrants:    newListLoader(s.Grants.Active, nil),
+		ActiveGrants:    newListLoader(s.Grants.Active, func(v []access.Grant) { l.GrantSiblings(v) }),
 		MediaVariants:   newListLoader(s.Media.Variants, nil),
 		MediaAsset:      newObjectLoader(s.Media.ByIDs, func(m map[int64]*media.Asset) { l.AssetSiblings(values(m)) }),
 		Community:       newObjectLoader(s.Communities.ByIDs, func(m map[int64]*community.Community) { l.CommunitySiblings(values(m)) }),
@@ -217,7 +226,9 @@ func New(s Stores) *Loaders {
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
 				return s.Communities.Members(ctx, ids, extra == "pending", p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
-		AccountMemberships:    newListLoader(s.Communities.MembershipsOf, nil),
+		AccountMemberships: newListLoader(s.Communities.MembershipsOf, func(v []community.Membership) {
+			l.MembershipSiblings(each(v, func(m community.Membership) *community.Membership { return &m }))
+		}),
 		PostTags:              newListLoader(s.Posts.TagsOf, nil),
 		PostMedia:             newListLoader(s.Posts.MediaOf, func(v []int64) { l.MediaAsset.Expect(v) }),
 		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf, func(v []int64) { l.MediaAsset.Expect(v) }),
@@ -310,26 +321,44 @@ func Get[K comparable, V any](ctx context.Context, l *Keyed[K, V], key K, notFou
 // fixed is the cursor kind of a list whose kind does not depend on extra.
 func fixed(kind string) func(string) string { return func(string) string { return kind } }
 
-// activityLoader batches the activity index of communities, one fetch per
-// day asked for.
-func activityLoader(s *stats.Service) *dataloadgen.Loader[ActivityKey, *stats.CommunityActivity] {
-	return dataloadgen.NewLoader(func(ctx context.Context, keys []ActivityKey) ([]*stats.CommunityActivity, []error) {
-		out := make([]*stats.CommunityActivity, len(keys))
-		errs := make([]error, len(keys))
-		byDay := map[time.Time][]int{}
-		for i, k := range keys {
-			byDay[k.AsOf] = append(byDay[k.AsOf], i)
+// activityLoader loads the activity index of communities, one fetch per
+// day asked for (a key whose community has no index gets nil).
+func activityLoader(s *stats.Service) *Keyed[ActivityKey, *stats.CommunityActivity] {
+	return newValueLoader(func(ctx context.Context, keys []ActivityKey) (map[ActivityKey]*stats.CommunityActivity, error) {
+		out := make(map[ActivityKey]*stats.CommunityActivity, len(keys))
+		byDay := map[time.Time][]int64{}
+		for _, k := range keys {
+			byDay[k.AsOf] = append(byDay[k.AsOf], k.ID)
 		}
-		for day, idx := range byDay {
-			ids := make([]int64, len(idx))
-			for j, i := range idx {
-				ids[j] = keys[i].ID
-			}
+		for day, ids := range byDay {
 			m, err := s.OfCommunities(ctx, ids, day)
-			for _, i := range idx {
-				out[i], errs[i] = m[keys[i].ID], err
+			if err != nil {
+				return nil, err
+			}
+			for id, a := range m {
+				out[ActivityKey{id, day}] = a
 			}
 		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
+		return out, nil
+	})
+}
+
+// Activity loads c's activity index as of day: for c and, in the same
+// statement, for the communities it was listed with that may (the caller's
+// permission check) allows; others are not read.
+func (l *Loaders) Activity(ctx context.Context, c *community.Community, day time.Time, may func(*community.Community) bool) (*stats.CommunityActivity, error) {
+	key := ActivityKey{c.ID, day}
+	if !l.CommunityActivity.expected(key) {
+		l.mu.Lock()
+		group := l.communityGroups[c.ID]
+		l.mu.Unlock()
+		keys := []ActivityKey{key}
+		for _, s := range group {
+			if s.ID != c.ID && may(s) {
+				keys = append(keys, ActivityKey{s.ID, day})
+			}
+		}
+		l.CommunityActivity.Expect(keys)
+	}
+	return l.CommunityActivity.Load(ctx, key)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/aspiration"
 	"github.com/kimhub/kimhub/internal/audit"
@@ -34,7 +35,9 @@ func (l *Loaders) RegionSiblings(regions []*region.Region) {
 	l.RegionChildren.Siblings(codes)
 	l.RegionCommunities.Siblings(codes)
 	l.RegionPosts.Siblings(codes)
-	l.Region.Expect(some(regions, func(r *region.Region) *string { return r.ParentCode }))
+	// Their ancestors (their parents among them): Region.parent and
+	// Region.ancestors.
+	l.Region.Expect(slices.Concat(each(regions, func(r *region.Region) []string { return region.AncestorsOf(r.Code) })...))
 }
 
 // CommunitySiblings records communities returned together: their members,
@@ -58,6 +61,11 @@ func (l *Loaders) CommunitySiblings(communities []*community.Community) {
 		some(communities, func(x c) *int64 { return x.DecreeID })...))
 	l.CommunityFields.Expect(ids)
 	l.ViewerRole.Expect(ids)
+	l.mu.Lock()
+	for _, x := range communities {
+		l.communityGroups[x.ID] = communities
+	}
+	l.mu.Unlock()
 }
 
 // PostSiblings records posts returned together: their authors,
@@ -150,6 +158,14 @@ func (l *Loaders) MembershipSiblings(ms []*community.Membership) {
 	type m = *community.Membership
 	l.Account.Expect(each(ms, func(x m) int64 { return x.AccountID }))
 	l.expectCommunities(each(ms, func(x m) int64 { return x.CommunityID }))
+}
+
+// GrantSiblings records grants returned together: their regions, accounts
+// and granting accounts.
+func (l *Loaders) GrantSiblings(grants []access.Grant) {
+	l.Region.Expect(each(grants, func(g access.Grant) string { return g.RegionCode }))
+	l.Account.Expect(append(each(grants, func(g access.Grant) int64 { return g.AccountID }),
+		some(grants, func(g access.Grant) *int64 { return g.GrantedBy })...))
 }
 
 // AccountSiblings records accounts returned together: their grants and
