@@ -35244,7 +35244,7 @@ func (ec *executionContext) marshalNActivityComponent2githubᚗcomᚋkimhubᚋki
 }
 
 func (ec *executionContext) marshalNActivityComponent2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Component) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivityComponent2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐComponent(ctx, sel, v[i])
@@ -35370,7 +35370,7 @@ func (ec *executionContext) marshalNArchiveShowcasePayload2ᚖgithubᚗcomᚋkim
 }
 
 func (ec *executionContext) marshalNAspiration2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspirationᚄ(ctx context.Context, sel ast.SelectionSet, v []*aspiration.Aspiration) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAspiration2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐAspiration(ctx, sel, v[i])
@@ -35406,7 +35406,7 @@ func (ec *executionContext) marshalNAspirationEdge2githubᚗcomᚋkimhubᚋkimhu
 }
 
 func (ec *executionContext) marshalNAspirationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*aspiration.Aspiration]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAspirationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -35422,7 +35422,7 @@ func (ec *executionContext) marshalNAspirationEdge2ᚕgithubᚗcomᚋkimhubᚋki
 }
 
 func (ec *executionContext) marshalNAspirationResponse2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponseᚄ(ctx context.Context, sel ast.SelectionSet, v []*aspiration.Response) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAspirationResponse2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaspirationᚐResponse(ctx, sel, v[i])
@@ -35512,7 +35512,7 @@ func (ec *executionContext) marshalNAspirationStatusCount2githubᚗcomᚋkimhub�
 }
 
 func (ec *executionContext) marshalNAspirationStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.AspirationCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAspirationStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐAspirationCount(ctx, sel, v[i])
@@ -35554,7 +35554,7 @@ var (
 )
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Entry) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋauditᚐEntry(ctx, sel, v[i])
@@ -35590,7 +35590,7 @@ func (ec *executionContext) marshalNAuditEntryEdge2githubᚗcomᚋkimhubᚋkimhu
 }
 
 func (ec *executionContext) marshalNAuditEntryEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*audit.Entry]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntryEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -35641,7 +35641,7 @@ func (ec *executionContext) marshalNChangeMemberRolePayload2ᚖgithubᚗcomᚋki
 }
 
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Community) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐCommunity(ctx, sel, v[i])
@@ -35665,7 +35665,7 @@ func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNCommunityActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.CommunityActivity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunityActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCommunityActivity(ctx, sel, v[i])
@@ -35723,7 +35723,7 @@ func (ec *executionContext) marshalNCommunityCategoryCount2githubᚗcomᚋkimhub
 }
 
 func (ec *executionContext) marshalNCommunityCategoryCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.CategoryCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunityCategoryCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐCategoryCount(ctx, sel, v[i])
@@ -35755,7 +35755,7 @@ func (ec *executionContext) marshalNCommunityEdge2githubᚗcomᚋkimhubᚋkimhub
 }
 
 func (ec *executionContext) marshalNCommunityEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*community.Community]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunityEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -35835,7 +35835,7 @@ func (ec *executionContext) marshalNCommunityStatusCount2githubᚗcomᚋkimhub�
 }
 
 func (ec *executionContext) marshalNCommunityStatusCount2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.StatusCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommunityStatusCount2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatusCount(ctx, sel, v[i])
@@ -35868,7 +35868,7 @@ func (ec *executionContext) marshalNCoverageArea2githubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNCoverageArea2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []dissemination.Area) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageArea2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐArea(ctx, sel, v[i])
@@ -35888,7 +35888,7 @@ func (ec *executionContext) marshalNCoverageVillage2githubᚗcomᚋkimhubᚋkimh
 }
 
 func (ec *executionContext) marshalNCoverageVillage2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillageᚄ(ctx context.Context, sel ast.SelectionSet, v []dissemination.Village) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageVillage2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐVillage(ctx, sel, v[i])
@@ -35998,7 +35998,7 @@ func (ec *executionContext) marshalNDisableAccountPayload2ᚖgithubᚗcomᚋkimh
 }
 
 func (ec *executionContext) marshalNDissemination2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDisseminationᚄ(ctx context.Context, sel ast.SelectionSet, v []*dissemination.Dissemination) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDissemination2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋdisseminationᚐDissemination(ctx, sel, v[i])
@@ -36044,7 +36044,7 @@ func (ec *executionContext) marshalNDisseminationEdge2githubᚗcomᚋkimhubᚋki
 }
 
 func (ec *executionContext) marshalNDisseminationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*dissemination.Dissemination]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDisseminationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -36099,7 +36099,7 @@ func (ec *executionContext) marshalNFeatureShowcasePayload2ᚖgithubᚗcomᚋkim
 }
 
 func (ec *executionContext) marshalNField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Field) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐField(ctx, sel, v[i])
@@ -36137,7 +36137,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNFormField2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFormField2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐFormField(ctx, sel, v[i])
@@ -36187,7 +36187,7 @@ var (
 )
 
 func (ec *executionContext) marshalNGrant2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccessᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*access.Grant) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGrant2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋaccessᚐGrant(ctx, sel, v[i])
@@ -36406,7 +36406,7 @@ func (ec *executionContext) marshalNMarkNotificationsReadPayload2ᚖgithubᚗcom
 }
 
 func (ec *executionContext) marshalNMediaAsset2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAssetᚄ(ctx context.Context, sel ast.SelectionSet, v []*media.Asset) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐAsset(ctx, sel, v[i])
@@ -36484,7 +36484,7 @@ var (
 )
 
 func (ec *executionContext) marshalNMediaVariantInfo2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*media.VariantInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMediaVariantInfo2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐVariantInfo(ctx, sel, v[i])
@@ -36538,7 +36538,7 @@ func (ec *executionContext) marshalNMemberStats2githubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*community.Membership) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembership2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋcommunityᚐMembership(ctx, sel, v[i])
@@ -36574,7 +36574,7 @@ func (ec *executionContext) marshalNMembershipEdge2githubᚗcomᚋkimhubᚋkimhu
 }
 
 func (ec *executionContext) marshalNMembershipEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*community.Membership]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembershipEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -36635,7 +36635,7 @@ func (ec *executionContext) marshalNMoveAspirationPayload2ᚖgithubᚗcomᚋkimh
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -36645,7 +36645,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋgra
 }
 
 func (ec *executionContext) marshalNNotification2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋnotifyᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*notify.Notification) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotification2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋnotifyᚐNotification(ctx, sel, v[i])
@@ -36681,7 +36681,7 @@ func (ec *executionContext) marshalNNotificationEdge2githubᚗcomᚋkimhubᚋkim
 }
 
 func (ec *executionContext) marshalNNotificationEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*notify.Notification]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -36701,7 +36701,7 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋkimhubᚋkimhubᚋin
 }
 
 func (ec *executionContext) marshalNPost2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPostᚄ(ctx context.Context, sel ast.SelectionSet, v []*publishing.Post) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPost2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐPost(ctx, sel, v[i])
@@ -36737,7 +36737,7 @@ func (ec *executionContext) marshalNPostEdge2githubᚗcomᚋkimhubᚋkimhubᚋin
 }
 
 func (ec *executionContext) marshalNPostEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*publishing.Post]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPostEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -36787,7 +36787,7 @@ var (
 )
 
 func (ec *executionContext) marshalNProgram2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []*program.Program) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgram2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋprogramᚐProgram(ctx, sel, v[i])
@@ -36823,7 +36823,7 @@ func (ec *executionContext) marshalNProgramEdge2githubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNProgramEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*program.Program]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgramEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -36923,7 +36923,7 @@ func (ec *executionContext) marshalNRefreshSessionPayload2ᚖgithubᚗcomᚋkimh
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*region.Region) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋregionᚐRegion(ctx, sel, v[i])
@@ -36947,7 +36947,7 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋi
 }
 
 func (ec *executionContext) marshalNRegionActivity2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.RegionActivity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionActivity2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐRegionActivity(ctx, sel, v[i])
@@ -36983,7 +36983,7 @@ func (ec *executionContext) marshalNRegionEdge2githubᚗcomᚋkimhubᚋkimhubᚋ
 }
 
 func (ec *executionContext) marshalNRegionEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*region.Region]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -37029,7 +37029,7 @@ var (
 )
 
 func (ec *executionContext) marshalNRegionStats2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.Stats) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionStats2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐStats(ctx, sel, v[i])
@@ -37209,7 +37209,7 @@ func (ec *executionContext) marshalNRevokeGovernmentRolePayload2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNShowcase2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*publishing.Showcase) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShowcase2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcase(ctx, sel, v[i])
@@ -37245,7 +37245,7 @@ func (ec *executionContext) marshalNShowcaseEdge2githubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNShowcaseEdge2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relay.Edge[*publishing.Showcase]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShowcaseEdge2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋrelayᚐEdge(ctx, sel, v[i])
@@ -37312,7 +37312,7 @@ func (ec *executionContext) marshalNSignUpPayload2ᚖgithubᚗcomᚋkimhubᚋkim
 }
 
 func (ec *executionContext) marshalNSocialLink2ᚕᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSocialLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SocialLink) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSocialLink2ᚖgithubᚗcomᚋkimhubᚋkimhubᚋgraphᚋmodelᚐSocialLink(ctx, sel, v[i])
@@ -37355,7 +37355,7 @@ func (ec *executionContext) marshalNStatsBucket2githubᚗcomᚋkimhubᚋkimhub�
 }
 
 func (ec *executionContext) marshalNStatsBucket2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Bucket) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStatsBucket2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋstatsᚐBucket(ctx, sel, v[i])
@@ -37602,7 +37602,7 @@ func (ec *executionContext) marshalNUploadPart2githubᚗcomᚋkimhubᚋkimhubᚋ
 }
 
 func (ec *executionContext) marshalNUploadPart2ᚕgithubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURLᚄ(ctx context.Context, sel ast.SelectionSet, v []media.PartURL) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUploadPart2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋmediaᚐPartURL(ctx, sel, v[i])
@@ -37622,7 +37622,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -37666,7 +37666,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -37694,7 +37694,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -37722,7 +37722,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -38464,7 +38464,7 @@ func (ec *executionContext) marshalOShowcaseKind2ᚕgithubᚗcomᚋkimhubᚋkimh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShowcaseKind2githubᚗcomᚋkimhubᚋkimhubᚋinternalᚋpublishingᚐShowcaseKind(ctx, sel, v[i])
@@ -38625,7 +38625,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -38644,7 +38644,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -38663,7 +38663,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -38682,7 +38682,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
