@@ -35,13 +35,20 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	ae, ok := apperr.As(err)
+	if !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// A loader's wait or fetch ended with the request: not a fault.
+		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
+	}
 	if !ok || ae.Code == apperr.Internal {
 		reqlog.Logger(ctx).ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
 		out.Message = "internal error; quote request " + reqlog.ID(ctx) + " when you report it"
 		out.Extensions = map[string]any{"code": string(apperr.Internal), "requestId": reqlog.ID(ctx)}
 		return out
 	}
-	if ae.Code == apperr.Unavailable {
+	if ae.Code == apperr.Unavailable && ctx.Err() == nil {
+		// (Not when the request itself has ended, the client gone or its
+		// time up: then every field still to resolve fails alike, and the
+		// request's own log line says it.)
 		reqlog.Logger(ctx).WarnContext(ctx, "unavailable", "path", out.Path.String(), "err", err)
 	}
 	out.Message = ae.Message
