@@ -31,9 +31,10 @@ type Keyed[K comparable, V any] struct {
 	// their nodes will ask for in turn).
 	fetched func(map[K]V)
 
-	mu     sync.Mutex
-	have   map[K]V
-	groups map[K]*keyGroup[K]
+	mu   sync.Mutex
+	have map[K]V
+	// groups are the groups each key is in, oldest first.
+	groups map[K][]*keyGroup[K]
 }
 
 // keyGroup is the keys one list's nodes ask for; done closes when the
@@ -46,7 +47,7 @@ type keyGroup[K comparable] struct {
 }
 
 func newKeyed[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error), missing error, fetched func(map[K]V)) *Keyed[K, V] {
-	l := &Keyed[K, V]{fetch: fetch, missing: missing, fetched: fetched, have: map[K]V{}, groups: map[K]*keyGroup[K]{}}
+	l := &Keyed[K, V]{fetch: fetch, missing: missing, fetched: fetched, have: map[K]V{}, groups: map[K][]*keyGroup[K]{}}
 	l.batch = dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
 		m, err := l.run(ctx, keys)
 		out := make([]V, len(keys))
@@ -111,8 +112,9 @@ func (l *Keyed[K, V]) run(ctx context.Context, keys []K) (map[K]V, error) {
 
 // Expect records keys that the nodes of one list will ask for (see
 // Keyed). Keys already known, or in a group whose fetch has started, are
-// left as they are; a key in a group not yet fetched moves to this one, as
-// PageLoader.Siblings does.
+// left out. A key can be in several groups not yet fetched (an author of
+// posts in two lists): the first asked starts its newest group's fetch, as
+// PageLoader.Siblings says.
 func (l *Keyed[K, V]) Expect(keys []K) { l.expect(keys) }
 
 // Preload fetches keys now, as one group (those not known already, nor in
@@ -139,10 +141,11 @@ func (l *Keyed[K, V]) expect(keys []K) *keyGroup[K] {
 		if _, ok := l.have[k]; ok {
 			continue
 		}
-		if old := l.groups[k]; old == g || (old != nil && old.started) {
+		gs := l.groups[k]
+		if len(gs) > 0 && gs[len(gs)-1] == g || slices.ContainsFunc(gs, func(o *keyGroup[K]) bool { return o.started }) {
 			continue
 		}
-		l.groups[k] = g
+		l.groups[k] = append(gs, g)
 		g.keys = append(g.keys, k)
 	}
 	return g
@@ -162,7 +165,7 @@ func (l *Keyed[K, V]) expected(key K) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, known := l.have[key]
-	return known || l.groups[key] != nil
+	return known || len(l.groups[key]) > 0
 }
 
 // Load returns the value for key: known already, from its group's fetch,
@@ -174,10 +177,14 @@ func (l *Keyed[K, V]) Load(ctx context.Context, key K) (V, error) {
 		l.mu.Unlock()
 		return v, nil
 	}
-	g := l.groups[key]
-	if g == nil {
+	gs := l.groups[key]
+	if len(gs) == 0 {
 		l.mu.Unlock()
 		return l.batch.Load(ctx, key)
+	}
+	g := gs[len(gs)-1]
+	if i := slices.IndexFunc(gs, func(o *keyGroup[K]) bool { return o.started }); i >= 0 {
+		g = gs[i]
 	}
 	if !g.started {
 		g.started = true
@@ -214,7 +221,7 @@ func (l *Keyed[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	for i, k := range keys {
 		l.mu.Lock()
 		_, known := l.have[k]
-		grouped := l.groups[k] != nil
+		grouped := len(l.groups[k]) > 0
 		l.mu.Unlock()
 		if known || grouped {
 			out[i], errs[i] = l.Load(ctx, k)

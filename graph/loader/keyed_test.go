@@ -134,10 +134,10 @@ func TestMissingExpectedKeys(t *testing.T) {
 	}
 }
 
-// Known keys (fetched or primed) are not fetched again, and a key in a
-// group not yet fetched moves to a newer group; a key whose group has
-// started stays with it.
-func TestExpectSkipsKnownKeysAndMovesWaitingOnes(t *testing.T) {
+// Known keys (fetched or primed) are not fetched again; a key in two
+// groups not yet fetched starts its newer group's fetch; a key in a group
+// whose fetch has started joins that fetch, whatever group it is in later.
+func TestKeysInSeveralGroups(t *testing.T) {
 	o := newObjects()
 	if !o.l.Prime("p", "primed") || o.l.Prime("p", "again") {
 		t.Fatal("Prime: want true, then false")
@@ -155,6 +155,19 @@ func TestExpectSkipsKnownKeysAndMovesWaitingOnes(t *testing.T) {
 	o.load(t, "d")
 	o.load(t, "a")
 	want := [][]string{{"b", "c"}, {"d"}, {"a", "b"}}
+	if f := o.fetches(); !slices.EqualFunc(f, want, slices.Equal) {
+		t.Fatalf("fetches: %v, want %v", f, want)
+	}
+
+	// x's group has started (and, here, finished) its fetch; x listed
+	// again later is answered by it, and the new group fetches the rest.
+	o = newObjects()
+	o.l.Expect([]string{"x", "y"})
+	o.load(t, "x")
+	o.l.Expect([]string{"y", "z"})
+	o.load(t, "y")
+	o.load(t, "z")
+	want = [][]string{{"x", "y"}, {"z"}}
 	if f := o.fetches(); !slices.EqualFunc(f, want, slices.Equal) {
 		t.Fatalf("fetches: %v, want %v", f, want)
 	}

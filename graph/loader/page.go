@@ -45,8 +45,9 @@ type PageLoader[P comparable, T any] struct {
 	// before it asks, which must not be read for parents that did not.
 	batchOnly func(extra string) bool
 
-	mu      sync.Mutex
-	groups  map[P]*siblings[P]
+	mu sync.Mutex
+	// groups are the sibling groups each parent is in, oldest first.
+	groups  map[P][]*siblings[P]
 	flights map[flightKey[P]]*flight[P, T]
 }
 
@@ -77,7 +78,7 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 	fetched func(map[P]relay.Connection[T]),
 ) *PageLoader[P, T] {
 	l := &PageLoader[P, T]{
-		groups:  map[P]*siblings[P]{},
+		groups:  map[P][]*siblings[P]{},
 		flights: map[flightKey[P]]*flight[P, T]{},
 	}
 	l.fetch = func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error) {
@@ -119,19 +120,19 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 }
 
 // Siblings records parents returned together (see PageLoader). A parent
-// listed twice (a community in the pages of a province and of one of its
-// regencies) is fetched once. A parent already in a group moves to the new
-// one: lists are recorded as they are fetched, from the top of a query
-// down, and the deeper list is the one whose nodes go on to ask for more
-// (its old group's fetch, if it runs, reads the parent's page again,
-// which is harmless).
+// listed twice in one list is fetched once. A parent can be in several
+// groups (a community in the pages of a province and of one of its
+// regencies; a region in a page and found again as a parent): its key
+// joins a fetch already started for any of them, and otherwise starts its
+// newest group's (lists are recorded from the top of a query down, and the
+// deeper list is the one whose nodes go on to ask for more).
 func (l *PageLoader[P, T]) Siblings(parents []P) {
 	g := &siblings[P]{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range parents {
-		if l.groups[p] != g {
-			l.groups[p] = g
+		if gs := l.groups[p]; len(gs) == 0 || gs[len(gs)-1] != g {
+			l.groups[p] = append(gs, g)
 			g.parents = append(g.parents, p)
 		}
 	}
@@ -141,14 +142,18 @@ func (l *PageLoader[P, T]) Siblings(parents []P) {
 // parent has a group, else through a batch.
 func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Connection[T], error) {
 	l.mu.Lock()
-	g := l.groups[key.Parent]
-	if g == nil || (l.batchOnly != nil && l.batchOnly(key.Extra)) {
+	gs := l.groups[key.Parent]
+	if len(gs) == 0 || (l.batchOnly != nil && l.batchOnly(key.Extra)) {
 		l.mu.Unlock()
 		return l.batch.Load(ctx, key)
 	}
-	fk := flightKey[P]{g, key.Args, key.Extra}
-	f := l.flights[fk]
+	var f *flight[P, T]
+	for i := len(gs) - 1; i >= 0 && f == nil; i-- {
+		f = l.flights[flightKey[P]{gs[i], key.Args, key.Extra}]
+	}
+	g := gs[len(gs)-1]
 	if f == nil {
+		fk := flightKey[P]{g, key.Args, key.Extra}
 		f = &flight[P, T]{done: make(chan struct{})}
 		l.flights[fk] = f
 		l.mu.Unlock()

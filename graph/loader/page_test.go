@@ -141,7 +141,7 @@ func TestParentsWithoutGroupBatch(t *testing.T) {
 	}
 
 	p.l.Siblings([]string{"a", "b", "a"})
-	p.l.Siblings([]string{"b", "c", "c"}) // b moves to the newer group
+	p.l.Siblings([]string{"b", "c", "c"}) // b is in both: its newer group first
 	p.page(t, "b", 1)
 	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"b", "c"}) {
 		t.Fatalf("b's fetch: want its newer group, each parent once, got %v", got[len(got)-1])
@@ -149,6 +149,13 @@ func TestParentsWithoutGroupBatch(t *testing.T) {
 	p.page(t, "a", 1)
 	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"a", "b"}) {
 		t.Fatalf("a's fetch: want a's group, each parent once, got %v", got[len(got)-1])
+	}
+	// A parent whose group has fetched this page, listed again (a region
+	// found again as a parent), takes its page from that fetch.
+	n := len(p.fetches())
+	p.l.Siblings([]string{"a", "d"})
+	if got := p.page(t, "a", 1); got != "a/1" || len(p.fetches()) != n {
+		t.Fatalf("a listed again: %q after %d fetches, want none", got, len(p.fetches())-n)
 	}
 
 	// Keys the loader keeps out of groups go through a batch, for their
