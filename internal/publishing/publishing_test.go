@@ -109,6 +109,9 @@ func TestWorkflowByRole(t *testing.T) {
 	if p.Status != publishing.Draft || p.Slug != "panen-raya-di-desa-jahab" || !strings.Contains(p.BodyHTML, "<strong>menanam</strong>") {
 		t.Fatalf("draft: %+v", p)
 	}
+	if _, err := f.svc.Submit(f.ctx, f.writer, p.ID+1000); code(err) != "NOT_FOUND" {
+		t.Fatalf("submitting a post that is not there: %v", err)
+	}
 	// Only the author submits.
 	if _, err := f.svc.Submit(f.ctx, f.editor, p.ID); code(err) != "FORBIDDEN" {
 		t.Fatalf("someone else submits: %v", err)

@@ -40,7 +40,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+postColumns,
 				communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region)
 		},
-		after: func(ctx context.Context, tx *sqlx.Tx) error { return postExtras(ctx, tx, actor, &p, in) },
+		after: func(ctx context.Context, tx *sqlx.Tx) error { return postExtras(ctx, tx, actor, &p, in, true) },
 	})
 }
 
@@ -69,18 +69,21 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 		if err := update(ctx, tx, p, sets, args); err != nil {
 			return err
 		}
-		return postExtras(ctx, tx, actor, p, in)
+		return postExtras(ctx, tx, actor, p, in, false)
 	})
 }
 
-// postExtras writes a post's cover, attachments and tags.
-func postExtras(ctx context.Context, tx *sqlx.Tx, actor access.Actor, p *Post, in DraftInput) error {
+// postExtras writes a post's cover, attachments and tags; created says the
+// post is new (it has no tags to replace).
+func postExtras(ctx context.Context, tx *sqlx.Tx, actor access.Actor, p *Post, in DraftInput, created bool) error {
 	if err := setMedia(ctx, tx, actor, postTable, &p.Item, in.CoverID, in.MediaIDs); err != nil {
 		return err
 	}
 	if in.Tags != nil {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = $1`, p.ID); err != nil {
-			return err
+		if !created {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = $1`, p.ID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO post_tags (post_id, tag) SELECT $1, unnest($2::text[])`, p.ID, pq.Array(in.Tags)); err != nil {
 			return err
