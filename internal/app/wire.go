@@ -63,7 +63,7 @@ func NewServices(db *sqlx.DB, store *storage.Store, cfg config.Config, log *slog
 		Regions:        region.NewStore(db),
 		Accounts:       accounts,
 		Grants:         grants,
-		Sessions:       session.New(db, accounts, grants, cfg.Auth, log),
+		Sessions:       session.New(db, accounts, cfg.Auth, log),
 		Audit:          &audit.Store{DB: db},
 		Media:          m,
 		Communities:    communities,

@@ -6,9 +6,11 @@ package grant
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -125,6 +127,35 @@ func (s *Service) Active(ctx context.Context, accountIDs []int64) (map[int64][]a
 	out := make(map[int64][]access.Grant, len(accountIDs))
 	for _, g := range rows {
 		out[g.AccountID] = append(out[g.AccountID], g)
+	}
+	return out, nil
+}
+
+// ActiveJSON is an SQL expression: the active grants of the account whose
+// id is the SQL expression account, as a JSON array in Active's order, for
+// a statement that reads them with something else (a session's check).
+// DecodeActive reads it.
+func ActiveJSON(account string) string {
+	return `COALESCE((SELECT json_agg(g ORDER BY g.region_code, g.role) FROM (SELECT ` + grantColumns + ` FROM grants
+		WHERE account_id = ` + account + ` AND revoked_at IS NULL) g), '[]')`
+}
+
+// DecodeActive reads what ActiveJSON gave.
+func DecodeActive(raw []byte) ([]access.Grant, error) {
+	var rows []struct {
+		ID         int64       `json:"id"`
+		AccountID  int64       `json:"account_id"`
+		Role       access.Role `json:"role"`
+		RegionCode string      `json:"region_code"`
+		GrantedBy  *int64      `json:"granted_by"`
+		CreatedAt  time.Time   `json:"created_at"`
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("active grants: %w", err)
+	}
+	out := make([]access.Grant, len(rows))
+	for i, r := range rows {
+		out[i] = access.Grant{ID: r.ID, AccountID: r.AccountID, Role: r.Role, RegionCode: r.RegionCode, GrantedBy: r.GrantedBy, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
 }

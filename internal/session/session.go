@@ -35,7 +35,6 @@ const issuer = "kimhub"
 type Service struct {
 	DB       *sqlx.DB
 	Accounts *account.Service
-	Grants   *grant.Service
 	Limiter  *ratelimit.Limiter
 	cfg      config.Auth
 	secret   []byte
@@ -44,7 +43,7 @@ type Service struct {
 // New returns a Service. Without a configured secret it makes a random one,
 // and says so: tokens then die with the process and work on this instance
 // only.
-func New(db *sqlx.DB, accounts *account.Service, grants *grant.Service, cfg config.Auth, log *slog.Logger) *Service {
+func New(db *sqlx.DB, accounts *account.Service, cfg config.Auth, log *slog.Logger) *Service {
 	secret := []byte(cfg.TokenSecret)
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -53,7 +52,7 @@ func New(db *sqlx.DB, accounts *account.Service, grants *grant.Service, cfg conf
 		}
 		log.Warn("KIMHUB_TOKEN_SECRET is not set: access tokens are signed with a random secret of this process only")
 	}
-	return &Service{DB: db, Accounts: accounts, Grants: grants, Limiter: &ratelimit.Limiter{DB: db}, cfg: cfg, secret: secret}
+	return &Service{DB: db, Accounts: accounts, Limiter: &ratelimit.Limiter{DB: db}, cfg: cfg, secret: secret}
 }
 
 // Tokens are what a client keeps after signing in.
@@ -270,12 +269,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (access.Actor,
 	if err != nil || c.SessionID == 0 {
 		return access.Anonymous, errBadToken
 	}
+	// One statement: the session, the account and its active grants.
 	var row struct {
-		Superadmin bool `db:"superadmin"`
-		Live       bool `db:"live"`
+		Superadmin bool   `db:"superadmin"`
+		Live       bool   `db:"live"`
+		Grants     []byte `db:"grants"`
 	}
 	err = s.DB.GetContext(ctx, &row, `SELECT a.superadmin,
-			s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'ACTIVE' AS live
+			s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'ACTIVE' AS live,
+			`+grant.ActiveJSON("a.id")+` AS grants
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
 		WHERE s.id = $1 AND s.account_id = $2`, c.SessionID, id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !row.Live) {
@@ -284,11 +286,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (access.Actor,
 	if err != nil {
 		return access.Anonymous, postgres.MapError(err, "authenticate", "")
 	}
-	grants, err := s.Grants.Active(ctx, []int64{id})
+	grants, err := grant.DecodeActive(row.Grants)
 	if err != nil {
-		return access.Anonymous, err
+		return access.Anonymous, apperr.Wrap(err, "authenticate")
 	}
-	return access.Actor{AccountID: id, SessionID: c.SessionID, Superadmin: row.Superadmin, Grants: grants[id]}, nil
+	if len(grants) == 0 {
+		grants = nil
+	}
+	return access.Actor{AccountID: id, SessionID: c.SessionID, Superadmin: row.Superadmin, Grants: grants}, nil
 }
 
 // maxAge is the configured maximum age of a session (90 days if unset).

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/config"
-	"github.com/kimhub/kimhub/internal/grant"
 	"github.com/kimhub/kimhub/internal/reqlog"
 	"github.com/kimhub/kimhub/internal/session"
 	"github.com/kimhub/kimhub/internal/testenv"
@@ -25,7 +25,7 @@ func newService(tb testing.TB) *session.Service {
 	if _, err := accounts.SignUp(context.Background(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
 		tb.Fatal(err)
 	}
-	return session.New(db, accounts, &grant.Service{DB: db}, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return session.New(db, accounts, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func TestAccessTokenExpires(t *testing.T) {
@@ -40,7 +40,7 @@ func TestAccessTokenExpires(t *testing.T) {
 		t.Fatalf("fresh token: %+v %v", actor, err)
 	}
 	// A token signed by another server's secret is refused.
-	other := session.New(s.DB, s.Accounts, s.Grants, config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
+	other := session.New(s.DB, s.Accounts, config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
 		LoginMaxFailures: 100, LoginMaxPerIP: 100, LoginWindow: time.Minute, TokenSecret: "another-secret-of-at-least-32-characters"},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := other.Authenticate(ctx, tok.AccessToken); !apperr.Is(err, apperr.Unauthenticated) {
@@ -53,6 +53,38 @@ func TestAccessTokenExpires(t *testing.T) {
 	}
 	if _, _, err := s.Refresh(ctx, tok.RefreshToken); !apperr.Is(err, apperr.Unauthenticated) {
 		t.Fatalf("refreshing an expired session: %v", err)
+	}
+}
+
+// The actor a token gives carries the account's active grants, read with
+// the session in one statement: a grant counts at once, a revoked one no
+// more.
+func TestAuthenticateCarriesTheActiveGrants(t *testing.T) {
+	s := newService(t)
+	ctx := reqlog.WithClient(context.Background(), reqlog.Client{IP: "10.0.0.1"})
+	tok, _, err := s.LogIn(ctx, "budi@desa.id", "kabut-mahakam-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Authenticate(ctx, tok.AccessToken); err != nil || a.Grants != nil {
+		t.Fatalf("no grants yet: %+v %v", a.Grants, err)
+	}
+	s.DB.MustExec(`INSERT INTO regions (code, name, level) VALUES ('64', 'Kalimantan Timur', 'PROVINCE'), ('63', 'Kalimantan Selatan', 'PROVINCE')
+		ON CONFLICT DO NOTHING`)
+	s.DB.MustExec(`INSERT INTO grants (account_id, role, region_code, granted_by) VALUES (1, 'HUMAS', '64', 1), (1, 'ADMIN', '64', NULL), (1, 'ADMIN', '63', 1)`)
+	s.DB.MustExec(`UPDATE grants SET revoked_at = now(), revoked_by = 1 WHERE region_code = '63'`)
+	a, err := s.Authenticate(ctx, tok.AccessToken)
+	if err != nil || len(a.Grants) != 2 {
+		t.Fatalf("grants: %+v %v", a.Grants, err)
+	}
+	admin, humas := a.Grants[0], a.Grants[1] // by region, then role
+	if admin.Role != access.Admin || admin.RegionCode != "64" || admin.GrantedBy != nil || admin.AccountID != 1 || admin.ID == 0 ||
+		humas.Role != access.Humas || humas.GrantedBy == nil || *humas.GrantedBy != 1 || time.Since(humas.CreatedAt) > time.Hour {
+		t.Fatalf("grants: %+v", a.Grants)
+	}
+	s.DB.MustExec(`UPDATE grants SET revoked_at = now(), revoked_by = 1 WHERE role = 'HUMAS'`)
+	if a, err = s.Authenticate(ctx, tok.AccessToken); err != nil || len(a.Grants) != 1 || a.Grants[0].Role != access.Admin {
+		t.Fatalf("after a revocation: %+v %v", a.Grants, err)
 	}
 }
 
@@ -84,7 +116,7 @@ func TestSessionsHaveAMaximumAge(t *testing.T) {
 	if _, err := accounts.SignUp(context.Background(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
 		t.Fatal(err)
 	}
-	s := session.New(db, accounts, &grant.Service{DB: db}, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := session.New(db, accounts, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := reqlog.WithClient(context.Background(), reqlog.Client{IP: "10.0.0.3"})
 	tok, _, err := s.LogIn(ctx, "budi@desa.id", "kabut-mahakam-2026")
 	if err != nil {
