@@ -29,7 +29,7 @@ import (
 
 // RegionSiblings records regions returned together (a page of them, or
 // the one region a root field found): their children, communities, posts
-// and parents.
+// and ancestors.
 func (l *Loaders) RegionSiblings(regions []*region.Region) {
 	codes := each(regions, func(r *region.Region) string { return r.Code })
 	l.RegionChildren.Siblings(codes)
