@@ -134,9 +134,13 @@ func (l *Keyed[K, V]) Preload(ctx context.Context, keys []K) {
 }
 
 func (l *Keyed[K, V]) expect(keys []K) *keyGroup[K] {
-	g := &keyGroup[K]{done: make(chan struct{})}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.expectLocked(keys)
+}
+
+func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
+	g := &keyGroup[K]{done: make(chan struct{})}
 	for _, k := range keys {
 		if _, ok := l.have[k]; ok {
 			continue
@@ -158,6 +162,17 @@ func (l *Keyed[K, V]) runGroup(ctx context.Context, g *keyGroup[K]) {
 	g.err = errFetchPanicked
 	defer close(g.done)
 	_, g.err = l.run(ctx, g.keys)
+}
+
+// expectUnless records keys as Expect does, unless key is known or in a
+// group already: for a group that the first of its keys to be asked for
+// decides (Loaders.Activity); of siblings asking at once, one records it.
+func (l *Keyed[K, V]) expectUnless(key K, keys []K) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, known := l.have[key]; !known && len(l.groups[key]) == 0 {
+		l.expectLocked(keys)
+	}
 }
 
 // expected says whether key is known or in a group.

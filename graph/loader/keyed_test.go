@@ -238,3 +238,16 @@ func TestCancelledWaiterOfAGroup(t *testing.T) {
 	}
 	close(release)
 }
+
+// expectUnless records a group only if its key has none yet: of siblings
+// that each decide the group of their first key at once, one records it.
+func TestExpectUnlessKeyIsGrouped(t *testing.T) {
+	o := newObjects()
+	o.l.expectUnless("a", []string{"a", "b"})
+	o.l.expectUnless("b", []string{"b", "a", "c"}) // b is grouped: not recorded
+	o.load(t, "b")
+	o.load(t, "a")
+	if f := o.fetches(); len(f) != 1 || !slices.Equal(f[0], []string{"a", "b"}) {
+		t.Fatalf("fetches: %v, want one of a and b", f)
+	}
+}

@@ -358,7 +358,7 @@ func (l *Loaders) Activity(ctx context.Context, c *community.Community, day time
 				keys = append(keys, ActivityKey{s.ID, day})
 			}
 		}
-		l.CommunityActivity.Expect(keys)
+		l.CommunityActivity.expectUnless(key, keys)
 	}
 	return l.CommunityActivity.Load(ctx, key)
 }
