@@ -66,25 +66,12 @@ type table struct {
 	viewKey     string
 	// fallbackSlug is the slug of a title with nothing to keep.
 	fallbackSlug string
-	// lockColumns are columns of the table x named for lockedRow's Item
-	// ("x.id AS "item.id"", …).
-	lockColumns string
 }
 
 var (
-	postTable = withLockColumns(table{"posts", Posts, "Post", postColumns, postListColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id", "berita", ""})
-	showTable = withLockColumns(table{"showcases", Showcases, "Showcase", showcaseColumns, showcaseListColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id", "potensi", ""})
+	postTable = table{"posts", Posts, "Post", postColumns, postListColumns, "post_media", "post_id", "mediaIds", "post_views", "post_id", "berita"}
+	showTable = table{"showcases", Showcases, "Showcase", showcaseColumns, showcaseListColumns, "showcase_media", "showcase_id", "galleryIds", "showcase_views", "showcase_id", "potensi"}
 )
-
-func withLockColumns(t table) table {
-	cols := strings.Split(t.columns, ",")
-	for i, c := range cols {
-		c = strings.TrimSpace(c)
-		cols[i] = fmt.Sprintf(`x.%s AS "item.%s"`, c, c)
-	}
-	t.lockColumns = strings.Join(cols, ", ")
-	return t
-}
 
 func tableOf[T content]() table {
 	var zero T
@@ -123,21 +110,11 @@ func (sc scope) resource(it *Item) access.Resource {
 	return r
 }
 
-// scopeColumns read a scope for the community c and the actor $2.
-const scopeColumns = `c.status AS community_status, c.domicile_code,
-	(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role`
-
 func loadScope(ctx context.Context, q sqlx.QueryerContext, actorID, communityID int64) (scope, error) {
 	var sc scope
-	err := sqlx.GetContext(ctx, q, &sc, `SELECT `+scopeColumns+` FROM communities c WHERE c.id = $1`, communityID, actorID)
-	return sc, err
-}
-
-// lockScope is loadScope holding the community's row for the rest of the
-// transaction (items of one community are created one at a time).
-func lockScope(ctx context.Context, tx *sqlx.Tx, actorID, communityID int64) (scope, error) {
-	var sc scope
-	err := tx.GetContext(ctx, &sc, `SELECT `+scopeColumns+` FROM communities c WHERE c.id = $1 FOR UPDATE OF c`, communityID, actorID)
+	err := sqlx.GetContext(ctx, q, &sc, `SELECT c.status AS community_status, c.domicile_code,
+			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role
+		FROM communities c WHERE c.id = $1`, communityID, actorID)
 	return sc, err
 }
 
@@ -182,26 +159,27 @@ func bySlug[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, com
 	return get[T](ctx, db, actor, id)
 }
 
-// lockedRow is an item and its scope, read together by lock.
-type lockedRow[T content] struct {
-	Item T `db:"item"`
-	scope
-}
-
-// lock holds an item's row for a change, and reads its scope in the same
-// statement; NOT_FOUND if the actor may not read it.
+// lock holds an item's row for a change; NOT_FOUND if the actor may not
+// read it. The scope is read by a statement of its own, after the lock:
+// under READ COMMITTED a statement that waited for a lock still sees the
+// other tables as they were when it began, so a scope read with the lock
+// could miss a membership revoked, or a community suspended, while it
+// waited.
 func lock[T content](ctx context.Context, tx *sqlx.Tx, actor access.Actor, id int64) (*T, scope, error) {
 	t := tableOf[T]()
-	var row lockedRow[T]
-	if err := tx.GetContext(ctx, &row, `SELECT `+t.lockColumns+`, `+scopeColumns+`
-		FROM `+t.name+` x JOIN communities c ON c.id = x.community_id WHERE x.id = $1 FOR UPDATE OF x`, id, actor.AccountID); err != nil {
+	var v T
+	if err := tx.GetContext(ctx, &v, `SELECT `+t.columns+` FROM `+t.name+` WHERE id = $1 FOR UPDATE`, id); err != nil {
 		return nil, scope{}, postgres.MapError(err, "lock "+t.noun, "no such "+t.noun)
 	}
-	v, sc := &row.Item, row.scope
-	if !mayRead(actor, itemOf(v), sc, time.Now()) {
+	it := itemOf(&v)
+	sc, err := loadScope(ctx, tx, actor.AccountID, it.CommunityID)
+	if err != nil {
+		return nil, sc, err
+	}
+	if !mayRead(actor, it, sc, time.Now()) {
 		return nil, sc, apperr.NotFoundf("no such %s", t.noun)
 	}
-	return v, sc, nil
+	return &v, sc, nil
 }
 
 // newItem is what create does for either kind inside its transaction.
@@ -239,8 +217,12 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 	var created int64
 	replayed, err := idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error {
 		// Items of one community are created one at a time, so that two
-		// with the same title get different slugs.
-		sc, err := lockScope(ctx, tx, actor.AccountID, n.communityID)
+		// with the same title get different slugs. The scope is read
+		// after the lock (see lock).
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, n.communityID); err != nil {
+			return err
+		}
+		sc, err := loadScope(ctx, tx, actor.AccountID, n.communityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
 		}
