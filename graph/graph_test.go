@@ -469,8 +469,9 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 }
 
 // TestActivityIsReadOnlyForSiblingsTheViewerMayRead: a community's
-// activity index is read in one statement with its siblings', but only
-// those the caller's check allows; another sibling's is read when asked.
+// activity index (and its open requests) is read in one statement with
+// its siblings', but only those the caller's check allows; another
+// sibling's is read when asked.
 func TestActivityIsReadOnlyForSiblingsTheViewerMayRead(t *testing.T) {
 	c := newCounted(t)
 	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
@@ -501,6 +502,55 @@ func TestActivityIsReadOnlyForSiblingsTheViewerMayRead(t *testing.T) {
 	}
 	if n := c.n.Load() - before; n != 2 {
 		t.Fatalf("community 4's activity: %d statements in all, want 2", n)
+	}
+
+	// Likewise the open invitations and requests, for the communities the
+	// caller may admit to.
+	before = c.n.Load()
+	five := 5
+	for _, k := range list[:3] {
+		if _, err := l.Requests(ctx, k, relay.Args{First: &five}.Key(), mayRead); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.n.Load() - before; n != 1 {
+		t.Fatalf("the requests of three siblings cost %d statements, want 1", n)
+	}
+	if _, err := l.MembershipRequests.Load(ctx, loader.PageKey[int64]{Parent: 4, Args: relay.Args{First: &five}.Key()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.n.Load() - before; n != 2 {
+		t.Fatalf("community 4's requests: %d statements in all, want 2", n)
+	}
+}
+
+// TestAListedCommunityFoundAgainKeepsItsList: a community of a list, found
+// again by key (a post's community), keeps its list's group: the members
+// of the whole list are one statement, whichever community asks first.
+func TestAListedCommunityFoundAgainKeepsItsList(t *testing.T) {
+	c := newCounted(t)
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, 3) i`)
+	ctx := access.WithActor(context.Background(), access.Actor{})
+	l := loader.New(c.svc.LoaderStores())
+	all, err := c.svc.Communities.ByIDs(ctx, []int64{1, 2, 3})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("communities: %v %v", all, err)
+	}
+	l.CommunitySiblings([]*community.Community{all[1], all[2], all[3]})
+	if _, err := l.Community.Load(ctx, 2); err != nil { // found again, alone
+		t.Fatal(err)
+	}
+	before := c.n.Load()
+	five := 5
+	for _, id := range []int64{2, 1, 3} {
+		if _, err := l.CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: id, Args: relay.Args{First: &five}.Key()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.n.Load() - before; n != 1 {
+		t.Fatalf("the members of three listed communities cost %d statements, want 1", n)
 	}
 }
 

@@ -269,6 +269,7 @@ func (r *communityResolver) Posts(ctx context.Context, obj *community.Community,
 			return nil, err
 		}
 		conn, err := r.Svc.Posts.CommunityPosts(ctx, access.ActorFrom(ctx), obj.ID, *status, page)
+		loader.For(ctx).PostSiblings(conn.Nodes())
 		return &conn, err
 	}
 	args := pageArgs(first, after, last, before)
@@ -288,6 +289,7 @@ func (r *communityResolver) Showcases(ctx context.Context, obj *community.Commun
 			return nil, err
 		}
 		conn, err := r.Svc.Posts.CommunityShowcases(ctx, access.ActorFrom(ctx), obj.ID, *status, page)
+		loader.For(ctx).ShowcaseSiblings(conn.Nodes())
 		return &conn, err
 	}
 	args := pageArgs(first, after, last, before)
@@ -319,18 +321,22 @@ func (r *communityResolver) Members(ctx context.Context, obj *community.Communit
 	if _, err := relay.NewPage(community.MemberCursorKind, args); err != nil {
 		return nil, err
 	}
-	extra := ""
+	l := loader.For(ctx)
 	if deref(pending, false) {
-		role, err := loader.For(ctx).ViewerRole.Load(ctx, obj.ID)
-		if err != nil {
+		mayAdmit := func(c *community.Community) error {
+			role, err := l.ViewerRole.Load(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			return community.MayAdmit(access.ActorFrom(ctx), c, role)
+		}
+		if err := mayAdmit(obj); err != nil {
 			return nil, err
 		}
-		if err := community.MayAdmit(access.ActorFrom(ctx), obj, role); err != nil {
-			return nil, err
-		}
-		extra = "pending"
+		conn, err := l.Requests(ctx, obj, args.Key(), func(c *community.Community) bool { return mayAdmit(c) == nil })
+		return &conn, err
 	}
-	conn, err := loader.For(ctx).CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key(), Extra: extra})
+	conn, err := l.CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key()})
 	return &conn, err
 }
 

@@ -78,9 +78,12 @@ type Loaders struct {
 	// RegionCommunities pages the communities of a region's subtree; Extra
 	// is the encoded CommunityQuery.
 	RegionCommunities *PageLoader[string, *community.Community]
-	// CommunityMembers pages a community's members; Extra is "pending" for
-	// the open invitations and requests.
-	CommunityMembers   *PageLoader[int64, *community.Membership]
+	// CommunityMembers pages a community's members.
+	CommunityMembers *PageLoader[int64, *community.Membership]
+	// MembershipRequests pages a community's open invitations and
+	// requests, read only for communities the caller may admit to
+	// (Requests).
+	MembershipRequests *PageLoader[int64, *community.Membership]
 	AccountMemberships *Keyed[int64, []community.Membership]
 
 	PostTags  *Keyed[int64, []string]
@@ -203,15 +206,23 @@ func New(s Stores) *Loaders {
 	l := &Loaders{}
 	*l = Loaders{
 		communityGroups: map[int64][]*community.Community{},
-		Region:          newObjectLoader(s.Regions.ByCodes, func(m map[string]*region.Region) { l.RegionSiblings(values(m)) }),
+		Region: newObjectLoader(s.Regions.ByCodes, func(m map[string]*region.Region) {
+			l.RegionSiblings(fresh(m, func(r *region.Region) bool { return l.RegionChildren.listed(r.Code) }))
+		}),
 		RegionChildren: newPageLoader(fixed(region.CursorKind), func(ctx context.Context, parents []string, p relay.Page, _ string) (map[string]relay.Connection[*region.Region], error) {
 			return s.Regions.Children(ctx, parents, p)
 		}, func(conns map[string]relay.Connection[*region.Region]) { l.RegionSiblings(nodesOf(conns)) }),
-		Account:         newObjectLoader(s.Accounts.ByIDs, func(m map[int64]*account.Account) { l.AccountSiblings(values(m)) }),
-		ActiveGrants:    newListLoader(s.Grants.Active, func(v []access.Grant) { l.GrantSiblings(v) }),
-		MediaVariants:   newListLoader(s.Media.Variants, nil),
-		MediaAsset:      newObjectLoader(s.Media.ByIDs, func(m map[int64]*media.Asset) { l.AssetSiblings(values(m)) }),
-		Community:       newObjectLoader(s.Communities.ByIDs, func(m map[int64]*community.Community) { l.CommunitySiblings(values(m)) }),
+		Account: newObjectLoader(s.Accounts.ByIDs, func(m map[int64]*account.Account) {
+			l.AccountSiblings(fresh(m, func(a *account.Account) bool { return l.ActiveGrants.expected(a.ID) }))
+		}),
+		ActiveGrants:  newListLoader(s.Grants.Active, func(v []access.Grant) { l.GrantSiblings(v) }),
+		MediaVariants: newListLoader(s.Media.Variants, nil),
+		MediaAsset: newObjectLoader(s.Media.ByIDs, func(m map[int64]*media.Asset) {
+			l.AssetSiblings(fresh(m, func(a *media.Asset) bool { return l.MediaVariants.expected(a.ID) }))
+		}),
+		Community: newObjectLoader(s.Communities.ByIDs, func(m map[int64]*community.Community) {
+			l.CommunitySiblings(fresh(m, func(c *community.Community) bool { return l.CommunityMembers.listed(c.ID) }))
+		}),
 		CommunityFields: newListLoader(s.Communities.FieldsOf, func(v []string) { l.Field.Expect(v) }),
 		Field:           newObjectLoader(s.Communities.FieldsByCode, nil),
 		ViewerRole: newValueLoader(func(ctx context.Context, ids []int64) (map[int64]access.CommunityRole, error) {
@@ -223,18 +234,24 @@ func New(s Stores) *Loaders {
 				return s.Communities.List(ctx, access.ActorFrom(ctx), regions, q.Filter, q.Order, p)
 			}, func(conns map[string]relay.Connection[*community.Community]) { l.CommunitySiblings(nodesOf(conns)) }),
 		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
-			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
-				return s.Communities.Members(ctx, ids, extra == "pending", p)
+			func(ctx context.Context, ids []int64, p relay.Page, _ string) (map[int64]relay.Connection[*community.Membership], error) {
+				return s.Communities.Members(ctx, ids, false, p)
+			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
+		MembershipRequests: newPageLoader(fixed(community.MemberCursorKind),
+			func(ctx context.Context, ids []int64, p relay.Page, _ string) (map[int64]relay.Connection[*community.Membership], error) {
+				return s.Communities.Members(ctx, ids, true, p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
 		AccountMemberships: newListLoader(s.Communities.MembershipsOf, func(v []community.Membership) {
 			l.MembershipSiblings(each(v, func(m community.Membership) *community.Membership { return &m }))
 		}),
-		PostTags:              newListLoader(s.Posts.TagsOf, nil),
-		PostMedia:             newListLoader(s.Posts.MediaOf, func(v []int64) { l.MediaAsset.Expect(v) }),
-		ShowcaseGallery:       newListLoader(s.Posts.GalleryOf, func(v []int64) { l.MediaAsset.Expect(v) }),
-		ProgramTargets:        newListLoader(s.Programs.Targets, func(v []string) { l.Region.Expect(v) }),
-		ProgramAttachments:    newListLoader(s.Programs.Attachments, func(v []int64) { l.MediaAsset.Expect(v) }),
-		Program:               newObjectLoader(s.Programs.ByIDs, func(m map[int64]*program.Program) { l.ProgramSiblings(values(m)) }),
+		PostTags:           newListLoader(s.Posts.TagsOf, nil),
+		PostMedia:          newListLoader(s.Posts.MediaOf, func(v []int64) { l.MediaAsset.Expect(v) }),
+		ShowcaseGallery:    newListLoader(s.Posts.GalleryOf, func(v []int64) { l.MediaAsset.Expect(v) }),
+		ProgramTargets:     newListLoader(s.Programs.Targets, func(v []string) { l.Region.Expect(v) }),
+		ProgramAttachments: newListLoader(s.Programs.Attachments, func(v []int64) { l.MediaAsset.Expect(v) }),
+		Program: newObjectLoader(s.Programs.ByIDs, func(m map[int64]*program.Program) {
+			l.ProgramSiblings(fresh(m, func(p *program.Program) bool { return l.ProgramTargets.expected(p.ID) }))
+		}),
 		AspirationResponses:   newListLoader(s.Aspirations.Responses, func(v []*aspiration.Response) { l.ResponseSiblings(v) }),
 		ResponseFiles:         newListLoader(s.Aspirations.Files, func(v []*media.Asset) { l.AssetSiblings(v) }),
 		DisseminationEvidence: newListLoader(s.Disseminations.Evidence, func(v []int64) { l.MediaAsset.Expect(v) }),
@@ -265,9 +282,6 @@ func New(s Stores) *Loaders {
 			}, func(conns map[string]relay.Connection[*publishing.Showcase]) { l.ShowcaseSiblings(nodesOf(conns)) }),
 		CommunityActivity: activityLoader(s.Stats),
 	}
-	// Open invitations and requests are read only for the communities
-	// whose field passed community.MayAdmit.
-	l.CommunityMembers.batchOnly = func(extra string) bool { return extra == "pending" }
 	l.RegionPosts = feedLoader(s, publishing.ByRegion, l)
 	l.CommunityPosts = feedLoader(s, publishing.ByCommunity, l)
 	l.stores = s
@@ -343,21 +357,38 @@ func activityLoader(s *stats.Service) *Keyed[ActivityKey, *stats.CommunityActivi
 	})
 }
 
+// Requests loads a page of c's open invitations and requests: for c and,
+// in the same statement, for the communities it was listed with that may
+// (the caller's check, community.MayAdmit) allows; others are not read.
+func (l *Loaders) Requests(ctx context.Context, c *community.Community, args relay.ArgsKey, may func(*community.Community) bool) (relay.Connection[*community.Membership], error) {
+	if !l.MembershipRequests.listed(c.ID) {
+		l.MembershipRequests.siblingsUnlessListed(c.ID, l.admissible(c, may))
+	}
+	return l.MembershipRequests.Load(ctx, PageKey[int64]{Parent: c.ID, Args: args})
+}
+
+// admissible lists c and the communities it was listed with that may
+// allows.
+func (l *Loaders) admissible(c *community.Community, may func(*community.Community) bool) []int64 {
+	l.mu.Lock()
+	group := l.communityGroups[c.ID]
+	l.mu.Unlock()
+	ids := []int64{c.ID}
+	for _, s := range group {
+		if s.ID != c.ID && may(s) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
 // Activity loads c's activity index as of day: for c and, in the same
 // statement, for the communities it was listed with that may (the caller's
 // permission check) allows; others are not read.
 func (l *Loaders) Activity(ctx context.Context, c *community.Community, day time.Time, may func(*community.Community) bool) (*stats.CommunityActivity, error) {
 	key := ActivityKey{c.ID, day}
 	if !l.CommunityActivity.expected(key) {
-		l.mu.Lock()
-		group := l.communityGroups[c.ID]
-		l.mu.Unlock()
-		keys := []ActivityKey{key}
-		for _, s := range group {
-			if s.ID != c.ID && may(s) {
-				keys = append(keys, ActivityKey{s.ID, day})
-			}
-		}
+		keys := each(l.admissible(c, may), func(id int64) ActivityKey { return ActivityKey{id, day} })
 		l.CommunityActivity.expectUnless(key, keys)
 	}
 	return l.CommunityActivity.Load(ctx, key)

@@ -40,18 +40,13 @@ type PageLoader[P comparable, T any] struct {
 	batch *dataloadgen.Loader[PageKey[P], relay.Connection[T]]
 	fetch func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error)
 
-	// batchOnly, if set, says which keys (by their extra) never go to a
-	// group: pages that each parent's field checks a permission for
-	// before it asks, which must not be read for parents that did not.
-	batchOnly func(extra string) bool
-
 	mu sync.Mutex
 	// groups are the sibling groups each parent is in, oldest first.
 	groups  map[P][]*siblings[P]
 	flights map[flightKey[P]]*flight[P, T]
 }
 
-var errFetchPanicked = errors.New("loader: the fetch of this page failed")
+var errFetchPanicked = errors.New("loader: the fetch failed (it panicked)")
 
 // siblings are parents returned together.
 type siblings[P comparable] struct{ parents []P }
@@ -127,9 +122,13 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 // newest group's (lists are recorded from the top of a query down, and the
 // deeper list is the one whose nodes go on to ask for more).
 func (l *PageLoader[P, T]) Siblings(parents []P) {
-	g := &siblings[P]{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.siblingsLocked(parents)
+}
+
+func (l *PageLoader[P, T]) siblingsLocked(parents []P) {
+	g := &siblings[P]{}
 	for _, p := range parents {
 		if gs := l.groups[p]; len(gs) == 0 || gs[len(gs)-1] != g {
 			l.groups[p] = append(gs, g)
@@ -138,12 +137,30 @@ func (l *PageLoader[P, T]) Siblings(parents []P) {
 	}
 }
 
+// siblingsUnlessListed records parents as Siblings does, unless parent is
+// in a group already: for a group that the first of its parents to ask
+// decides (Loaders.Requests); of siblings asking at once, one records it.
+func (l *PageLoader[P, T]) siblingsUnlessListed(parent P, parents []P) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.groups[parent]) == 0 {
+		l.siblingsLocked(parents)
+	}
+}
+
+// listed says whether parent is in a sibling group.
+func (l *PageLoader[P, T]) listed(parent P) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.groups[parent]) > 0
+}
+
 // Load returns the page key asks for: from its sibling group's fetch if its
 // parent has a group, else through a batch.
 func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Connection[T], error) {
 	l.mu.Lock()
 	gs := l.groups[key.Parent]
-	if len(gs) == 0 || (l.batchOnly != nil && l.batchOnly(key.Extra)) {
+	if len(gs) == 0 {
 		l.mu.Unlock()
 		return l.batch.Load(ctx, key)
 	}

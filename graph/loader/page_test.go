@@ -158,14 +158,12 @@ func TestParentsWithoutGroupBatch(t *testing.T) {
 		t.Fatalf("a listed again: %q after %d fetches, want none", got, len(p.fetches())-n)
 	}
 
-	// Keys the loader keeps out of groups go through a batch, for their
-	// parent alone.
-	p.l.batchOnly = func(extra string) bool { return extra == "private" }
-	if _, err := p.l.Load(context.Background(), PageKey[string]{Parent: "c", Args: key("c", 4).Args, Extra: "private"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"c"}) {
-		t.Fatalf("a batch-only key: want c alone, got %v", got[len(got)-1])
+	// siblingsUnlessListed records a group only if its parent has none.
+	p.l.siblingsUnlessListed("e", []string{"e", "f"})
+	p.l.siblingsUnlessListed("f", []string{"f", "e", "g"}) // f is listed: not recorded
+	p.page(t, "f", 1)
+	if got := p.fetches(); !slices.Equal(got[len(got)-1], []string{"e", "f"}) {
+		t.Fatalf("f's fetch: want the group e recorded, got %v", got[len(got)-1])
 	}
 }
 

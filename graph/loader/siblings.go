@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -235,7 +234,17 @@ func some[T, K any](items []T, f func(T) *K) []K {
 	return out
 }
 
-// values lists a fetch's values.
-func values[K comparable, V any](m map[K]V) []V {
-	return slices.Collect(maps.Values(m))
+// fresh lists the objects a fetch by key found that no list has recorded
+// yet, for the fetch's hook to record. An object already listed (a region
+// in a page, found again as a district's parent) keeps its list's groups:
+// were it recorded again, which group a page of its is read for would
+// depend on which field asked first.
+func fresh[K comparable, V any](m map[K]V, listed func(V) bool) []V {
+	var out []V
+	for _, v := range m {
+		if !listed(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
