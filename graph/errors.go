@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/reqlog"
 )
 
@@ -35,7 +36,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	ae, ok := apperr.As(err)
-	if !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if !ok && postgres.Ended(err) {
 		// A loader's wait or fetch ended with the request: not a fault.
 		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
 	}

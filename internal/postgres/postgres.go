@@ -147,18 +147,23 @@ func MapError(err error, op, notFound string) error {
 		return apperr.NotFoundf("%s", notFound)
 	}
 	var pe *pq.Error
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
-			return &apperr.Error{Code: apperr.Conflict, Message: "already exists", Err: err}
-		case "57014": // query_canceled: the client went away or the deadline passed
-			return &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled", Err: err}
-		}
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return &apperr.Error{Code: apperr.Conflict, Message: "already exists", Err: err}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if Ended(err) {
 		return &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}
 	}
 	return apperr.Wrap(err, op)
+}
+
+// Ended reports whether err says that the request ended under a statement
+// or a wait: its context cancelled or past its deadline, or PostgreSQL's
+// query_canceled (57014), which lib/pq returns when it cancels a
+// statement for a context.
+func Ended(err error) bool {
+	var pe *pq.Error
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &pe) && pe.Code == "57014"
 }
 
 // Qualify returns a comma-separated column list with each column prefixed
