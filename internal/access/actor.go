@@ -35,14 +35,14 @@ const (
 
 // Grant is a government role at a region.
 type Grant struct {
-	ID         int64      `db:"id"`
-	AccountID  int64      `db:"account_id"`
-	Role       Role       `db:"role"`
-	RegionCode string     `db:"region_code"`
-	GrantedBy  *int64     `db:"granted_by"`
-	CreatedAt  time.Time  `db:"created_at"`
-	RevokedAt  *time.Time `db:"revoked_at"`
-	RevokedBy  *int64     `db:"revoked_by"`
+	ID         int64      `db:"id" json:"id"`
+	AccountID  int64      `db:"account_id" json:"account_id"`
+	Role       Role       `db:"role" json:"role"`
+	RegionCode string     `db:"region_code" json:"region_code"`
+	GrantedBy  *int64     `db:"granted_by" json:"granted_by"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at"`
+	RevokedBy  *int64     `db:"revoked_by" json:"revoked_by"`
 }
 
 // Actor is who makes a request: anonymous (AccountID 0) or an account with

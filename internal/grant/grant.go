@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -140,22 +139,12 @@ func ActiveJSON(account string) string {
 		WHERE account_id = ` + account + ` AND revoked_at IS NULL) g), '[]')`
 }
 
-// DecodeActive reads what ActiveJSON gave.
+// DecodeActive reads what ActiveJSON gave (access.Grant's json names are
+// its columns').
 func DecodeActive(raw []byte) ([]access.Grant, error) {
-	var rows []struct {
-		ID         int64       `json:"id"`
-		AccountID  int64       `json:"account_id"`
-		Role       access.Role `json:"role"`
-		RegionCode string      `json:"region_code"`
-		GrantedBy  *int64      `json:"granted_by"`
-		CreatedAt  time.Time   `json:"created_at"`
-	}
-	if err := json.Unmarshal(raw, &rows); err != nil {
+	var out []access.Grant
+	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, fmt.Errorf("active grants: %w", err)
-	}
-	out := make([]access.Grant, len(rows))
-	for i, r := range rows {
-		out[i] = access.Grant{ID: r.ID, AccountID: r.AccountID, Role: r.Role, RegionCode: r.RegionCode, GrantedBy: r.GrantedBy, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
 }
