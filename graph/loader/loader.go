@@ -113,16 +113,14 @@ type Loaders struct {
 	ProgramFeed        *PageLoader[CommunityAt, *program.Program]
 	CommunityShowcases *PageLoader[string, *publishing.Showcase]
 	// CommunityActivity is a community's activity index as of a day
-	// (unchecked: callers ask stats.MayReadActivity).
 	// (unchecked: callers ask stats.MayReadActivity; Activity records
 	// its siblings).
 	CommunityActivity *Keyed[ActivityKey, *stats.CommunityActivity]
 
-	stores Stores
-
 	mu sync.Mutex
 	// communityGroups are the communities each community was listed with
-	// (CommunitySiblings), for Activity, whose key is more than an id.
+	// (CommunitySiblings), for Activity and Requests, which read for the
+	// siblings that a permission check allows.
 	communityGroups map[int64][]*community.Community
 }
 
@@ -284,7 +282,6 @@ func New(s Stores) *Loaders {
 	}
 	l.RegionPosts = feedLoader(s, publishing.ByRegion, l)
 	l.CommunityPosts = feedLoader(s, publishing.ByCommunity, l)
-	l.stores = s
 	return l
 }
 
