@@ -37,13 +37,11 @@ type Keyed[K comparable, V any] struct {
 	groups map[K][]*keyGroup[K]
 }
 
-// keyGroup is the keys one list's nodes ask for; done closes when the
-// group's fetch is over and err is set.
+// keyGroup is the keys one list's nodes ask for, and their fetch.
 type keyGroup[K comparable] struct {
+	once
 	keys    []K
 	started bool
-	done    chan struct{}
-	err     error
 }
 
 func newKeyed[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error), missing error, fetched func(map[K]V)) *Keyed[K, V] {
@@ -140,7 +138,7 @@ func (l *Keyed[K, V]) expect(keys []K) *keyGroup[K] {
 }
 
 func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
-	g := &keyGroup[K]{done: make(chan struct{})}
+	g := &keyGroup[K]{once: newOnce()}
 	for _, k := range keys {
 		if _, ok := l.have[k]; ok {
 			continue
@@ -157,11 +155,10 @@ func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
 
 // runGroup runs g's fetch; the caller has marked it started.
 func (l *Keyed[K, V]) runGroup(ctx context.Context, g *keyGroup[K]) {
-	// The error stands if the fetch panics (the others must not wait for
-	// ever, nor take a missing value for the answer).
-	g.err = errFetchPanicked
-	defer close(g.done)
-	_, g.err = l.run(ctx, g.keys)
+	g.run(func() error {
+		_, err := l.run(ctx, g.keys)
+		return err
+	})
 }
 
 // expectUnless records keys as Expect does, unless key is known or in a
@@ -170,7 +167,7 @@ func (l *Keyed[K, V]) runGroup(ctx context.Context, g *keyGroup[K]) {
 func (l *Keyed[K, V]) expectUnless(key K, keys []K) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, known := l.have[key]; !known && len(l.groups[key]) == 0 {
+	if !l.expectedLocked(key) {
 		l.expectLocked(keys)
 	}
 }
@@ -179,6 +176,10 @@ func (l *Keyed[K, V]) expectUnless(key K, keys []K) {
 func (l *Keyed[K, V]) expected(key K) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.expectedLocked(key)
+}
+
+func (l *Keyed[K, V]) expectedLocked(key K) bool {
 	_, known := l.have[key]
 	return known || len(l.groups[key]) > 0
 }
@@ -207,14 +208,9 @@ func (l *Keyed[K, V]) Load(ctx context.Context, key K) (V, error) {
 		l.runGroup(ctx, g)
 	} else {
 		l.mu.Unlock()
-		select {
-		case <-g.done:
-		case <-ctx.Done():
-			return zero, ctx.Err()
-		}
 	}
-	if g.err != nil {
-		return zero, g.err
+	if err := g.wait(ctx); err != nil {
+		return zero, err
 	}
 	l.mu.Lock()
 	v, ok := l.have[key]
@@ -234,11 +230,7 @@ func (l *Keyed[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	var rest []K
 	var at []int
 	for i, k := range keys {
-		l.mu.Lock()
-		_, known := l.have[k]
-		grouped := len(l.groups[k]) > 0
-		l.mu.Unlock()
-		if known || grouped {
+		if l.expected(k) {
 			out[i], errs[i] = l.Load(ctx, k)
 			continue
 		}

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/vikstrous/dataloadgen"
@@ -46,8 +45,6 @@ type PageLoader[P comparable, T any] struct {
 	flights map[flightKey[P]]*flight[P, T]
 }
 
-var errFetchPanicked = errors.New("loader: the fetch failed (it panicked)")
-
 // siblings are parents returned together.
 type siblings[P comparable] struct{ parents []P }
 
@@ -57,12 +54,10 @@ type flightKey[P comparable] struct {
 	extra string
 }
 
-// flight is one fetch for a sibling group; done closes when conns and err
-// are set.
+// flight is one fetch of a page for a sibling group.
 type flight[P comparable, T any] struct {
-	done  chan struct{}
+	once
 	conns map[P]relay.Connection[T]
-	err   error
 }
 
 // newPageLoader makes a PageLoader. kind gives the cursor kind of a page
@@ -171,26 +166,18 @@ func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Conn
 	g := gs[len(gs)-1]
 	if f == nil {
 		fk := flightKey[P]{g, key.Args, key.Extra}
-		f = &flight[P, T]{done: make(chan struct{})}
+		f = &flight[P, T]{once: newOnce()}
 		l.flights[fk] = f
 		l.mu.Unlock()
-		// The error stands if the fetch panics (the siblings must not
-		// wait for ever, nor take an empty page for the answer).
-		f.err = errFetchPanicked
-		func() {
-			defer close(f.done)
-			f.conns, f.err = l.fetch(ctx, g.parents, key.Args, key.Extra)
-		}()
+		f.run(func() (err error) {
+			f.conns, err = l.fetch(ctx, g.parents, key.Args, key.Extra)
+			return err
+		})
 	} else {
 		l.mu.Unlock()
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return relay.Connection[T]{}, ctx.Err()
-		}
 	}
-	if f.err != nil {
-		return relay.Connection[T]{}, f.err
+	if err := f.wait(ctx); err != nil {
+		return relay.Connection[T]{}, err
 	}
 	return f.conns[key.Parent], nil
 }
