@@ -468,23 +468,38 @@ func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 	}
 }
 
+// listedCommunities makes n ACTIVE communities (ids 1 to n) and a fresh
+// set of loaders in which they are one list, for an anonymous caller.
+func (c *counted) listedCommunities(n int) (context.Context, *loader.Loaders, []*community.Community) {
+	c.t.Helper()
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, $1) i`, n)
+	ctx := access.WithActor(context.Background(), access.Actor{})
+	l := loader.New(c.svc.LoaderStores())
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	found, err := c.svc.Communities.ByIDs(ctx, ids) // not through l: nothing found by key yet
+	if err != nil || len(found) != n {
+		c.t.Fatalf("communities: %v %v", found, err)
+	}
+	list := make([]*community.Community, n)
+	for i, id := range ids {
+		list[i] = found[id]
+	}
+	l.CommunitySiblings(list)
+	return ctx, l, list
+}
+
 // TestActivityIsReadOnlyForSiblingsTheViewerMayRead: a community's
 // activity index (and its open requests) is read in one statement with
 // its siblings', but only those the caller's check allows; another
 // sibling's is read when asked.
 func TestActivityIsReadOnlyForSiblingsTheViewerMayRead(t *testing.T) {
 	c := newCounted(t)
-	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
-	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
-		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, 4) i`)
-	ctx := access.WithActor(context.Background(), access.Actor{})
-	l := loader.New(c.svc.LoaderStores())
-	all, err := c.svc.Communities.ByIDs(ctx, []int64{1, 2, 3, 4})
-	if err != nil || len(all) != 4 {
-		t.Fatalf("communities: %v %v", all, err)
-	}
-	list := []*community.Community{all[1], all[2], all[3], all[4]}
-	l.CommunitySiblings(list)
+	ctx, l, list := c.listedCommunities(4)
 	day := time.Now().Truncate(24 * time.Hour)
 	mayRead := func(k *community.Community) bool { return k.ID != 4 }
 	before := c.n.Load()
@@ -529,16 +544,7 @@ func TestActivityIsReadOnlyForSiblingsTheViewerMayRead(t *testing.T) {
 // of the whole list are one statement, whichever community asks first.
 func TestAListedCommunityFoundAgainKeepsItsList(t *testing.T) {
 	c := newCounted(t)
-	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) VALUES ('Ketua', 'k@t.id', 'x')`)
-	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
-		SELECT 'KIM ' || i, 'kim-' || i, 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-000' || i, 1 FROM generate_series(1, 3) i`)
-	ctx := access.WithActor(context.Background(), access.Actor{})
-	l := loader.New(c.svc.LoaderStores())
-	all, err := c.svc.Communities.ByIDs(ctx, []int64{1, 2, 3})
-	if err != nil || len(all) != 3 {
-		t.Fatalf("communities: %v %v", all, err)
-	}
-	l.CommunitySiblings([]*community.Community{all[1], all[2], all[3]})
+	ctx, l, _ := c.listedCommunities(3)
 	if _, err := l.Community.Load(ctx, 2); err != nil { // found again, alone
 		t.Fatal(err)
 	}
