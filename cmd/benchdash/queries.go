@@ -152,9 +152,10 @@ query Q3full($code: String!, $from: Date!, $to: Date!) {
   }
 }`
 
-// q3PG asks what PostGraphile with pg-aggregates can say: counts and sums
-// over the communities and the summary table activity_daily (migration
-// 00010), aspirations submitted included; not the medians, the overdue
+// q3PG asks what PostGraphile with pg-aggregates can say: counts over the
+// communities and sums over the regency summary activity_regency_daily
+// (migration 00015: the table kimhub reads too, so that both sum the same
+// rows), aspirations submitted included; not the medians, the overdue
 // count, the weekly series, programme coverage or the aspirations by status.
 const q3PG = `
 query Q3($lo: String!, $hi: String!, $from: Date!, $to: Date!) {
@@ -166,8 +167,8 @@ query Q3($lo: String!, $hi: String!, $from: Date!, $to: Date!) {
     aggregates { sum { memberCount } }
     groupedAggregates(groupBy: CATEGORY) { keys distinctCount { id } }
   }
-  activityDailies(filter: {community: {domicileCode: {greaterThanOrEqualTo: $lo, lessThan: $hi}},
-                           day: {greaterThanOrEqualTo: $from, lessThanOrEqualTo: $to}}) {
+  activityRegencyDailies(filter: {regencyCode: {greaterThanOrEqualTo: $lo, lessThan: $hi},
+                                  day: {greaterThanOrEqualTo: $from, lessThanOrEqualTo: $to}}) {
     aggregates { sum { posts showcases views joined leftMembers disseminations reach aspSubmitted } }
   }
 }`
@@ -209,8 +210,8 @@ func queries() []query {
 			},
 			NormKimhub: normStatsKimhub, NormPG: normStatsPG,
 			Partial: "both are asked the same figures, the counts and sums PostGraphile can express (communities by status and " +
-				"category, members, and the sums over activity_daily of posts, showcases, views, joined, left, disseminations, reach " +
-				"and aspirations submitted), from the same tables; kimhub's statement also groups the sums by week (its series). " +
+				"category, members, and the sums over the regency summary activity_regency_daily of posts, showcases, views, joined, left, " +
+				"disseminations, reach and aspirations submitted), from the same tables; kimhub's statement also groups the sums by week (its series). " +
 				"The rest of regionStats (the medians, the overdue count, programme coverage, aspirations by status) is Q3full, kimhub only",
 		},
 		{
@@ -429,7 +430,7 @@ func normStatsKimhub(d any) any {
 }
 
 func normStatsPG(d any) any {
-	sum := func(f string) any { return num(dig(d, "activityDailies", "aggregates", "sum", f)) }
+	sum := func(f string) any { return num(dig(d, "activityRegencyDailies", "aggregates", "sum", f)) }
 	return map[string]any{
 		"communities": num(dig(d, "all", "totalCount")),
 		"byStatus":    counts(dig(d, "all", "groupedAggregates"), "", "", true),

@@ -131,6 +131,13 @@ func TestRunGeneratesConsistentData(t *testing.T) {
 		(SELECT COALESCE(sum(left_members), 0) FROM activity_daily) - (SELECT count(*) FROM memberships WHERE status IN ('LEFT', 'REMOVED')) AS l,
 		(SELECT COALESCE(sum(posts), 0) FROM activity_daily) - (SELECT count(*) FROM posts WHERE status = 'PUBLISHED') AS p) d
 		WHERE j <> 0 OR l <> 0 OR p <> 0`)
+	none(t, db, "a regency's day unlike its communities'", `SELECT count(*) FROM (
+			SELECT left(c.domicile_code, 5) AS regency_code, a.day, sum(a.joined) AS joined,
+				sum(a.left_members) AS left_members, sum(a.posts) AS posts, sum(a.asp_submitted) AS asp_submitted
+			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2) s
+		FULL JOIN activity_regency_daily r USING (regency_code, day)
+		WHERE (s.joined, s.left_members, s.posts, s.asp_submitted)
+			IS DISTINCT FROM (r.joined, r.left_members, r.posts, r.asp_submitted)`)
 
 	// Posts and showcases: by ACTIVE communities' active members, about
 	// their domicile.

@@ -5,10 +5,13 @@
 //
 // How it stays fast at national scale: activity is counted per community per
 // day in a summary table, activity_daily, that row triggers keep in step
-// with the base tables in the same transaction (migrations/00010). A
-// subtree's period is then its communities (communities_domicile_idx) times
-// the period's days (activity_daily's primary key), never a scan of posts
-// or memberships, and not the length of the history. What cannot be summed per day is read from
+// with the base tables in the same transaction (migrations/00010), and per
+// regency per day in a second one, activity_regency_daily, kept in step
+// with the first (migrations/00015). A province's or a regency's period is
+// then its regencies' days; a district's or a village's, its communities
+// (communities_domicile_idx) times the period's days (activity_daily's
+// primary key). Never a scan of posts or memberships, and not the length
+// of the history. What cannot be summed per day is read from
 // the base tables through indexes, bounded by the subtree: communities by
 // status (communities_domicile_idx), programmes by target
 // (program_targets_region_idx), and aspirations with their median times
@@ -440,7 +443,14 @@ func addCategory(list []CategoryCount, c community.Category, n int64) []Category
 	return list
 }
 
-// daily sums the summary table per group and bucket.
+// regencyWidth is the length of a regency's code: groups this wide or
+// wider (a province, a regency) are summed from activity_regency_daily.
+const regencyWidth = 5
+
+// daily sums the summaries per group and bucket: a province's or a
+// regency's from activity_regency_daily (its days, and a province's
+// regencies' days), a district's or a village's from activity_daily (its
+// communities' days).
 func (s *Service) daily(ctx context.Context, parent string, width int, p Period, out map[string]*Stats) error {
 	var rows []struct {
 		G         string    `db:"g"`
@@ -455,16 +465,29 @@ func (s *Service) daily(ctx context.Context, parent string, width int, p Period,
 		Submitted int64     `db:"submitted"`
 		Closed    int64     `db:"closed"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT left(c.domicile_code, $2) AS g, date_trunc($5, a.day::timestamp)::date AS b,
+	const sums = `date_trunc($5, a.day::timestamp)::date AS b,
 			sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
 			sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
-			sum(a.asp_submitted) AS submitted, sum(a.asp_closed) AS closed
+			sum(a.asp_submitted) AS submitted, sum(a.asp_closed) AS closed`
+	query := `SELECT left(c.domicile_code, $2) AS g, ` + sums + `
 		FROM communities c CROSS JOIN LATERAL (
 			SELECT * FROM activity_daily a WHERE a.community_id = c.id AND a.day BETWEEN $3::date AND $4::date
 			OFFSET 0 -- per community by the primary key, not a scan of every day
 		) a
-		WHERE `+subtree("c.domicile_code")+`
-		GROUP BY 1, 2`, parent, width, date(p.From), date(p.To), truncUnit(p.Granularity))
+		WHERE ` + subtree("c.domicile_code") + `
+		GROUP BY 1, 2`
+	if width <= regencyWidth {
+		// The keys: parent (a province or a regency), and a province's
+		// regencies.
+		query = `SELECT left(k.code, $2) AS g, ` + sums + `
+		FROM (SELECT $1::text AS code UNION ALL SELECT code FROM regions WHERE parent_code = $1 AND length($1) < 5) k
+		CROSS JOIN LATERAL (
+			SELECT * FROM activity_regency_daily a WHERE a.regency_code = k.code AND a.day BETWEEN $3::date AND $4::date
+			OFFSET 0 -- per key by the primary key
+		) a
+		GROUP BY 1, 2`
+	}
+	err := s.DB.SelectContext(ctx, &rows, query, parent, width, date(p.From), date(p.To), truncUnit(p.Granularity))
 	if err != nil {
 		return postgres.MapError(err, "activity statistics", "")
 	}

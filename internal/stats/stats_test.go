@@ -539,6 +539,148 @@ func TestStatisticsFollowAMove(t *testing.T) {
 	eq(t, "reach", st.Programs.Reach, 100)
 }
 
+// TestProvinceStatsFromTheRegencySummary: a province's figures and its
+// regencies' rows come from the regency summary; a community domiciled at
+// the province counts for the province and for none of its regencies.
+func TestProvinceStatsFromTheRegencySummary(t *testing.T) {
+	db, svc := setup(t)
+	ctx := context.Background()
+	db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+			VALUES ('Forum H', 'h', 'KIM', '64', 'ACTIVE', '64-0001', 1);
+		INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+			VALUES (7, 1, 'p11', 'p11', '64', 'PUBLISHED', '2026-10-14 10:00+07')`)
+	kaltim, err := svc.Region(ctx, adminKaltim, "64", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 64.02's four (TestRegionStatsOfARegency), E's two in 64.01, H's one.
+	eq(t, "province posts", kaltim.Posts, 7)
+	eq(t, "province reach", kaltim.Programs.Reach, 270)
+	rows, err := svc.Children(ctx, adminKaltim, "64", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "regencies", len(rows), 2)
+	eq(t, "posts by regency", [2]int64{rows[0].Posts, rows[1].Posts}, [2]int64{2, 4})
+	eq(t, "joined by regency", [2]int64{rows[0].Members.Joined, rows[1].Members.Joined}, [2]int64{0, 3})
+	eq(t, "weekly posts of 64.01", []int64{rows[0].Series[0].Posts, rows[0].Series[1].Posts, rows[0].Series[2].Posts}, []int64{0, 0, 2})
+}
+
+// TestRegencySummaryFollowsItsCommunities: after writes of every kind, a
+// community's move to another regency (its history goes along), a move
+// within its regency, a community deleted with its activity, and views
+// counted, the regency summary holds the sums of its communities' days;
+// a rebuild finds the same; and a regency's figures (from the regency
+// summary) are the sums of its districts' (from the communities').
+func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
+	db, svc := setup(t)
+	ctx := context.Background()
+	db.MustExec(`
+		UPDATE posts SET status = 'PUBLISHED', publish_at = '2026-10-08 10:00+07' WHERE slug = 'p5';
+		UPDATE communities SET domicile_code = '64.02.06.1002' WHERE slug = 'e';
+		UPDATE communities SET domicile_code = '64.02.06.1001' WHERE slug = 'c';
+		INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+			VALUES ('KIM G', 'g', 'KIM', '64.01.01.2001', 'ACTIVE', '64.01-0002', 1);
+		INSERT INTO memberships (community_id, account_id, role, status, joined_at, updated_at)
+			VALUES (7, 3, 'MEMBER', 'ACTIVE', '2026-10-03 09:00+07', '2026-10-03 09:00+07');
+		INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+			VALUES ('KIM H', 'h', 'KIM', '64.01.01.2001', 'ACTIVE', '64.01-0003', 1);
+		INSERT INTO memberships (community_id, account_id, role, status, joined_at, updated_at)
+			VALUES (8, 4, 'MEMBER', 'ACTIVE', '2026-10-03 09:00+07', '2026-10-03 09:00+07');
+		DELETE FROM communities WHERE slug = 'h';
+		INSERT INTO post_views (post_id, viewer, day) VALUES (9, 'v1', '2026-10-12'), (1, 'v3', '2026-10-05');`)
+	if _, err := (&publishing.Service{DB: db}).AggregateViews(ctx); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Regency   string `db:"regency_code"`
+		Day       string `db:"day"`
+		Posts     int64  `db:"posts"`
+		Showcases int64  `db:"showcases"`
+		Views     int64  `db:"views"`
+		Joined    int64  `db:"joined"`
+		Left      int64  `db:"left_members"`
+		Diss      int64  `db:"disseminations"`
+		Reach     int64  `db:"reach"`
+		Submitted int64  `db:"asp_submitted"`
+		Closed    int64  `db:"asp_closed"`
+	}
+	const nonZero = `(posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
+		<> (0, 0, 0, 0, 0, 0, 0, 0, 0)`
+	read := func(query string) []row {
+		var rows []row
+		if err := db.Select(&rows, query); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	summary := func() []row {
+		return read(`SELECT regency_code, day::text AS day, posts, showcases, views, joined, left_members,
+				disseminations, reach, asp_submitted, asp_closed
+			FROM activity_regency_daily WHERE ` + nonZero + ` ORDER BY 1, 2`)
+	}
+	want := read(`SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
+				sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
+				sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
+				sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
+			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2) s
+		WHERE ` + nonZero + ` ORDER BY 1, 2`)
+	if len(want) == 0 || want[0].Regency != "64.01" || want[0].Joined != 1 {
+		t.Fatalf("the communities' sums start with %+v; want 64.01's day of G's join", want[:min(1, len(want))])
+	}
+	byTriggers := summary()
+	eq(t, "regency summary by the triggers", byTriggers, want)
+	db.MustExec(`SELECT activity_rebuild()`)
+	eq(t, "regency summary after a rebuild", summary(), want)
+
+	kukar, err := svc.Region(ctx, superadmin, "64.02", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 64.02's four and p5, and E's two that came along; views: 64.02's
+	// four, the new one of p1 and the one of E's p9.
+	eq(t, "posts after the moves", kukar.Posts, 7)
+	eq(t, "views after the moves", kukar.Views, 6)
+	districts, err := svc.Children(ctx, superadmin, "64.02", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum stats.Stats
+	sum.Series = make([]stats.Bucket, len(kukar.Series))
+	for _, d := range districts {
+		sum.Posts += d.Posts
+		sum.Showcases += d.Showcases
+		sum.Views += d.Views
+		sum.Members.Joined += d.Members.Joined
+		sum.Members.Left += d.Members.Left
+		sum.Programs.Disseminations += d.Programs.Disseminations
+		sum.Programs.Reach += d.Programs.Reach
+		for i, b := range d.Series {
+			s := &sum.Series[i]
+			s.From, s.To = b.From, b.To
+			s.Posts += b.Posts
+			s.Showcases += b.Showcases
+			s.Views += b.Views
+			s.Joined += b.Joined
+			s.Disseminations += b.Disseminations
+			s.Reach += b.Reach
+			s.AspirationsSubmitted += b.AspirationsSubmitted
+			s.AspirationsClosed += b.AspirationsClosed
+		}
+	}
+	eq(t, "regency against its districts", [7]int64{kukar.Posts, kukar.Showcases, kukar.Views, kukar.Members.Joined,
+		kukar.Members.Left, kukar.Programs.Disseminations, kukar.Programs.Reach},
+		[7]int64{sum.Posts, sum.Showcases, sum.Views, sum.Members.Joined, sum.Members.Left, sum.Programs.Disseminations,
+			sum.Programs.Reach})
+	eq(t, "regency's weeks against its districts'", kukar.Series, sum.Series)
+	paser, err := svc.Region(ctx, superadmin, "64.01", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// E left with its posts; G's join stays, H's went with it.
+	eq(t, "Paser after the moves", [2]int64{paser.Posts, paser.Members.Joined}, [2]int64{0, 1})
+}
+
 func eq[T any](t *testing.T, what string, got, want T) {
 	t.Helper()
 	if !equal(got, want) {
