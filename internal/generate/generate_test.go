@@ -135,7 +135,9 @@ func TestRunGeneratesConsistentData(t *testing.T) {
 			SELECT left(c.domicile_code, 5) AS regency_code, a.day, sum(a.joined) AS joined,
 				sum(a.left_members) AS left_members, sum(a.posts) AS posts, sum(a.asp_submitted) AS asp_submitted
 			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2) s
-		FULL JOIN activity_regency_daily r USING (regency_code, day)
+		FULL JOIN (SELECT regency_code, day, sum(joined) AS joined, sum(left_members) AS left_members,
+				sum(posts) AS posts, sum(asp_submitted) AS asp_submitted
+			FROM activity_regency_daily GROUP BY 1, 2) r USING (regency_code, day)
 		WHERE (s.joined, s.left_members, s.posts, s.asp_submitted)
 			IS DISTINCT FROM (r.joined, r.left_members, r.posts, r.asp_submitted)`)
 

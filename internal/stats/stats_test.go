@@ -595,6 +595,7 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 	type row struct {
 		Regency   string `db:"regency_code"`
 		Day       string `db:"day"`
+		Stripe    int64  `db:"stripe"`
 		Posts     int64  `db:"posts"`
 		Showcases int64  `db:"showcases"`
 		Views     int64  `db:"views"`
@@ -615,16 +616,17 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 		return rows
 	}
 	summary := func() []row {
-		return read(`SELECT regency_code, day::text AS day, posts, showcases, views, joined, left_members,
+		return read(`SELECT regency_code, day::text AS day, stripe, posts, showcases, views, joined, left_members,
 				disseminations, reach, asp_submitted, asp_closed
-			FROM activity_regency_daily WHERE ` + nonZero + ` ORDER BY 1, 2`)
+			FROM activity_regency_daily WHERE ` + nonZero + ` ORDER BY 1, 2, 3`)
 	}
+	// Each community's days in its stripe of its regency's (id % 16).
 	want := read(`SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
-				sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
+				c.id % 16 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
 				sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
 				sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
-			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2) s
-		WHERE ` + nonZero + ` ORDER BY 1, 2`)
+			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2, 3) s
+		WHERE ` + nonZero + ` ORDER BY 1, 2, 3`)
 	if len(want) == 0 || want[0].Regency != "64.01" || want[0].Joined != 1 {
 		t.Fatalf("the communities' sums start with %+v; want 64.01's day of G's join", want[:min(1, len(want))])
 	}
