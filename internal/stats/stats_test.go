@@ -592,48 +592,23 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 	if _, err := (&publishing.Service{DB: db}).AggregateViews(ctx); err != nil {
 		t.Fatal(err)
 	}
-	type row struct {
-		Regency   string `db:"regency_code"`
-		Day       string `db:"day"`
-		Stripe    int64  `db:"stripe"`
-		Posts     int64  `db:"posts"`
-		Showcases int64  `db:"showcases"`
-		Views     int64  `db:"views"`
-		Joined    int64  `db:"joined"`
-		Left      int64  `db:"left_members"`
-		Diss      int64  `db:"disseminations"`
-		Reach     int64  `db:"reach"`
-		Submitted int64  `db:"asp_submitted"`
-		Closed    int64  `db:"asp_closed"`
-	}
-	const nonZero = `(posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
-		<> (0, 0, 0, 0, 0, 0, 0, 0, 0)`
-	read := func(query string) []row {
-		var rows []row
-		if err := db.Select(&rows, query); err != nil {
-			t.Fatal(err)
-		}
-		return rows
-	}
-	summary := func() []row {
-		return read(`SELECT regency_code, day::text AS day, stripe, posts, showcases, views, joined, left_members,
-				disseminations, reach, asp_submitted, asp_closed
-			FROM activity_regency_daily WHERE ` + nonZero + ` ORDER BY 1, 2, 3`)
-	}
-	// Each community's days in its stripe of its regency's (id % 16).
-	want := read(`SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
-				c.id % 16 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views, sum(a.joined) AS joined,
-				sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations, sum(a.reach) AS reach,
-				sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
-			FROM activity_daily a JOIN communities c ON c.id = a.community_id GROUP BY 1, 2, 3) s
-		WHERE ` + nonZero + ` ORDER BY 1, 2, 3`)
+	want := regencySums(t, db)
 	if len(want) == 0 || want[0].Regency != "64.01" || want[0].Joined != 1 {
 		t.Fatalf("the communities' sums start with %+v; want 64.01's day of G's join", want[:min(1, len(want))])
 	}
-	byTriggers := summary()
-	eq(t, "regency summary by the triggers", byTriggers, want)
-	db.MustExec(`SELECT activity_rebuild()`)
-	eq(t, "regency summary after a rebuild", summary(), want)
+	eq(t, "regency summary by the triggers", regencySummary(t, db), want)
+	// A rebuild finds the same; a write after it in its transaction is
+	// counted (the triggers' pause ends with the rebuild).
+	db.MustExec(`SELECT activity_rebuild();
+		UPDATE posts SET publish_at = '2026-10-09 10:00+07' WHERE slug = 'p5'`)
+	want = regencySums(t, db)
+	eq(t, "regency summary after a rebuild and a write", regencySummary(t, db), want)
+	// A community moves to the province's own level, and back into a
+	// regency.
+	db.MustExec(`UPDATE communities SET domicile_code = '64' WHERE slug = 'b'`)
+	eq(t, "regency summary after a move to the province", regencySummary(t, db), regencySums(t, db))
+	db.MustExec(`UPDATE communities SET domicile_code = '64.02.06.1001' WHERE slug = 'b'`)
+	eq(t, "regency summary after a move back", regencySummary(t, db), regencySums(t, db))
 
 	kukar, err := svc.Region(ctx, superadmin, "64.02", october, stats.Options{})
 	if err != nil {
@@ -681,6 +656,112 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 	}
 	// E left with its posts; G's join stays, H's went with it.
 	eq(t, "Paser after the moves", [2]int64{paser.Posts, paser.Members.Joined}, [2]int64{0, 1})
+}
+
+// regencyDay is a row of activity_regency_daily.
+type regencyDay struct {
+	Regency   string `db:"regency_code"`
+	Day       string `db:"day"`
+	Stripe    int64  `db:"stripe"`
+	Posts     int64  `db:"posts"`
+	Showcases int64  `db:"showcases"`
+	Views     int64  `db:"views"`
+	Joined    int64  `db:"joined"`
+	Left      int64  `db:"left_members"`
+	Diss      int64  `db:"disseminations"`
+	Reach     int64  `db:"reach"`
+	Submitted int64  `db:"asp_submitted"`
+	Closed    int64  `db:"asp_closed"`
+}
+
+// Rows whose counters all went back to zero are kept by the triggers; the
+// comparisons leave them out.
+const nonZeroCounters = `(posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
+	<> (0, 0, 0, 0, 0, 0, 0, 0, 0)`
+
+func readRegencyDays(t *testing.T, db *sqlx.DB, query string) []regencyDay {
+	t.Helper()
+	var rows []regencyDay
+	if err := db.Select(&rows, query); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// regencySummary reads the regency summary as the triggers keep it.
+func regencySummary(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return readRegencyDays(t, db, `SELECT regency_code, day::text AS day, stripe, posts, showcases, views, joined,
+			left_members, disseminations, reach, asp_submitted, asp_closed
+		FROM activity_regency_daily WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
+}
+
+// regencySums computes what the regency summary should hold: each
+// community's days in its stripe (id % 16) of its domicile's regency.
+func regencySums(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return readRegencyDays(t, db, `SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
+			c.id % 16 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
+			sum(a.joined) AS joined, sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations,
+			sum(a.reach) AS reach, sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
+		FROM activity_daily a JOIN communities c ON c.id = a.community_id
+		WHERE c.domicile_code IS NOT NULL GROUP BY 1, 2, 3) s
+	WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
+}
+
+// TestAMoveAndAFirstWriteOfTheDayAtOnce: a community moves to another
+// regency while, on another connection, its first post of a new day is
+// published. The new day's row must end up in the new regency, whichever
+// commits first: here the writer comes while the move is open, and waits
+// for it.
+func TestAMoveAndAFirstWriteOfTheDayAtOnce(t *testing.T) {
+	db, _ := setup(t)
+	ctx := context.Background()
+	move, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer move.Rollback()
+	// B, in 64.02, moves to Paser (64.01).
+	if _, err := move.ExecContext(ctx, `UPDATE communities SET domicile_code = '64.01.01.2001' WHERE slug = 'b'`); err != nil {
+		t.Fatal(err)
+	}
+	written := make(chan error, 1)
+	go func() {
+		_, err := db.ExecContext(ctx, `INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+			VALUES (2, 1, 'p12', 'p12', '64.02.06.1001', 'PUBLISHED', '2026-11-02 10:00+07')`)
+		written <- err
+	}()
+	// Until the writer has finished or waits for a lock.
+	deadline := time.Now().Add(10 * time.Second)
+	for waiting := false; !waiting; {
+		select {
+		case err := <-written:
+			written <- err
+			waiting = true
+		default:
+			if err := db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+				WHERE wait_event_type = 'Lock' AND query LIKE '%''p12''%')`); err != nil {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the writer neither finished nor waited")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if err := move.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "regency summary", regencySummary(t, db), regencySums(t, db))
+	var regency string
+	if err := db.Get(&regency, `SELECT regency_code FROM activity_daily WHERE community_id = 2 AND day = '2026-11-02'`); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "the new day's regency", regency, "64.01")
 }
 
 func eq[T any](t *testing.T, what string, got, want T) {
