@@ -6,25 +6,32 @@
 -- The row and every later change to it then counted in the old regency
 -- until a rebuild.
 --
--- Now each write of a community's days holds a shared lock on the
--- community for its transaction (an advisory lock: a row lock on the
--- community would queue behind its member_count updates), and a move
--- takes it exclusively before it re-keys the rows. A writer that comes
--- during a move waits for the move's commit and then reads the new key; a
--- move that comes during a write waits for the write's commit and then
--- sees its rows (each statement of a trigger reads what has committed
--- before it began: kimhub's transactions are READ COMMITTED). Writers do
--- not wait for each other (the lock is shared).
--- The key: two 32-bit numbers, a fixed one for this purpose and the
--- community's id (its low 31 bits: ids that far apart share a lock, which
--- only makes one wait for the other).
+-- Now a write that reads a community's key holds a shared advisory lock
+-- for its transaction, and a move takes it exclusively before it re-keys
+-- the rows. A writer that comes during a move waits for the move's commit
+-- and then reads the new key; a move that comes during a write waits for
+-- the write's commit and then sees its rows (each statement of a trigger
+-- reads what has committed before it began: kimhub's transactions are
+-- READ COMMITTED). Writers do not wait for each other (the lock is
+-- shared).
+--
+-- One lock for all communities, not one per community: the view
+-- aggregator writes thousands of communities' days in one statement, and a
+-- lock per community would hold as many entries in PostgreSQL's lock table
+-- (sized for 64 a connection by default) until its commit. The price: a move
+-- waits for every write of activity in progress, and the writes that come
+-- meanwhile wait for the move, a few milliseconds, for moves that are rare
+-- (a DRAFT or REJECTED community's domicile, an officer's re-coding).
+-- activity_rebuild() writes the keys itself and takes no such lock (its
+-- table lock already keeps moves out). The lock's key is a pair of 32-bit
+-- numbers, a space apart from the idempotency keys' 64-bit ones.
 
 -- +goose Up
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION activity_daily_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock_shared(hashtext('activity_daily.regency_code'), (NEW.community_id & 2147483647)::int);
     IF NEW.regency_code IS NULL THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('activity_daily.regency_code'), 0);
         SELECT left(domicile_code, 5) INTO NEW.regency_code FROM communities WHERE id = NEW.community_id;
         IF NOT FOUND THEN
             RETURN NULL;
@@ -37,7 +44,7 @@ END $$;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION activity_community_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('activity_daily.regency_code'), (NEW.id & 2147483647)::int);
+    PERFORM pg_advisory_xact_lock(hashtext('activity_daily.regency_code'), 0);
     UPDATE activity_daily SET regency_code = left(NEW.domicile_code, 5) WHERE community_id = NEW.id;
     RETURN NULL;
 END $$;

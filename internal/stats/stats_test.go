@@ -762,6 +762,24 @@ func TestAMoveAndAFirstWriteOfTheDayAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	eq(t, "the new day's regency", regency, "64.01")
+
+	// A write of many communities' days (as the view aggregator's) holds
+	// one such lock, not one per community: PostgreSQL's lock table is
+	// sized for 64 locks a connection.
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO activity_daily (community_id, day, views)
+			SELECT id, '2026-11-03', 1 FROM communities`); err != nil {
+		t.Fatal(err)
+	}
+	var locks int
+	if err := tx.Get(&locks, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "advisory locks of a write of every community's day", locks, 1)
 }
 
 func eq[T any](t *testing.T, what string, got, want T) {
