@@ -2,8 +2,9 @@
 -- were summed from activity_daily one community at a time (the busiest
 -- regency: 858 communities, 6.5 ms of a 30-day regionStats's ~8 ms of
 -- SQL). A second summary, activity_regency_daily, holds the same counters
--- per regency per day, so that a regency's period is its days (30 rows)
--- and a province's is its regencies' days.
+-- per regency per day, so that a regency's period is its days (at most
+-- 480 rows for 30 days: see the stripes below) and a province's is its
+-- regencies' days.
 --
 -- The key is the community's domicile cut to the regency level,
 -- left(domicile_code, 5): a regency's code, or a province's for a

@@ -443,8 +443,8 @@ func addCategory(list []CategoryCount, c community.Category, n int64) []Category
 	return list
 }
 
-// regencyWidth is the length of a regency's code: groups this wide or
-// wider (a province, a regency) are summed from activity_regency_daily.
+// regencyWidth is the length of a regency's code: groups whose codes are
+// no longer (provinces, regencies) are summed from activity_regency_daily.
 const regencyWidth = 5
 
 // daily sums the summaries per group and bucket: a province's or a
