@@ -18,8 +18,32 @@
 --     counters from one regency's days to the other's.
 --   - A deleted community's rows are deleted by the cascade, and the
 --     triggers subtract them.
---   - activity_rebuild() switches the triggers off for its own
---     transaction (kimhub.activity_rebuild) and recomputes both summaries.
+--   - A move and a first write of a day for the same community at once
+--     (found by a review): the writer's new row would read the key before
+--     the move committed, and the move's re-keying, begun before that row
+--     existed, would never see it. So a write that reads a key holds a
+--     shared advisory lock for its transaction, and a move takes it
+--     exclusively before it re-keys: a writer during a move waits for its
+--     commit and then reads the new key; a move during a write waits for
+--     the write's commit and then sees its rows (each statement of a
+--     trigger reads what has committed before it began: kimhub's
+--     transactions are READ COMMITTED). Writers do not wait for each other.
+--     One lock for all communities, not one each: the view aggregator
+--     writes thousands of communities' days in one statement, and a lock
+--     per community would fill PostgreSQL's lock table (sized for 64 a
+--     connection by default) until its commit. The price: a move waits for
+--     the activity writes in progress, and those that come meanwhile wait
+--     for it, for moves that are rare (a DRAFT or REJECTED community's
+--     domicile, an officer's re-coding). The key is a pair of 32-bit
+--     numbers, a space apart from the idempotency keys' 64-bit ones.
+--   - activity_rebuild() is now 00010's rebuild of activity_daily
+--     (renamed activity_daily_rebuild, its rows keyed by the trigger on
+--     insert) and then the regency summary recomputed from it; the row
+--     triggers that keep the regency summary are off meanwhile, for its
+--     own transaction (kimhub.activity_rebuild): they would subtract every
+--     row and add it back. Keying each row on insert costs time (the
+--     national data: 47–55 s against 30 s), spent only after a bulk load
+--     or for a repair.
 -- The price is one more row updated per contribution (a post published
 -- updates its community's day and its regency's). A single row per
 -- regency and day would make every writer of the regency wait for the
@@ -51,12 +75,21 @@ CREATE TABLE activity_regency_daily (
     PRIMARY KEY (regency_code, day, stripe) INCLUDE (posts, showcases, views, joined, left_members,
                                                      disseminations, reach, asp_submitted, asp_closed)
 );
-INSERT INTO activity_regency_daily
-SELECT regency_code, day, community_id % 16, sum(posts), sum(showcases), sum(views), sum(joined),
-       sum(left_members), sum(disseminations), sum(reach), sum(asp_submitted), sum(asp_closed)
-FROM activity_daily WHERE regency_code IS NOT NULL GROUP BY 1, 2, 3;
 
--- A new activity_daily row takes its community's key. A community being
+-- activity_regency_recompute fills the regency summary from activity_daily.
+-- +goose StatementBegin
+CREATE FUNCTION activity_regency_recompute() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM activity_regency_daily;
+    INSERT INTO activity_regency_daily
+    SELECT regency_code, day, community_id % 16, sum(posts), sum(showcases), sum(views), sum(joined),
+           sum(left_members), sum(disseminations), sum(reach), sum(asp_submitted), sum(asp_closed)
+    FROM activity_daily WHERE regency_code IS NOT NULL GROUP BY 1, 2, 3;
+$$;
+-- +goose StatementEnd
+SELECT activity_regency_recompute();
+
+-- A new activity_daily row takes its community's key, under the shared
+-- lock that keeps moves out (above). A community being
 -- deleted adds nothing: its memberships' events, deleted by the cascade,
 -- would otherwise subtract their joins from a day whose row the cascade
 -- has already deleted, re-inserting it for a community that is gone.
@@ -64,6 +97,7 @@ FROM activity_daily WHERE regency_code IS NOT NULL GROUP BY 1, 2, 3;
 CREATE FUNCTION activity_daily_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.regency_code IS NULL THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('activity_daily.regency_code'), 0);
         SELECT left(domicile_code, 5) INTO NEW.regency_code FROM communities WHERE id = NEW.community_id;
         IF NOT FOUND THEN
             RETURN NULL;
@@ -132,10 +166,12 @@ END $$;
 CREATE TRIGGER activity_regency AFTER INSERT OR DELETE OR UPDATE ON activity_daily
     FOR EACH ROW EXECUTE FUNCTION activity_regency();
 
--- A community that moves to another regency takes its days along.
+-- A community that moves to another regency takes its days along, under
+-- the exclusive lock (above).
 -- +goose StatementBegin
 CREATE FUNCTION activity_community_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('activity_daily.regency_code'), 0);
     UPDATE activity_daily SET regency_code = left(NEW.domicile_code, 5) WHERE community_id = NEW.id;
     RETURN NULL;
 END $$;
@@ -144,52 +180,22 @@ CREATE TRIGGER activity_community_moved AFTER UPDATE OF domicile_code ON communi
     FOR EACH ROW WHEN (left(OLD.domicile_code, 5) IS DISTINCT FROM left(NEW.domicile_code, 5))
     EXECUTE FUNCTION activity_community_moved();
 
--- activity_rebuild as in 00010, keeping each row's key, and then the
--- regency summary from it (the row triggers are off meanwhile: they would
--- subtract every row and add it back).
+-- activity_rebuild: 00010's, renamed, then the regency summary.
+ALTER FUNCTION activity_rebuild() RENAME TO activity_daily_rebuild;
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION activity_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION activity_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     LOCK TABLE activity_daily, activity_regency_daily IN EXCLUSIVE MODE;
     PERFORM set_config('kimhub.activity_rebuild', 'on', true);
-    CREATE TEMP TABLE activity_views ON COMMIT DROP AS
-        SELECT community_id, day, views FROM activity_daily WHERE views <> 0;
-    DELETE FROM activity_daily;
-    INSERT INTO activity_daily (community_id, day, regency_code, posts, showcases, views, joined, left_members,
-                                disseminations, reach, asp_submitted, asp_closed)
-    SELECT x.community_id, x.day, left(c.domicile_code, 5), sum(x.posts), sum(x.showcases), sum(x.views),
-           sum(x.joined), sum(x.left_members), sum(x.diss), sum(x.reach), sum(x.submitted), sum(x.closed)
-    FROM (
-        SELECT community_id, wib_day(publish_at) AS day, 1 AS posts, 0 AS showcases, 0 AS views, 0 AS joined,
-               0 AS left_members, 0 AS diss, 0 AS reach, 0 AS submitted, 0 AS closed
-        FROM posts WHERE status = 'PUBLISHED'
-        UNION ALL
-        SELECT community_id, wib_day(publish_at), 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM showcases WHERE status = 'PUBLISHED'
-        UNION ALL
-        SELECT community_id, day, 0, 0, views, 0, 0, 0, 0, 0, 0 FROM activity_views
-        UNION ALL
-        SELECT community_id, wib_day(at), 0, 0, 0, (kind = 'JOIN')::int, (kind = 'LEAVE')::int, 0, 0, 0, 0
-        FROM membership_events
-        UNION ALL
-        SELECT community_id, disseminated_on, 0, 0, 0, 0, 0, 1, reach, 0, 0 FROM disseminations
-        UNION ALL
-        SELECT community_id, wib_day(submitted_at), 0, 0, 0, 0, 0, 0, 0, 1, 0 FROM aspirations
-        UNION ALL
-        SELECT community_id, wib_day(closed_at), 0, 0, 0, 0, 0, 0, 0, 0, 1
-        FROM aspirations WHERE status IN ('RESOLVED', 'DECLINED')
-    ) x JOIN communities c ON c.id = x.community_id
-    GROUP BY x.community_id, x.day, c.domicile_code;
-    DROP TABLE activity_views;
-    DELETE FROM activity_regency_daily;
-    INSERT INTO activity_regency_daily
-    SELECT regency_code, day, community_id % 16, sum(posts), sum(showcases), sum(views), sum(joined),
-           sum(left_members), sum(disseminations), sum(reach), sum(asp_submitted), sum(asp_closed)
-    FROM activity_daily WHERE regency_code IS NOT NULL GROUP BY 1, 2, 3;
+    PERFORM activity_daily_rebuild();
+    PERFORM activity_regency_recompute();
     PERFORM set_config('kimhub.activity_rebuild', 'off', true);
 END $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP FUNCTION activity_rebuild();
+ALTER FUNCTION activity_daily_rebuild() RENAME TO activity_rebuild;
 DROP TRIGGER activity_community_moved ON communities;
 DROP TRIGGER activity_regency ON activity_daily;
 DROP TRIGGER activity_daily_key ON activity_daily;
@@ -197,39 +203,6 @@ DROP FUNCTION activity_community_moved();
 DROP FUNCTION activity_regency();
 DROP FUNCTION activity_regency_add(text, date, bigint, int, int, bigint, int, int, int, bigint, int, int);
 DROP FUNCTION activity_daily_key();
+DROP FUNCTION activity_regency_recompute();
 DROP TABLE activity_regency_daily;
 ALTER TABLE activity_daily DROP COLUMN regency_code;
--- +goose StatementBegin
-CREATE OR REPLACE FUNCTION activity_rebuild() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    LOCK TABLE activity_daily IN EXCLUSIVE MODE;
-    CREATE TEMP TABLE activity_views ON COMMIT DROP AS
-        SELECT community_id, day, views FROM activity_daily WHERE views <> 0;
-    DELETE FROM activity_daily;
-    INSERT INTO activity_daily (community_id, day, posts, showcases, views, joined, left_members,
-                                disseminations, reach, asp_submitted, asp_closed)
-    SELECT x.community_id, x.day, sum(x.posts), sum(x.showcases), sum(x.views), sum(x.joined),
-           sum(x.left_members), sum(x.diss), sum(x.reach), sum(x.submitted), sum(x.closed)
-    FROM (
-        SELECT community_id, wib_day(publish_at) AS day, 1 AS posts, 0 AS showcases, 0 AS views, 0 AS joined,
-               0 AS left_members, 0 AS diss, 0 AS reach, 0 AS submitted, 0 AS closed
-        FROM posts WHERE status = 'PUBLISHED'
-        UNION ALL
-        SELECT community_id, wib_day(publish_at), 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM showcases WHERE status = 'PUBLISHED'
-        UNION ALL
-        SELECT community_id, day, 0, 0, views, 0, 0, 0, 0, 0, 0 FROM activity_views
-        UNION ALL
-        SELECT community_id, wib_day(at), 0, 0, 0, (kind = 'JOIN')::int, (kind = 'LEAVE')::int, 0, 0, 0, 0
-        FROM membership_events
-        UNION ALL
-        SELECT community_id, disseminated_on, 0, 0, 0, 0, 0, 1, reach, 0, 0 FROM disseminations
-        UNION ALL
-        SELECT community_id, wib_day(submitted_at), 0, 0, 0, 0, 0, 0, 0, 1, 0 FROM aspirations
-        UNION ALL
-        SELECT community_id, wib_day(closed_at), 0, 0, 0, 0, 0, 0, 0, 0, 1
-        FROM aspirations WHERE status IN ('RESOLVED', 'DECLINED')
-    ) x
-    GROUP BY x.community_id, x.day;
-    DROP TABLE activity_views;
-END $$;
--- +goose StatementEnd
