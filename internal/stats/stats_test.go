@@ -451,24 +451,14 @@ func TestTriggersMatchARebuild(t *testing.T) {
 		Community int64  `db:"community_id"`
 		Day       string `db:"day"`
 		Domicile  string `db:"domicile_code"`
-		Posts     int64  `db:"posts"`
-		Showcases int64  `db:"showcases"`
-		Views     int64  `db:"views"`
-		Joined    int64  `db:"joined"`
-		Left      int64  `db:"left_members"`
-		Diss      int64  `db:"disseminations"`
-		Reach     int64  `db:"reach"`
-		Submitted int64  `db:"asp_submitted"`
-		Closed    int64  `db:"asp_closed"`
+		counters
 	}
-	// Rows whose counters all went back to zero are kept by the triggers;
-	// the rebuild does not make them.
+	// The rebuild does not make rows of zeros (nonZeroCounters).
 	read := func() []row {
 		var rows []row
 		if err := db.Select(&rows, `SELECT community_id, day::text AS day, posts, showcases, views, joined,
 				left_members, disseminations, reach, asp_submitted, asp_closed FROM activity_daily
-			WHERE (posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
-				<> (0, 0, 0, 0, 0, 0, 0, 0, 0)
+			WHERE `+nonZeroCounters+`
 			ORDER BY community_id, day`); err != nil {
 			t.Fatal(err)
 		}
@@ -622,34 +612,32 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum stats.Stats
-	sum.Series = make([]stats.Bucket, len(kukar.Series))
+	// The figures the daily sums give, and the same per week.
+	figures := func(st *stats.Stats) (total [7]int64, weeks [][8]int64) {
+		total = [7]int64{st.Posts, st.Showcases, st.Views, st.Members.Joined, st.Members.Left,
+			st.Programs.Disseminations, st.Programs.Reach}
+		for _, b := range st.Series {
+			weeks = append(weeks, [8]int64{b.Posts, b.Showcases, b.Views, b.Joined, b.Disseminations, b.Reach,
+				b.AspirationsSubmitted, b.AspirationsClosed})
+		}
+		return total, weeks
+	}
+	var sumTotal [7]int64
+	sumWeeks := make([][8]int64, len(kukar.Series))
 	for _, d := range districts {
-		sum.Posts += d.Posts
-		sum.Showcases += d.Showcases
-		sum.Views += d.Views
-		sum.Members.Joined += d.Members.Joined
-		sum.Members.Left += d.Members.Left
-		sum.Programs.Disseminations += d.Programs.Disseminations
-		sum.Programs.Reach += d.Programs.Reach
-		for i, b := range d.Series {
-			s := &sum.Series[i]
-			s.From, s.To = b.From, b.To
-			s.Posts += b.Posts
-			s.Showcases += b.Showcases
-			s.Views += b.Views
-			s.Joined += b.Joined
-			s.Disseminations += b.Disseminations
-			s.Reach += b.Reach
-			s.AspirationsSubmitted += b.AspirationsSubmitted
-			s.AspirationsClosed += b.AspirationsClosed
+		total, weeks := figures(d)
+		for i := range total {
+			sumTotal[i] += total[i]
+		}
+		for w := range weeks {
+			for i := range weeks[w] {
+				sumWeeks[w][i] += weeks[w][i]
+			}
 		}
 	}
-	eq(t, "regency against its districts", [7]int64{kukar.Posts, kukar.Showcases, kukar.Views, kukar.Members.Joined,
-		kukar.Members.Left, kukar.Programs.Disseminations, kukar.Programs.Reach},
-		[7]int64{sum.Posts, sum.Showcases, sum.Views, sum.Members.Joined, sum.Members.Left, sum.Programs.Disseminations,
-			sum.Programs.Reach})
-	eq(t, "regency's weeks against its districts'", kukar.Series, sum.Series)
+	kukarTotal, kukarWeeks := figures(kukar)
+	eq(t, "regency against its districts", kukarTotal, sumTotal)
+	eq(t, "regency's weeks against its districts'", kukarWeeks, sumWeeks)
 	paser, err := svc.Region(ctx, superadmin, "64.01", october, stats.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -658,20 +646,25 @@ func TestRegencySummaryFollowsItsCommunities(t *testing.T) {
 	eq(t, "Paser after the moves", [2]int64{paser.Posts, paser.Members.Joined}, [2]int64{0, 1})
 }
 
+// counters are the nine counters of a day in either summary.
+type counters struct {
+	Posts     int64 `db:"posts"`
+	Showcases int64 `db:"showcases"`
+	Views     int64 `db:"views"`
+	Joined    int64 `db:"joined"`
+	Left      int64 `db:"left_members"`
+	Diss      int64 `db:"disseminations"`
+	Reach     int64 `db:"reach"`
+	Submitted int64 `db:"asp_submitted"`
+	Closed    int64 `db:"asp_closed"`
+}
+
 // regencyDay is a row of activity_regency_daily.
 type regencyDay struct {
-	Regency   string `db:"regency_code"`
-	Day       string `db:"day"`
-	Stripe    int64  `db:"stripe"`
-	Posts     int64  `db:"posts"`
-	Showcases int64  `db:"showcases"`
-	Views     int64  `db:"views"`
-	Joined    int64  `db:"joined"`
-	Left      int64  `db:"left_members"`
-	Diss      int64  `db:"disseminations"`
-	Reach     int64  `db:"reach"`
-	Submitted int64  `db:"asp_submitted"`
-	Closed    int64  `db:"asp_closed"`
+	Regency string `db:"regency_code"`
+	Day     string `db:"day"`
+	Stripe  int64  `db:"stripe"`
+	counters
 }
 
 // Rows whose counters all went back to zero are kept by the triggers; the
