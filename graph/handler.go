@@ -48,6 +48,8 @@ func NewHandler(r *Resolver, cfg config.Config, wsInit transport.WebsocketInitFu
 	srv.SetValidationRulesFn(validationRules)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](limits.QueryCacheSize))
 	srv.SetParserTokenLimit(limits.MaxTokens)
+	// No field middleware (AroundFields, InterceptField): plain scalar
+	// fields are marshalled without it (graph/internal/trimgen).
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](limits.QueryCacheSize)})
 	srv.Use(depthLimit{max: limits.MaxDepth, maxFields: maxExpandedFields})
