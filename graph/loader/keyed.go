@@ -139,7 +139,11 @@ func (l *Keyed[K, V]) expect(keys []K) *keyGroup[K] {
 
 func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
 	g := &keyGroup[K]{once: newOnce()}
-	for _, k := range keys {
+	// A key's first group is a slot of one array for the whole list
+	// (capacity 1, so that a second group copies it out), instead of a
+	// slice of its own: a list of a thousand authors is one allocation.
+	var slots []*keyGroup[K]
+	for i, k := range keys {
 		if _, ok := l.have[k]; ok {
 			continue
 		}
@@ -147,7 +151,16 @@ func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
 		if len(gs) > 0 && gs[len(gs)-1] == g || slices.ContainsFunc(gs, func(o *keyGroup[K]) bool { return o.started }) {
 			continue
 		}
+		if len(gs) == 0 {
+			if slots == nil {
+				slots = make([]*keyGroup[K], len(keys)-i)
+			}
+			gs, slots = slots[:0:1], slots[1:]
+		}
 		l.groups[k] = append(gs, g)
+		if g.keys == nil {
+			g.keys = make([]K, 0, len(keys)-i)
+		}
 		g.keys = append(g.keys, k)
 	}
 	return g
