@@ -68,21 +68,22 @@ func communityQuery(filter *model.CommunityFilter, orderBy *community.Order) (lo
 }
 
 // visibleCommunity loads a community for a nested field, nil if the actor
-// may not see it.
-func visibleCommunity(ctx context.Context, id int64) (*community.Community, access.CommunityRole, error) {
+// may not see it. The viewer's role is read only for a community that is
+// not public (community.Public), the only one whose visibility it decides.
+func visibleCommunity(ctx context.Context, id int64) (*community.Community, error) {
 	l := loader.For(ctx)
 	c, err := loader.Get(ctx, l.Community, id, "no such community")
-	if err != nil {
-		return nil, "", err
+	if err != nil || community.Public(c) {
+		return c, err
 	}
 	role, err := l.ViewerRole.Load(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !community.MayView(access.ActorFrom(ctx), c, role) {
-		return nil, role, nil
+		return nil, nil
 	}
-	return c, role, nil
+	return c, nil
 }
 
 func communityID(id string) (int64, error) { return int64ID(id, typeCommunity, "communityId") }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/app"
 	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/config"
@@ -788,5 +790,75 @@ func TestAliasedRootRegionsGetTheirOwnPages(t *testing.T) {
 	// Two roots and two pages of children, each one statement.
 	if n != 4 {
 		t.Errorf("%d statements, want 4", n)
+	}
+}
+
+// TestAPublicCommunityNeedsNoViewerRole: a post's community that is
+// ACTIVE is shown to anyone, so a signed-in caller's role in it is not
+// read (the caller's session is the only statement more than for the
+// public); a community that is not public is shown to its members only,
+// which takes their role.
+func TestAPublicCommunityNeedsNoViewerRole(t *testing.T) {
+	c := newCounted(t)
+	ctx := context.Background()
+	member, err := c.svc.Accounts.SignUp(ctx, account.SignUpInput{Name: "Anggota", Email: "anggota@t.id", Password: "kata-sandi-panjang-sekali"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Aktif', 'kim-aktif', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0001', $1),
+		       ('KIM Dibekukan', 'kim-dibekukan', 'KIM', '64.02.06.1001', 'SUSPENDED', '64.02-0002', $1)`, member.ID)
+	c.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status, joined_at)
+		SELECT id, $1, 'MEMBER', 'ACTIVE', now() FROM communities`, member.ID)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+		SELECT id, $1, 'Berita', 'berita', domicile_code, 'PUBLISHED', now() - interval '1 day' FROM communities`, member.ID)
+
+	feed := func() (int64, []string) {
+		var d struct {
+			Posts struct {
+				Nodes []struct{ Community struct{ Name string } }
+			}
+		}
+		n := c.run(`{ posts(filter: {regionCode: "64.02"}, first: 5) { nodes { title community { name } } } }`, nil, &d)
+		var names []string
+		for _, p := range d.Posts.Nodes {
+			names = append(names, p.Community.Name)
+		}
+		return n, names
+	}
+	public, names := feed()
+	if len(names) != 1 || names[0] != "KIM Aktif" {
+		t.Fatalf("the public feed's communities: %v", names)
+	}
+	tokens, _, err := c.svc.Sessions.LogIn(ctx, "anggota@t.id", "kata-sandi-panjang-sekali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.token = tokens.AccessToken
+	signedIn, names := feed()
+	if len(names) != 1 || names[0] != "KIM Aktif" {
+		t.Fatalf("the member's feed's communities: %v", names)
+	}
+	if signedIn != public+1 {
+		t.Errorf("signed in, the feed cost %d statements, anonymous %d: want one more (the session), no role", signedIn, public)
+	}
+
+	// Through the member's memberships, the suspended community is shown
+	// to the member, for its role.
+	var d struct {
+		Me struct {
+			Memberships []struct{ Community *struct{ Name string } }
+		}
+	}
+	c.run(`{ me { memberships { community { name } } } }`, nil, &d)
+	var shown []string
+	for _, m := range d.Me.Memberships {
+		if m.Community != nil {
+			shown = append(shown, m.Community.Name)
+		}
+	}
+	slices.Sort(shown)
+	if !slices.Equal(shown, []string{"KIM Aktif", "KIM Dibekukan"}) {
+		t.Errorf("the member's communities: %v", shown)
 	}
 }

@@ -99,7 +99,7 @@ func (r *accountResolver) Memberships(ctx context.Context, obj *account.Account)
 		if !self && m.Status != community.Joined {
 			continue // others see memberships, not invitations or requests
 		}
-		if c, _, err := visibleCommunity(ctx, m.CommunityID); err != nil {
+		if c, err := visibleCommunity(ctx, m.CommunityID); err != nil {
 			return nil, err
 		} else if c == nil && !community.InviteeMaySee(actor, m) {
 			continue
@@ -116,7 +116,7 @@ func (r *aspirationResolver) ID(ctx context.Context, obj *aspiration.Aspiration)
 
 // Community is the resolver for the community field.
 func (r *aspirationResolver) Community(ctx context.Context, obj *aspiration.Aspiration) (*community.Community, error) {
-	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	c, err := visibleCommunity(ctx, obj.CommunityID)
 	return c, err
 }
 
@@ -391,7 +391,7 @@ func (r *disseminationResolver) Program(ctx context.Context, obj *dissemination.
 
 // Community is the resolver for the community field.
 func (r *disseminationResolver) Community(ctx context.Context, obj *dissemination.Dissemination) (*community.Community, error) {
-	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	c, err := visibleCommunity(ctx, obj.CommunityID)
 	return c, err
 }
 
@@ -481,7 +481,7 @@ func (r *membershipResolver) ID(ctx context.Context, obj *community.Membership) 
 
 // Community is the resolver for the community field.
 func (r *membershipResolver) Community(ctx context.Context, obj *community.Membership) (*community.Community, error) {
-	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	c, err := visibleCommunity(ctx, obj.CommunityID)
 	if err == nil && c == nil {
 		// An invitee sees the community it is invited to; nobody else
 		// sees a hidden community through a membership.
@@ -1251,7 +1251,7 @@ func (r *postResolver) ID(ctx context.Context, obj *publishing.Post) (string, er
 
 // Community is the resolver for the community field.
 func (r *postResolver) Community(ctx context.Context, obj *publishing.Post) (*community.Community, error) {
-	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	c, err := visibleCommunity(ctx, obj.CommunityID)
 	if err == nil && c == nil {
 		err = apperr.NotFoundf("no such community")
 	}
@@ -1710,7 +1710,7 @@ func (r *showcaseResolver) ID(ctx context.Context, obj *publishing.Showcase) (st
 
 // Community is the resolver for the community field.
 func (r *showcaseResolver) Community(ctx context.Context, obj *publishing.Showcase) (*community.Community, error) {
-	c, _, err := visibleCommunity(ctx, obj.CommunityID)
+	c, err := visibleCommunity(ctx, obj.CommunityID)
 	if err == nil && c == nil {
 		err = apperr.NotFoundf("no such community")
 	}

@@ -74,11 +74,15 @@ func InviteeMaySee(actor access.Actor, m *Membership) bool {
 
 // MayView reports whether actor may see c, given the actor's role in it.
 func MayView(actor access.Actor, c *Community, role access.CommunityRole) bool {
-	if c.Status == Active {
+	if Public(c) {
 		return true
 	}
 	return access.Allowed(actor, access.ViewCommunityDraft, resource(c, role))
 }
+
+// Public says whether anyone may view c, whatever their role in it (an
+// ACTIVE community): the viewer's role need not be read.
+func Public(c *Community) bool { return c.Status == Active }
 
 func resource(c *Community, role access.CommunityRole) access.Resource {
 	r := access.Resource{CommunityRole: role}
