@@ -35,12 +35,18 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 	}
 	return create(ctx, s.DB, actor, &p, newItem{
 		communityID: communityID, title: *in.Title, regionCode: in.RegionCode, idemKey: idemKey,
+		// The post's tags go in with it, in one statement.
 		insert: func(ctx context.Context, tx *sqlx.Tx, slug, region string) error {
-			return tx.GetContext(ctx, &p, `INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+postColumns,
-				communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region)
+			return tx.GetContext(ctx, &p, `WITH p AS (
+					INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+postColumns+`
+				), t AS (INSERT INTO post_tags (post_id, tag) SELECT p.id, unnest($9::text[]) FROM p)
+				SELECT * FROM p`,
+				communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region, pq.Array(in.Tags))
 		},
-		after: func(ctx context.Context, tx *sqlx.Tx) error { return postExtras(ctx, tx, actor, &p, in, true) },
+		after: func(ctx context.Context, tx *sqlx.Tx) error {
+			return setMedia(ctx, tx, actor, postTable, &p.Item, in.CoverID, in.MediaIDs)
+		},
 	})
 }
 
@@ -69,21 +75,19 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in D
 		if err := update(ctx, tx, p, sets, args); err != nil {
 			return err
 		}
-		return postExtras(ctx, tx, actor, p, in, false)
+		return postExtras(ctx, tx, actor, p, in)
 	})
 }
 
-// postExtras writes a post's cover, attachments and tags; created says the
-// post is new (it has no tags to replace).
-func postExtras(ctx context.Context, tx *sqlx.Tx, actor access.Actor, p *Post, in DraftInput, created bool) error {
+// postExtras writes an edited post's cover, attachments and tags (given
+// tags replace the old ones).
+func postExtras(ctx context.Context, tx *sqlx.Tx, actor access.Actor, p *Post, in DraftInput) error {
 	if err := setMedia(ctx, tx, actor, postTable, &p.Item, in.CoverID, in.MediaIDs); err != nil {
 		return err
 	}
 	if in.Tags != nil {
-		if !created {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = $1`, p.ID); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = $1`, p.ID); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO post_tags (post_id, tag) SELECT $1, unnest($2::text[])`, p.ID, pq.Array(in.Tags)); err != nil {
 			return err
