@@ -130,6 +130,13 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// postInsert is the statement that writes the new post: an INSERT, or a
+// WITH whose first query is one; postInsertCTE is the latter's end.
+var (
+	postInsert    = regexp.MustCompile(`(?is)^\s*(WITH \w+ AS \(\s*)?INSERT INTO posts\b`)
+	postInsertCTE = regexp.MustCompile(`(?is)SELECT \* FROM (\w+);\n$`)
+)
+
 // ceilingScript makes the pgbench script of a query from the statements
 // kimhub sent for one request of it. For the write mix, the new post's
 // title and slug get a random number per transaction, and its id, inlined
@@ -163,8 +170,14 @@ func ceilingScript(q query, t *targets, stmts []statement, answer []byte) (strin
 		if st == "" {
 			continue
 		}
-		if !inserted && strings.HasPrefix(strings.TrimSpace(st), "INSERT INTO posts") {
-			st = regexp.MustCompile(`(?is)RETURNING .*;\n$`).ReplaceAllString(st, "RETURNING id AS post_id \\gset\n")
+		if !inserted && postInsert.MatchString(st) {
+			// A plain INSERT returns the id; one in a WITH (the post and
+			// its tags) selects it from the CTE.
+			if postInsertCTE.MatchString(st) {
+				st = postInsertCTE.ReplaceAllString(st, "SELECT id AS post_id FROM $1 \\gset\n")
+			} else {
+				st = regexp.MustCompile(`(?is)RETURNING .*;\n$`).ReplaceAllString(st, "RETURNING id AS post_id \\gset\n")
+			}
 			inserted = true
 		} else {
 			st = regexp.MustCompile(`\b`+key+`\b`).ReplaceAllString(st, ":post_id")
