@@ -75,8 +75,11 @@
 //     requests a second the database could answer if the server cost
 //     nothing. For the write mix the new post's title and slug take a
 //     pgbench random number and its id comes back by \gset. The write
-//     mix's posts are deleted before the load and again before the
-//     ceilings, so that the reads meet the same data in both.
+//     mix's posts are deleted, and the tables it writes vacuumed, before
+//     the load, before each server's write ladder and before the
+//     ceilings, so that the reads meet the same data in both, each write
+//     ladder starts from the same tables, and no autovacuum of one
+//     ladder's dead rows runs during another's.
 //  5. Cost: kimhub's CPU time and heap allocations per request, over
 //     -cost-reps requests sent back to back by -pgbench-clients clients
 //     on a quiet machine (before the load; -cost-only stops after it).
@@ -453,9 +456,16 @@ func run(o options) error {
 		defer stop()
 	}
 	for i, q := range qs {
+		writes := q.KimhubChain != nil
+		if writes {
+			removeWrites(ctx, db, t)
+		}
 		say("%s on kimhub", q.Name)
 		results[i].kimhub = climb(client, kimhubTarget[i], o.rates, o.fixed, o.step, o.refine, o.target, o.relaxed, say)
 		if pgTarget != nil && !q.kimhubOnly() && !strings.HasPrefix(results[i].diff, "PostGraphile failed") {
+			if writes {
+				removeWrites(ctx, db, t)
+			}
 			say("%s on PostGraphile", q.Name)
 			results[i].pg = climb(client, pgTarget[i], o.rates, o.fixed, o.step, o.refine, o.target, o.relaxed, say)
 		}
