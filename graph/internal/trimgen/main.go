@@ -1,4 +1,4 @@
-// Command trimgen rewrites two things in gqlgen's generated code.
+// Command trimgen rewrites three things in gqlgen's generated code.
 //
 //   - The bookkeeping of @defer, which kimhub refuses (a validation rule,
 //     graph/nodefer.go): every object's marshaller began with
