@@ -82,7 +82,7 @@ func (d *DraftInput) normalize() error {
 	}
 	if d.Tags != nil {
 		seen := map[string]bool{}
-		var tags []string
+		tags := []string{} // not nil: an empty list clears the tags
 		for _, t := range d.Tags {
 			t = strings.ToLower(strings.Join(strings.Fields(t), " "))
 			if t == "" || utf8.RuneCountInString(t) > MaxTag {

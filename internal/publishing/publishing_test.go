@@ -3,6 +3,7 @@ package publishing_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -451,5 +452,44 @@ func TestRegionFeedsAtEveryLevel(t *testing.T) {
 	two, err := f.svc.Feed(f.ctx, publishing.ByRegion, []string{"64"}, publishing.FeedFilter{}, next)
 	if err != nil || len(two["64"].Edges) != 2 || two["64"].Edges[0].Node.ID != at["64.02"] || two["64"].Edges[1].Node.ID != at["64"] {
 		t.Fatalf("page 2 of 64: %+v %v", two["64"], err)
+	}
+}
+
+// TestTagsAreSetReplacedAndCleared: a draft's tags come with it, an edit
+// that gives tags replaces them, one that gives none leaves them, and an
+// empty list clears them.
+func TestTagsAreSetReplacedAndCleared(t *testing.T) {
+	f := setup(t)
+	p := f.draft(t, "Panen Raya", "Petani menanam padi.")
+	tags := func() []string {
+		t.Helper()
+		m, err := f.svc.TagsOf(f.ctx, []int64{p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m[p.ID]
+		slices.Sort(got)
+		return got
+	}
+	if got := tags(); !slices.Equal(got, []string{"desa", "panen"}) {
+		t.Fatalf("the new draft's tags: %v", got)
+	}
+	edit := func(in publishing.DraftInput) {
+		t.Helper()
+		if _, err := f.svc.Update(f.ctx, f.writer, p.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(publishing.DraftInput{Tags: []string{"Sungai", "sungai ", "gotong  royong"}})
+	if got := tags(); !slices.Equal(got, []string{"gotong royong", "sungai"}) {
+		t.Fatalf("replaced tags: %v", got)
+	}
+	edit(publishing.DraftInput{Title: ptr("Panen Raya 2026")})
+	if got := tags(); !slices.Equal(got, []string{"gotong royong", "sungai"}) {
+		t.Fatalf("an edit without tags changed them: %v", got)
+	}
+	edit(publishing.DraftInput{Tags: []string{}})
+	if got := tags(); len(got) != 0 {
+		t.Fatalf("an empty list left the tags: %v", got)
 	}
 }
