@@ -455,11 +455,13 @@ func run(o options) error {
 		}
 		defer stop()
 	}
+	dirty := false // a write ladder ran since the last removeWrites
 	for i, q := range qs {
 		writes := q.KimhubChain != nil
-		if writes {
+		if writes && dirty {
 			removeWrites(ctx, db, t)
 		}
+		dirty = dirty || writes
 		say("%s on kimhub", q.Name)
 		results[i].kimhub = climb(client, kimhubTarget[i], o.rates, o.fixed, o.step, o.refine, o.target, o.relaxed, say)
 		if pgTarget != nil && !q.kimhubOnly() && !strings.HasPrefix(results[i].diff, "PostGraphile failed") {
