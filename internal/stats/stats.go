@@ -479,8 +479,12 @@ func (s *Service) daily(ctx context.Context, parent string, width int, p Period,
 	if width <= regencyWidth {
 		// The keys: parent (a province or a regency), and a province's
 		// regencies.
+		keys := `SELECT $1::text AS code`
+		if len(parent) < regencyWidth {
+			keys += ` UNION ALL SELECT code FROM regions WHERE parent_code = $1`
+		}
 		query = `SELECT left(k.code, $2) AS g, ` + sums + `
-		FROM (SELECT $1::text AS code UNION ALL SELECT code FROM regions WHERE parent_code = $1 AND length($1) < 5) k
+		FROM (` + keys + `) k
 		CROSS JOIN LATERAL (
 			SELECT * FROM activity_regency_daily a WHERE a.regency_code = k.code AND a.day BETWEEN $3::date AND $4::date
 			OFFSET 0 -- per key by the primary key
