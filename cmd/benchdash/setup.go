@@ -137,10 +137,12 @@ func mustJSON(v any) []byte {
 }
 
 // postInsert is the statement that writes the new post: an INSERT, or a
-// WITH whose first query is one; postInsertCTE is the latter's end.
+// WITH whose first query is one; postInsertCTE is the latter's end, and
+// postInsertReturning the former's.
 var (
-	postInsert    = regexp.MustCompile(`(?is)^\s*(WITH \w+ AS \(\s*)?INSERT INTO posts\b`)
-	postInsertCTE = regexp.MustCompile(`(?is)SELECT \* FROM (\w+);\n$`)
+	postInsert          = regexp.MustCompile(`(?is)^\s*(WITH \w+ AS \(\s*)?INSERT INTO posts\b`)
+	postInsertCTE       = regexp.MustCompile(`(?is)SELECT \* FROM (\w+);\n$`)
+	postInsertReturning = regexp.MustCompile(`(?is)RETURNING .*;\n$`)
 )
 
 // ceilingScript makes the pgbench script of a query from the statements
@@ -170,6 +172,7 @@ func ceilingScript(q query, t *targets, stmts []statement, answer []byte) (strin
 	s = strings.ReplaceAll(s, prefix+token, prefix+":r")
 	slugPrefix := strings.ToLower(strings.ReplaceAll(prefix, " ", "-"))
 	s = strings.ReplaceAll(s, slugPrefix+token, slugPrefix+":r")
+	postID := regexp.MustCompile(`\b` + key + `\b`)
 	var lines []string
 	inserted := false
 	for _, st := range strings.SplitAfter(s, ";\n") {
@@ -182,11 +185,11 @@ func ceilingScript(q query, t *targets, stmts []statement, answer []byte) (strin
 			if postInsertCTE.MatchString(st) {
 				st = postInsertCTE.ReplaceAllString(st, "SELECT id AS post_id FROM $1 \\gset\n")
 			} else {
-				st = regexp.MustCompile(`(?is)RETURNING .*;\n$`).ReplaceAllString(st, "RETURNING id AS post_id \\gset\n")
+				st = postInsertReturning.ReplaceAllString(st, "RETURNING id AS post_id \\gset\n")
 			}
 			inserted = true
 		} else {
-			st = regexp.MustCompile(`\b`+key+`\b`).ReplaceAllString(st, ":post_id")
+			st = postID.ReplaceAllString(st, ":post_id")
 		}
 		lines = append(lines, st)
 	}
