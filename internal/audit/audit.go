@@ -36,20 +36,47 @@ type Entry struct {
 // that the change and its record stand or fall together. actorID 0 is the
 // system; regionCode "" means only superadmins may read it.
 func Record(ctx context.Context, ext sqlx.ExtContext, actorID int64, action, targetType, targetID, regionCode, reason string, details map[string]any) error {
+	args, err := entryArgs(actorID, action, targetType, regionCode, reason, details)
+	if err != nil {
+		return err
+	}
+	_, err = ext.ExecContext(ctx, `INSERT INTO audit_entries
+		(actor_id, action, target_type, region_code, reason, details, target_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, append(args, targetID)...)
+	return postgres.MapError(err, "record audit entry", "")
+}
+
+// Follows is Record for a change made by a data-modifying WITH query of
+// the caller's own statement: it returns an INSERT, to be one more query of
+// that WITH, of an entry for each row the query named from returns (its id
+// column, as text, the target), and the arguments it takes, numbered from
+// $first on. The change and its record are then one statement, one round
+// trip.
+func Follows(from string, first int, actorID int64, action, targetType, regionCode, reason string, details map[string]any) (string, []any, error) {
+	args, err := entryArgs(actorID, action, targetType, regionCode, reason, details)
+	if err != nil {
+		return "", nil, err
+	}
+	p := func(i int, typ string) string { return fmt.Sprintf("$%d::%s", first+i, typ) }
+	return `INSERT INTO audit_entries
+		(actor_id, action, target_type, region_code, reason, details, target_id)
+		SELECT ` + strings.Join([]string{p(0, "bigint"), p(1, "text"), p(2, "text"), p(3, "text"), p(4, "text"), p(5, "jsonb")}, ", ") +
+		`, ` + from + `.id::text FROM ` + from, args, nil
+}
+
+// entryArgs are an entry's values but its target, in the column order of
+// Record's and Follows' INSERTs.
+func entryArgs(actorID int64, action, targetType, regionCode, reason string, details map[string]any) ([]any, error) {
 	if details == nil {
 		details = map[string]any{}
 	}
 	d, err := json.Marshal(details)
 	if err != nil {
-		return apperr.Wrap(err, "audit details")
+		return nil, apperr.Wrap(err, "audit details")
 	}
-	_, err = ext.ExecContext(ctx, `INSERT INTO audit_entries
-		(actor_id, action, target_type, target_id, region_code, reason, details)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		// As text: lib/pq with binary_parameters=yes would send []byte as
-		// binary, which jsonb does not read.
-		nullID(actorID), action, targetType, targetID, nullString(regionCode), reason, string(d))
-	return postgres.MapError(err, "record audit entry", "")
+	// details as text: lib/pq with binary_parameters=yes would send []byte
+	// as binary, which jsonb does not read.
+	return []any{nullID(actorID), action, targetType, nullString(regionCode), reason, string(d)}, nil
 }
 
 // CursorKind tags the cursors of audit lists.

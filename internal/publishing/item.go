@@ -188,12 +188,20 @@ type newItem struct {
 	title       string
 	regionCode  *string
 	idemKey     string
-	// insert writes the row (its own fields) with the slug and region
-	// decided, into dst.
-	insert func(ctx context.Context, tx *sqlx.Tx, slug, region string) error
+	// insert gives the INSERT of the row (its own fields, without ON
+	// CONFLICT or RETURNING) with the slug and region decided, its
+	// arguments, and any more queries for the statement's WITH that write
+	// beside the row, which they read as p (a post's tags), each starting
+	// with a comma.
+	insert func(slug, region string) (query string, args []any, with string)
 	// after writes attachments once the row exists.
 	after func(ctx context.Context, tx *sqlx.Tx) error
 }
+
+// slugTries bounds the INSERTs of one create: a title whose slug other
+// items of the community keep taking, while it looks for a free one, is
+// refused rather than tried forever.
+const slugTries = 8
 
 // create writes a DRAFT item by a member of an ACTIVE community, about a
 // region of its regency, with a slug unique in the community. A resent
@@ -216,12 +224,6 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 	}
 	var created int64
 	replayed, err := idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error {
-		// Items of one community are created one at a time, so that two
-		// with the same title get different slugs. The scope is read
-		// after the lock (see lock).
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, n.communityID); err != nil {
-			return err
-		}
 		sc, err := loadScope(ctx, tx, actor.AccountID, n.communityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
@@ -243,21 +245,43 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 			}
 			region = *n.regionCode
 		}
-		slug, err := freeSlug(ctx, tx, t, n.communityID, slugify(n.title, t.fallbackSlug), 0)
-		if err != nil {
-			return err
-		}
-		if err := n.insert(ctx, tx, slug, region); err != nil {
-			return err
+		// The row, its audit entry and whatever insert writes beside it
+		// are one statement. The title's slug is tried first: most titles
+		// are new to their community. If another item has the slug (or
+		// is being written with it: the INSERT waits for that one's
+		// transaction), DO NOTHING writes nothing, and the next free slug
+		// (base-2, base-3…) is tried, until one goes in.
+		base := slugify(n.title, t.fallbackSlug)
+		slug := base
+		for try := 1; ; try++ {
+			query, args, with := n.insert(slug, region)
+			entry, entryArgs, err := audit.Follows("p", len(args)+1, actor.AccountID, op, t.typ, region, "", nil)
+			if err != nil {
+				return err
+			}
+			err = tx.GetContext(ctx, dst, `WITH p AS (`+query+`
+				ON CONFLICT (community_id, slug) DO NOTHING RETURNING `+t.columns+`)`+with+`,
+				a AS (`+entry+`)
+				SELECT * FROM p`, append(args, entryArgs...)...)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if try == slugTries {
+				return &apperr.Error{Code: apperr.Conflict, Field: "title",
+					Message: fmt.Sprintf("other %ss of the community keep taking the slugs of this title; try again, or change the title", t.noun)}
+			}
+			if slug, err = freeSlug(ctx, tx, t, n.communityID, base, 0); err != nil {
+				return err
+			}
 		}
 		it := itemOf(dst)
 		if n.after != nil {
 			if err := n.after(ctx, tx); err != nil {
 				return err
 			}
-		}
-		if err := audit.Record(ctx, tx, actor.AccountID, op, t.typ, fmt.Sprint(it.ID), it.RegionCode, "", nil); err != nil {
-			return err
 		}
 		created = it.ID
 		return nil
@@ -300,6 +324,10 @@ func revise[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id 
 		sets := []string{"status = 'DRAFT'", "status_note = ''"}
 		var args []any
 		if title != nil {
+			// Renames in one community take turns, so that two of them
+			// do not pick the same free slug; a create does not wait for
+			// them (see create), and should one take the slug picked here
+			// first, update answers CONFLICT on the title.
 			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, it.CommunityID); err != nil {
 				return err
 			}
@@ -341,6 +369,9 @@ func update[T content](ctx context.Context, tx *sqlx.Tx, v *T, sets []string, ar
 		WHERE id = $`+fmt.Sprint(len(args))+` RETURNING `+t.columns, args...)
 	if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "23503" {
 		return apperr.Invalid("regionCode", "no region has that code")
+	} else if errors.As(err, &pe) && pe.Code == "23505" {
+		return &apperr.Error{Code: apperr.Conflict, Field: "title", Err: err,
+			Message: fmt.Sprintf("another %s of the community took this title's slug a moment ago; try again", t.noun)}
 	}
 	return err
 }
@@ -395,17 +426,20 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
 				With("state", sc.CommunityStatus)
 		}
-		if err := tx.GetContext(ctx, v, `UPDATE `+t.name+` SET status = $2, status_note = $3,
+		// The change and its audit entry are one statement.
+		entry, entryArgs, err := audit.Follows("u", 5, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
+			map[string]any{"status": m.to})
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, v, `WITH u AS (UPDATE `+t.name+` SET status = $2, status_note = $3,
 				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
 				updated_at = now()
-			WHERE id = $1 RETURNING `+t.columns, id, m.to, note, publishAt); err != nil {
+			WHERE id = $1 RETURNING `+t.columns+`), a AS (`+entry+`)
+			SELECT * FROM u`, append([]any{id, m.to, note, publishAt}, entryArgs...)...); err != nil {
 			return err
 		}
 		it = itemOf(v)
-		if err := audit.Record(ctx, tx, actor.AccountID, t.noun+"."+m.name, t.typ, fmt.Sprint(id), deref(sc.Domicile), note,
-			map[string]any{"status": m.to}); err != nil {
-			return err
-		}
 		if m.notify == "" || it.AuthorID == actor.AccountID {
 			return nil
 		}

@@ -36,13 +36,11 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 	return create(ctx, s.DB, actor, &p, newItem{
 		communityID: communityID, title: *in.Title, regionCode: in.RegionCode, idemKey: idemKey,
 		// The post's tags go in with it, in one statement.
-		insert: func(ctx context.Context, tx *sqlx.Tx, slug, region string) error {
-			return tx.GetContext(ctx, &p, `WITH p AS (
-					INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+postColumns+`
-				), t AS (INSERT INTO post_tags (post_id, tag) SELECT p.id, unnest($9::text[]) FROM p)
-				SELECT * FROM p`,
-				communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region, pq.Array(in.Tags))
+		insert: func(slug, region string) (string, []any, string) {
+			return `INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				[]any{communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region, pq.Array(in.Tags)},
+				`, t AS (INSERT INTO post_tags (post_id, tag) SELECT p.id, unnest($9::text[]) FROM p)`
 		},
 		after: func(ctx context.Context, tx *sqlx.Tx) error {
 			return setMedia(ctx, tx, actor, postTable, &p.Item, in.CoverID, in.MediaIDs)

@@ -111,12 +111,12 @@ func (s *Service) CreateShowcase(ctx context.Context, actor access.Actor, commun
 	desc := deref(in.Description)
 	return create(ctx, s.DB, actor, &v, newItem{
 		communityID: communityID, title: *in.Title, regionCode: in.RegionCode, idemKey: idemKey,
-		insert: func(ctx context.Context, tx *sqlx.Tx, slug, region string) error {
-			return tx.GetContext(ctx, &v, `INSERT INTO showcases (community_id, author_id, kind, title, slug, description,
+		insert: func(slug, region string) (string, []any, string) {
+			return `INSERT INTO showcases (community_id, author_id, kind, title, slug, description,
 					description_html, latitude, longitude, contact, region_code)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+showcaseColumns,
-				communityID, actor.AccountID, *in.Kind, *in.Title, slug, desc, RenderHTML(desc), in.Latitude, in.Longitude,
-				strings.TrimSpace(deref(in.Contact)), region)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				[]any{communityID, actor.AccountID, *in.Kind, *in.Title, slug, desc, RenderHTML(desc), in.Latitude, in.Longitude,
+					strings.TrimSpace(deref(in.Contact)), region}, ""
 		},
 		after: func(ctx context.Context, tx *sqlx.Tx) error {
 			return setMedia(ctx, tx, actor, showTable, &v.Item, in.CoverID, in.GalleryIDs)
