@@ -39,6 +39,21 @@ func (l ladder) at(rate int) (step, bool) {
 	return step{}, false
 }
 
+// best is the round with the highest sustainable rate (then relaxed rate;
+// the first of equals), the zero ladder if there were none. On a machine
+// shared with whatever else runs, a disturbance can fail a ladder's steps
+// early but cannot make a server faster than it is, so the best of rounds
+// run in turns is the fairer reading of each server.
+func best(rounds []ladder) ladder {
+	var b ladder
+	for i, l := range rounds {
+		if i == 0 || l.Sustainable > b.Sustainable || l.Sustainable == b.Sustainable && l.Relaxed > b.Relaxed {
+			b = l
+		}
+	}
+	return b
+}
+
 // attack sends rate requests a second for d (an open model: vegeta sends on
 // schedule whether or not earlier answers came back) and measures every
 // answer. A failure is a transport error, a status other than 200, or a

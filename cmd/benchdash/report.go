@@ -13,9 +13,10 @@ func render(o options, t *targets, rs []*result, posts int) string {
 	var b strings.Builder
 	host, _ := hostInfo()
 	fmt.Fprintf(&b, "\n%s; %d CPUs for Go; %d posts; regency %s, province %s, community %s.\n", host, runtime.NumCPU(), posts, t.Regency, t.Province, t.Community)
-	fmt.Fprintf(&b, "Ladder %v req/s, %v a step, %d bisections; sustainable = p95 < %v and no errors (relaxed: p95 < %v). "+
+	fmt.Fprintf(&b, "Ladder %v req/s, %v a step, %d bisections; sustainable = p95 < %v and no errors (relaxed: p95 < %v); %d %s per server and query, in turns, the best counting. "+
 		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d, GOGC %d. PostGraphile: %d workers.\n\n",
-		o.rates, o.step, o.refine, o.target, o.relaxed, o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.gogc, o.pgWorkers)
+		o.rates, o.step, o.refine, o.target, o.relaxed, o.rounds, plural(o.rounds, "round", "rounds"),
+		o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.gogc, o.pgWorkers)
 	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
 		o.target, o.relaxed)
 	for _, f := range o.fixed {
@@ -84,14 +85,30 @@ func render(o options, t *targets, rs []*result, posts int) string {
 		b.WriteString("\n")
 	}
 	b.WriteString(renderCost(rs, o.pgbenchClients))
-	b.WriteString("\nEvery step of the ladders (rate: p50/p95/p99, errors):\n\n")
+	b.WriteString("\nEvery step of the ladders (rate: p50/p95/p99, errors), each round's sustainable rate first:\n\n")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "- %s kimhub: %s\n", r.q.Name, steps(r.kimhub))
-		if len(r.pg.Steps) > 0 {
-			fmt.Fprintf(&b, "- %s PostGraphile: %s\n", r.q.Name, steps(r.pg))
-		}
+		writeRounds(&b, r.q.Name+" kimhub", r.kimhubRounds)
+		writeRounds(&b, r.q.Name+" PostGraphile", r.pgRounds)
 	}
 	return b.String()
+}
+
+// writeRounds lists a server's rounds of one query.
+func writeRounds(b *strings.Builder, who string, rounds []ladder) {
+	for i, l := range rounds {
+		round := ""
+		if len(rounds) > 1 {
+			round = fmt.Sprintf(", round %d", i+1)
+		}
+		fmt.Fprintf(b, "- %s%s (held %d): %s\n", who, round, l.Sustainable, steps(l))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func pgRate(r *result, o options) string {
