@@ -224,6 +224,10 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 	}
 	var created int64
 	replayed, err := idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error {
+		// No lock first: the scope is read before anything waited, so a
+		// community suspended or a member removed after it is a change
+		// made after the create (neither touches posts), not one it
+		// missed (compare lock, whose reads follow a wait).
 		sc, err := loadScope(ctx, tx, actor.AccountID, n.communityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
