@@ -3,7 +3,7 @@
 // beside the raw-SQL ceiling of kimhub's own statements (pgbench). It prints
 // a Markdown table (docs/benchmarks.md).
 //
-//	make bench-dash                       # everything, about 20 minutes
+//	make bench-dash                       # everything, about 40 minutes
 //	make bench-dash DASHFLAGS='-step 1s'  # a shorter run
 //
 // # The query set
@@ -51,7 +51,10 @@
 //     each statement it sends (its lines are counted over the same requests).
 //  3. Load: an open model (vegeta as a library: requests are sent on
 //     schedule whether or not earlier ones were answered) at a ladder of
-//     rates (-rates), -step each, after a 2 s warm-up. A rate holds if p95
+//     rates (-rates), -step (10 s) each, after a 2 s warm-up: long enough
+//     that a server slightly past its capacity shows it (with 3 s steps,
+//     PostGraphile held Q1 at 600–700 req/s; for 10 s it held 400 and
+//     failed 500 and 600 at p95 85–141 ms). A rate holds if p95
 //     < -target (50 ms) and no request failed (transport error, status ≠
 //     200, or a GraphQL "errors" key in the body: every body is checked);
 //     -refine bisections follow between the last rate that held and the
@@ -165,7 +168,7 @@ func main() {
 	flag.IntVar(&o.gen.Aspirations, "aspirations", 50_000, "aspirations to generate")
 	rates := flag.String("rates", "5,10,25,50,100,200,400,800,1600,3200", "the ladder of request rates (req/s)")
 	fixed := flag.String("fixed", "50,200", "rates always measured, for latencies at the same load")
-	flag.DurationVar(&o.step, "step", 3*time.Second, "how long each rate runs")
+	flag.DurationVar(&o.step, "step", 10*time.Second, "how long each rate runs")
 	flag.IntVar(&o.refine, "refine", 2, "bisections between the last rate that held and the first that failed")
 	flag.IntVar(&o.rounds, "rounds", 2, "ladders per query and server, taken in turns (kimhub, PostGraphile, kimhub, …); each server's best round is its result")
 	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "the p95 a sustainable rate must stay under")
