@@ -74,7 +74,8 @@ bench-feed:
 # Dashboard queries under load (docs/benchmarks.md): kimhub in process,
 # PostGraphile 4 from bench/postgraphile (npm ci on first use) and pgbench,
 # over their own database kimhub_dash, generated once (a few minutes), then
-# reused. DASHFLAGS passes flags, e.g. DASHFLAGS='-step 1s' for a short run.
+# reused; a full run takes about 40 minutes. DASHFLAGS passes flags, e.g.
+# DASHFLAGS='-step 1s -rounds 1' for a run of a few minutes.
 DASHFLAGS ?=
 bench-dash:
 	$(SERVICES_ENV); \

@@ -4,7 +4,7 @@
 // a Markdown table (docs/benchmarks.md).
 //
 //	make bench-dash                       # everything, about 40 minutes
-//	make bench-dash DASHFLAGS='-step 1s'  # a shorter run
+//	make bench-dash DASHFLAGS='-step 1s -rounds 1'  # a few minutes
 //
 // # The query set
 //
