@@ -63,10 +63,10 @@
 //     the ladder of a query -rounds times (2), in turns (kimhub,
 //     PostGraphile, kimhub, PostGraphile), and its best round is its
 //     result: a disturbance on the shared machine can fail a ladder's
-//     steps early, never make a server faster, and one ladder each read
-//     the machine's moments more than the servers (in 25 runs with one
-//     round, a server's rate for one query moved by up to 2× from run to
-//     run). Every round is reported. The climb goes on
+//     steps early, never make a server faster, and a single ladder per
+//     server reflected the machine's moment as much as the server (in 25
+//     runs with one round, a server's rate for one query moved by up to
+//     2× from run to run). Every round is reported. The climb goes on
 //     while p95 stays under -relaxed (500 ms) with no errors, which gives
 //     the queries that cannot hold -target at any rate (Q2 on this
 //     machine) a rate to compare too. The -fixed rates are measured for

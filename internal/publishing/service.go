@@ -33,13 +33,14 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 	if in.Excerpt != nil && strings.TrimSpace(*in.Excerpt) != "" {
 		excerpt = strings.TrimSpace(*in.Excerpt)
 	}
+	html := RenderHTML(body)
 	return create(ctx, s.DB, actor, &p, newItem{
 		communityID: communityID, title: *in.Title, regionCode: in.RegionCode, idemKey: idemKey,
 		// The post's tags go in with it, in one statement.
 		insert: func(slug, region string) (string, []any, string) {
 			return `INSERT INTO posts (community_id, author_id, title, slug, body, body_html, excerpt, region_code)
 					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				[]any{communityID, actor.AccountID, *in.Title, slug, body, RenderHTML(body), excerpt, region, pq.Array(in.Tags)},
+				[]any{communityID, actor.AccountID, *in.Title, slug, body, html, excerpt, region, pq.Array(in.Tags)},
 				`, t AS (INSERT INTO post_tags (post_id, tag) SELECT p.id, unnest($9::text[]) FROM p)`
 		},
 		after: func(ctx context.Context, tx *sqlx.Tx) error {

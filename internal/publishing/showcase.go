@@ -109,13 +109,14 @@ func (s *Service) CreateShowcase(ctx context.Context, actor access.Actor, commun
 	}
 	var v Showcase
 	desc := deref(in.Description)
+	html := RenderHTML(desc)
 	return create(ctx, s.DB, actor, &v, newItem{
 		communityID: communityID, title: *in.Title, regionCode: in.RegionCode, idemKey: idemKey,
 		insert: func(slug, region string) (string, []any, string) {
 			return `INSERT INTO showcases (community_id, author_id, kind, title, slug, description,
 					description_html, latitude, longitude, contact, region_code)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-				[]any{communityID, actor.AccountID, *in.Kind, *in.Title, slug, desc, RenderHTML(desc), in.Latitude, in.Longitude,
+				[]any{communityID, actor.AccountID, *in.Kind, *in.Title, slug, desc, html, in.Latitude, in.Longitude,
 					strings.TrimSpace(deref(in.Contact)), region}, ""
 		},
 		after: func(ctx context.Context, tx *sqlx.Tx) error {
