@@ -431,7 +431,8 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 				With("state", sc.CommunityStatus)
 		}
 		// The change and its audit entry are one statement.
-		entry, entryArgs, err := audit.Follows("u", 5, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
+		args := []any{id, m.to, note, publishAt}
+		entry, entryArgs, err := audit.Follows("u", len(args)+1, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
 			map[string]any{"status": m.to})
 		if err != nil {
 			return err
@@ -440,7 +441,7 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
 				updated_at = now()
 			WHERE id = $1 RETURNING `+t.columns+`), a AS (`+entry+`)
-			SELECT * FROM u`, append([]any{id, m.to, note, publishAt}, entryArgs...)...); err != nil {
+			SELECT * FROM u`, append(args, entryArgs...)...); err != nil {
 			return err
 		}
 		it = itemOf(v)
