@@ -39,7 +39,7 @@ func NewHandler(r *Resolver, cfg config.Config, wsInit transport.WebsocketInitFu
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: wsInit})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(jsonPOST{})
 	// The multipart request of uploadMedia: a part past MaxMemory is
 	// spooled to a temporary file before the resolver runs, so memory stays
 	// bounded whatever the file's size.
