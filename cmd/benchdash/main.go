@@ -142,8 +142,9 @@ type options struct {
 	pgbenchTime    time.Duration
 	pgWorkers      int
 	kimhubParams   string
-	stmtCache      int // KIMHUB_DB_STATEMENT_CACHE, as kimhub read it
-	gogc           int // the GC target in force, as app.TuneGC set it
+	stmtCache      int    // KIMHUB_DB_STATEMENT_CACHE, as kimhub read it
+	planMode       string // KIMHUB_DB_PLAN_CACHE_MODE, as kimhub read it
+	gogc           int    // the GC target in force, as app.TuneGC set it
 	noPostGraphile bool
 	pgDir          string
 	out            string
@@ -302,8 +303,8 @@ func run(o options) error {
 	// process is kimhub's.
 	o.gogc = app.TuneGC(os.Getenv)
 	rec := &recorder{}
-	o.stmtCache = cfg.DBStatementCache
-	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache)
+	o.stmtCache, o.planMode = cfg.DBStatementCache, cfg.DBPlanCacheMode
+	kdb, err := rec.open(cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache, cfg.DBPlanCacheMode)
 	if err != nil {
 		return err
 	}
@@ -323,7 +324,7 @@ func run(o options) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	kimhubURL := "http://" + ln.Addr().String() + "/graphql"
-	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v, statement cache %d, GOGC %d)", kimhubURL, o.kimhubParams, loader.Wait, o.stmtCache, o.gogc)
+	say("kimhub serving on %s (DATABASE_URL parameters: %q, loader wait %v, statement cache %d, plan cache mode %s, GOGC %d)", kimhubURL, o.kimhubParams, loader.Wait, o.stmtCache, o.planMode, o.gogc)
 
 	t, err := setup(ctx, db, kimhubURL)
 	if err != nil {

@@ -37,13 +37,14 @@ type statement struct {
 }
 
 // open returns a database like postgres.OpenWith's (with its statement
-// cache of cache statements per connection), through the recorder.
-func (r *recorder) open(url string, maxOpen, cache int) (*sqlx.DB, error) {
+// cache of cache statements per connection and its plan cache mode),
+// through the recorder.
+func (r *recorder) open(url string, maxOpen, cache int, plans string) (*sqlx.DB, error) {
 	c, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, err
 	}
-	db := sqlx.NewDb(sql.OpenDB(recConnector{postgres.StatementCache(c, cache), r}), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(recConnector{postgres.StatementCache(c, cache, plans), r}), "postgres")
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -14,9 +14,9 @@ func render(o options, t *targets, rs []*result, posts int) string {
 	host, _ := hostInfo()
 	fmt.Fprintf(&b, "\n%s; %d CPUs for Go; %d posts; regency %s, province %s, community %s.\n", host, runtime.NumCPU(), posts, t.Regency, t.Province, t.Community)
 	fmt.Fprintf(&b, "Ladder %v req/s, %v a step, %d bisections; sustainable = p95 < %v and no errors (relaxed: p95 < %v); %d %s per server and query, in turns, the best counting. "+
-		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d, GOGC %d. PostGraphile: %d workers.\n\n",
+		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d, plan cache mode %s, GOGC %d. PostGraphile: %d workers.\n\n",
 		o.rates, o.step, o.refine, o.target, o.relaxed, o.rounds, plural(o.rounds, "round", "rounds"),
-		o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.gogc, o.pgWorkers)
+		o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.planMode, o.gogc, o.pgWorkers)
 	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
 		o.target, o.relaxed)
 	for _, f := range o.fixed {

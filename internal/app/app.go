@@ -234,7 +234,7 @@ func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) 
 
 // openDB connects to PostgreSQL, naming the setting to check when it fails.
 func openDB(ctx context.Context, cfg config.Config) (*sqlx.DB, error) {
-	db, err := postgres.OpenWith(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache)
+	db, err := postgres.OpenWith(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache, cfg.DBPlanCacheMode)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL at DATABASE_URL does not answer (is it running? `make services` starts one): %w", err)
 	}

@@ -23,11 +23,14 @@ type Config struct {
 	// DBStatementCache is how many prepared statements each connection
 	// keeps (0: none).
 	DBStatementCache int
-	MigrateOnStart   bool
-	ShutdownTimeout  time.Duration
-	LogLevel         slog.Level
-	LogFormat        string // "text" or "json"
-	GraphiQL         bool
+	// DBPlanCacheMode is PostgreSQL's plan_cache_mode for those cached
+	// statements' sessions.
+	DBPlanCacheMode string
+	MigrateOnStart  bool
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+	LogFormat       string // "text" or "json"
+	GraphiQL        bool
 
 	S3 S3
 
@@ -106,6 +109,7 @@ var Vars = []Var{
 	{"DATABASE_URL", "postgres://kimhub:kimhub@127.0.0.1:5432/kimhub?sslmode=disable", "PostgreSQL connection URL"},
 	{"KIMHUB_DB_MAX_OPEN_CONNS", "20", "most open connections to PostgreSQL"},
 	{"KIMHUB_DB_STATEMENT_CACHE", "256", "prepared statements each PostgreSQL connection keeps for reuse (0: none)"},
+	{"KIMHUB_DB_PLAN_CACHE_MODE", "force_generic_plan", "PostgreSQL's plan_cache_mode on kimhub's connections: force_generic_plan plans a cached statement once per connection; auto lets PostgreSQL re-plan for each execution's values"},
 	{"KIMHUB_MIGRATE_ON_START", "true", "apply pending migrations when `serve` starts"},
 	{"KIMHUB_SHUTDOWN_TIMEOUT", "15s", "how long SIGINT/SIGTERM waits for in-flight requests"},
 	{"KIMHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -151,6 +155,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:      p.dbURL("DATABASE_URL"),
 		DBMaxOpenConns:   p.intRange("KIMHUB_DB_MAX_OPEN_CONNS", 1, 1000),
 		DBStatementCache: p.intRange("KIMHUB_DB_STATEMENT_CACHE", 0, 100_000),
+		DBPlanCacheMode:  p.oneOf("KIMHUB_DB_PLAN_CACHE_MODE", "force_generic_plan", "auto", "force_custom_plan"),
 		MigrateOnStart:   p.bool("KIMHUB_MIGRATE_ON_START"),
 		ShutdownTimeout:  p.duration("KIMHUB_SHUTDOWN_TIMEOUT"),
 		LogLevel:         p.level("KIMHUB_LOG_LEVEL"),

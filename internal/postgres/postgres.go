@@ -24,20 +24,24 @@ import (
 // keeps when the caller does not say (KIMHUB_DB_STATEMENT_CACHE).
 const DefaultStatementCache = 256
 
+// DefaultPlanCacheMode is the cached statements' plan_cache_mode when the
+// caller does not say (KIMHUB_DB_PLAN_CACHE_MODE; see StatementCache).
+const DefaultPlanCacheMode = "force_generic_plan"
+
 // Open connects to PostgreSQL and checks that it answers, with the default
-// statement cache.
+// statement cache and plan cache mode.
 func Open(ctx context.Context, url string, maxOpen int) (*sqlx.DB, error) {
-	return OpenWith(ctx, url, maxOpen, DefaultStatementCache)
+	return OpenWith(ctx, url, maxOpen, DefaultStatementCache, DefaultPlanCacheMode)
 }
 
 // OpenWith is Open with a statement cache of cache statements per
-// connection (0: none; see StatementCache).
-func OpenWith(ctx context.Context, url string, maxOpen, cache int) (*sqlx.DB, error) {
+// connection (0: none) and the plan_cache_mode plans (see StatementCache).
+func OpenWith(ctx context.Context, url string, maxOpen, cache int, plans string) (*sqlx.DB, error) {
 	c, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := sqlx.NewDb(sql.OpenDB(StatementCache(c, cache)), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(StatementCache(c, cache, plans)), "postgres")
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/lib/pq"
@@ -17,7 +18,7 @@ func TestStatementCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := sql.OpenDB(postgres.StatementCache(c, 2))
+	db := sql.OpenDB(postgres.StatementCache(c, 2, ""))
 	defer db.Close()
 	db.SetMaxOpenConns(1) // one connection: its cache is the one we look at
 	ctx := context.Background()
@@ -69,5 +70,31 @@ func TestStatementCache(t *testing.T) {
 	var extra sql.NullInt64
 	if err := db.QueryRow(q, 1).Scan(&id, &s, &extra); err != nil {
 		t.Fatalf("after the change: %v", err)
+	}
+}
+
+// Each connection of the cache runs in the plan_cache_mode it was given;
+// with none it keeps the server's, and a value that is not a mode is
+// refused when connecting.
+func TestStatementCachePlanMode(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	c, err := pq.NewConnector(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode := func(plans string) (string, error) {
+		db := sql.OpenDB(postgres.StatementCache(c, 2, plans))
+		defer db.Close()
+		var m string
+		err := db.QueryRow(`SHOW plan_cache_mode`).Scan(&m)
+		return m, err
+	}
+	for plans, want := range map[string]string{"force_generic_plan": "force_generic_plan", "force_custom_plan": "force_custom_plan", "": "auto"} {
+		if got, err := mode(plans); err != nil || got != want {
+			t.Errorf("%q: plan_cache_mode %q (%v), want %q", plans, got, err, want)
+		}
+	}
+	if got, err := mode("generic; DROP TABLE accounts"); err == nil || !strings.Contains(err.Error(), "not one of") {
+		t.Errorf("a bad mode connected (%q, %v)", got, err)
 	}
 }
