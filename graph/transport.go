@@ -19,10 +19,15 @@ import (
 // response to json.Marshal, which parses and compacts the data the
 // executor has already written as JSON all over again (encoding/json
 // checks every json.RawMessage it marshals), a tenth of the CPU of a
-// large dashboard answer. writeResponse copies the data as it is.
-type jsonPOST struct{ transport.POST }
+// large dashboard answer. writeResponse copies the data as it is. It has
+// none of transport.POST's options (kimhub sets none).
+type jsonPOST struct{}
 
-func (h jsonPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+// Supports is transport.POST's: a POST of application/json that is not an
+// Upgrade.
+func (jsonPOST) Supports(r *http.Request) bool { return transport.POST{}.Supports(r) }
+
+func (jsonPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	graphqlJSON := wantsGraphQLResponseJSON(r.Header.Get("Accept"))
 	if graphqlJSON {
@@ -89,8 +94,13 @@ func wantsGraphQLResponseJSON(accept string) bool {
 // copied rather than re-parsed: the same bytes, but that json.Marshal
 // also escapes <, > and & inside the data's strings (\u003c…), the same
 // strings once parsed. The fields of an incremental
-// (deferred) answer go through json.Marshal as before.
+// (deferred) answer go through json.Marshal as before, and no response
+// (the executor's when the request ended before it ran) is null.
 func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil {
+		_, _ = w.Write([]byte("null"))
+		return
+	}
 	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
 		b, err := json.Marshal(resp)
 		if err != nil {

@@ -29,6 +29,7 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"cost": 3}},
 		{},
 		{Data: json.RawMessage(`{"a":1}`), Label: "l", Path: ast.Path{ast.PathName("a")}, HasNext: &yes},
+		nil,
 	} {
 		want, err := json.Marshal(resp)
 		if err != nil {
