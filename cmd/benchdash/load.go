@@ -92,11 +92,12 @@ func failure(code uint16, err string, body []byte) string {
 	}
 	// Parsing every answer in full cost the load's process a millisecond
 	// of CPU for each of Q2's, taken from the server it shares the
-	// machine with. An "errors" key needs the quoted word, which a string
-	// value can only hold escaped (\"errors\"): a body without it is
-	// checked for its outer braces only (a cut-off body fails in
-	// transport, and each server's answers were compared in full before
-	// the load); one with it is parsed.
+	// machine with. Both servers write the key "errors" as that quoted
+	// word, which a string value can only hold escaped (\"errors\"): a
+	// body without it is checked for its outer braces only (a cut-off
+	// body fails in transport, and each server's answers were compared in
+	// full before the load); one with it is parsed. (JSON would allow
+	// the key escaped, "\u0065rrors", which neither server writes.)
 	if trimmed := bytes.TrimSpace(body); !bytes.Contains(body, []byte(`"errors"`)) &&
 		len(trimmed) > 1 && trimmed[0] == '{' && trimmed[len(trimmed)-1] == '}' {
 		return ""
