@@ -74,8 +74,8 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter, p rela
 			// (regency_code, due_at) index narrow the scan.
 			where = append(where, "a.regency_code = "+arg(f.RegionCode[:5]))
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM communities c WHERE c.id = a.community_id AND c.domicile_code >= "+r+
-			" AND c.domicile_code < "+r+" || '/')")
+		where = append(where, "EXISTS (SELECT 1 FROM communities c WHERE c.id = a.community_id AND "+
+			region.SubtreeRange("c.domicile_code", r)+")")
 	}
 	if f.CommunityID != 0 {
 		where = append(where, "a.community_id = "+arg(f.CommunityID))
@@ -120,7 +120,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter, p rela
 	}
 	var rows []*Aspiration
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "a")+` FROM aspirations a WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT `+arg(p.Fetch()), args...); err != nil {
+		strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT `+p.FetchSQL(), args...); err != nil {
 		return relay.Connection[*Aspiration]{}, postgres.MapError(err, "list aspirations", "")
 	}
 	return relay.Build(p, rows, func(a *Aspiration) string {

@@ -107,7 +107,7 @@ func (s *Store) List(ctx context.Context, actor access.Actor, regionCode string,
 			return none, err
 		}
 		c := arg(regionCode)
-		where = append(where, "(region_code = "+c+" OR region_code LIKE "+c+" || '.%')")
+		where = append(where, region.SubtreeRange("region_code", c))
 	}
 	order := "DESC"
 	if p.Backward {
@@ -125,7 +125,7 @@ func (s *Store) List(ctx context.Context, actor access.Actor, regionCode string,
 		where = append(where, "id "+op+" "+arg(id))
 	}
 	q := `SELECT id, actor_id, action, target_type, target_id, region_code, reason, details, created_at
-		FROM audit_entries WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id ` + order + ` LIMIT ` + arg(p.Fetch())
+		FROM audit_entries WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id ` + order + ` LIMIT ` + p.FetchSQL()
 	var rows []*Entry
 	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
 		return none, postgres.MapError(err, "list audit entries", "")

@@ -38,7 +38,7 @@ func (s *Service) Map(ctx context.Context, regionCode, field string, globalID fu
 			COALESCE((SELECT array_agg(field_code ORDER BY field_code) FROM community_fields f WHERE f.community_id = c.id), '{}') AS fields
 		FROM communities c
 		WHERE c.status = 'ACTIVE' AND c.latitude IS NOT NULL
-		  AND (c.domicile_code = $1 OR c.domicile_code LIKE $1 || '.%')`+fieldCond+`
+		  AND `+region.SubtreeRange("c.domicile_code", "$1")+fieldCond+`
 		ORDER BY c.id LIMIT `+itoa(MaxMapFeatures+1), args...)
 	if err != nil {
 		return nil, postgres.MapError(err, "community map", "")

@@ -259,7 +259,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 		where = append(where, fmt.Sprintf("(%s, c.id) %s (%s, %s)", sortCol, op, arg(sortVal), arg(id)))
 	}
 	order := fmt.Sprintf("%s %s, c.id %s", sortCol, dir, dir)
-	limit := arg(p.Fetch())
+	limit := p.FetchSQL()
 	parts := make([]string, len(blocks))
 	for i, b := range blocks {
 		parts[i] = `SELECT r.code AS region_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
@@ -273,7 +273,13 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 		RegionKey string `db:"region_key"`
 		Community
 	}
-	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
+	var err error
+	if strings.TrimSpace(f.Search) != "" {
+		err = postgres.SelectPlannedForValues(ctx, s.DB, &rows, q, args...)
+	} else {
+		err = s.DB.SelectContext(ctx, &rows, q, args...)
+	}
+	if err != nil {
 		return nil, postgres.MapError(err, "list communities", "")
 	}
 	byKey := map[string][]*Community{}

@@ -247,13 +247,12 @@ func (s *Service) ByPrograms(ctx context.Context, programIDs []int64, p relay.Pa
 		args = append(args, id)
 		cond = fmt.Sprintf(" AND d.id %s $2", op)
 	}
-	args = append(args, p.Fetch())
 	var rows []Dissemination
 	err := s.DB.SelectContext(ctx, &rows, `SELECT x.* FROM unnest($1::bigint[]) AS k(program_id)
 		CROSS JOIN LATERAL (
 			SELECT `+postgres.Qualify(columns, "d")+` FROM disseminations d
 			WHERE d.program_id = k.program_id`+cond+`
-			ORDER BY d.id `+dir+` LIMIT $`+fmt.Sprint(len(args))+`
+			ORDER BY d.id `+dir+` LIMIT `+p.FetchSQL()+`
 		) x ORDER BY x.program_id, x.id `+dir, args...)
 	if err != nil {
 		return nil, postgres.MapError(err, "programme disseminations", "")

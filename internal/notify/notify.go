@@ -85,10 +85,9 @@ func (s *Store) List(ctx context.Context, actor access.Actor, unreadOnly bool, p
 		args = append(args, id)
 		where = append(where, fmt.Sprintf("id %s $%d", op, len(args)))
 	}
-	args = append(args, p.Fetch())
 	var rows []*Notification
 	err := s.DB.SelectContext(ctx, &rows, `SELECT id, account_id, kind, title, body, target_type, target_id, created_at, read_at
-		FROM notifications WHERE `+strings.Join(where, " AND ")+` ORDER BY id `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
+		FROM notifications WHERE `+strings.Join(where, " AND ")+` ORDER BY id `+order+` LIMIT `+p.FetchSQL(), args...)
 	if err != nil {
 		return none, postgres.MapError(err, "list notifications", "")
 	}

@@ -98,3 +98,25 @@ func TestStatementCachePlanMode(t *testing.T) {
 		t.Errorf("a bad mode connected (%q, %v)", got, err)
 	}
 }
+
+// A statement planned for its values runs under force_custom_plan, and
+// its connection goes back to the plan made once afterwards.
+func TestSelectPlannedForValues(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.OpenWith(ctx, testenv.DatabaseURL(t), 1, 4, "force_generic_plan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var inside []string
+	if err := postgres.SelectPlannedForValues(ctx, db, &inside, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
+		t.Fatal(err)
+	}
+	var after string
+	if err := db.GetContext(ctx, &after, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
+		t.Fatal(err)
+	}
+	if len(inside) != 1 || inside[0] != "force_custom_plan" || after != "force_generic_plan" {
+		t.Fatalf("inside %v, after %q", inside, after)
+	}
+}

@@ -399,7 +399,6 @@ func (s *Service) Feed(ctx context.Context, domiciles map[int64]string, p relay.
 		args = append(args, at, id)
 		cond = fmt.Sprintf(" AND (g.published_at, g.id) %s ($3, $4)", op)
 	}
-	args = append(args, p.Fetch())
 	var rows []struct {
 		CommunityID int64 `db:"community_id"`
 		Program
@@ -409,7 +408,7 @@ func (s *Service) Feed(ctx context.Context, domiciles map[int64]string, p relay.
 			SELECT `+postgres.Qualify(columns, "g")+` FROM programs g
 			WHERE g.status = 'PUBLISHED'`+cond+` AND EXISTS (SELECT 1 FROM program_targets t WHERE t.program_id = g.id
 				AND (k.domicile = t.region_code OR k.domicile LIKE t.region_code || '.%'))
-			ORDER BY g.published_at `+dir+`, g.id `+dir+` LIMIT $`+fmt.Sprint(len(args))+`
+			ORDER BY g.published_at `+dir+`, g.id `+dir+` LIMIT `+p.FetchSQL()+`
 		) x ORDER BY k.community_id, x.published_at `+dir+`, x.id `+dir, args...)
 	if err != nil {
 		return nil, postgres.MapError(err, "programme feed", "")
@@ -457,7 +456,7 @@ func (s *Service) List(ctx context.Context, regionCode string, p relay.Page) (re
 		}
 		args = append(args, regionCode)
 		where = append(where, `EXISTS (SELECT 1 FROM program_targets t WHERE t.program_id = g.id
-			AND t.region_code >= $1 AND t.region_code < $1 || '/')`)
+			AND `+region.SubtreeRange("t.region_code", "$1")+`)`)
 	}
 	dir, op := "DESC", "<"
 	if p.Backward {
@@ -472,10 +471,9 @@ func (s *Service) List(ctx context.Context, regionCode string, p relay.Page) (re
 		args = append(args, at, id)
 		where = append(where, fmt.Sprintf("(g.published_at, g.id) %s ($%d, $%d)", op, len(args)-1, len(args)))
 	}
-	args = append(args, p.Fetch())
 	var rows []*Program
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "g")+` FROM programs g WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY g.published_at `+dir+`, g.id `+dir+fmt.Sprintf(` LIMIT $%d`, len(args)), args...); err != nil {
+		` ORDER BY g.published_at `+dir+`, g.id `+dir+` LIMIT `+p.FetchSQL(), args...); err != nil {
 		return none, postgres.MapError(err, "list programmes", "")
 	}
 	return relay.Build(p, rows, func(g *Program) string { return relay.Cursor(CursorKind, g.PublishedAt, g.ID) }), nil

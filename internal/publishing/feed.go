@@ -197,7 +197,7 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	if q != "" {
 		sortCol, outerSort = sortExpr+" AS sort_value, ", "sort_value"
 	}
-	limit := arg(p.Fetch())
+	limit := p.FetchSQL()
 	parts := make([]string, len(blocks))
 	for i, b := range blocks {
 		parts[i] = `SELECT k.key AS feed_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
@@ -336,10 +336,13 @@ func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, c
 			return none, err
 		}
 	}
-	args := []any{communityID, status}
-	cond := ""
+	// The status is written into the statement (a handful of texts): a
+	// plan made once for all values (postgres.StatementCache) could not
+	// tell a community's few drafts from its thousands of published items.
+	args := []any{communityID}
+	cond := " AND status = " + pq.QuoteLiteral(string(status))
 	if status == Published {
-		cond = " AND publish_at <= now()"
+		cond += " AND publish_at <= now()"
 	}
 	order, op := "DESC", "<"
 	if p.Backward {
@@ -353,10 +356,9 @@ func byStatus[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, c
 		args = append(args, id)
 		cond += fmt.Sprintf(" AND id %s $%d", op, len(args))
 	}
-	args = append(args, p.Fetch())
 	var rows []*T
-	if err := db.SelectContext(ctx, &rows, `SELECT `+t.columns+` FROM `+t.name+` WHERE community_id = $1 AND status = $2`+cond+
-		` ORDER BY id `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...); err != nil {
+	if err := db.SelectContext(ctx, &rows, `SELECT `+t.columns+` FROM `+t.name+` WHERE community_id = $1`+cond+
+		` ORDER BY id `+order+` LIMIT `+p.FetchSQL(), args...); err != nil {
 		return none, postgres.MapError(err, "community "+t.noun+"s", "")
 	}
 	return relay.Build(p, rows, func(x *T) string { return relay.Cursor(StatusCursorKind(t.noun), itemOf(x).ID) }), nil

@@ -537,11 +537,15 @@ func setMedia(ctx context.Context, tx *sqlx.Tx, actor access.Actor, t table, it 
 }
 
 // freeSlug returns base, or base-2, base-3… whichever no other item of the
-// community has.
+// community has. It reads the community's slugs from base up to base
+// followed by '.', the character after '-' (slugs hold only a-z, 0-9 and
+// '-'), over the index on (community_id, slug text_pattern_ops): unlike
+// `slug LIKE $3 || '-%'`, a range of that index in any plan, also one made
+// before base is known (postgres.StatementCache).
 func freeSlug(ctx context.Context, tx *sqlx.Tx, t table, communityID int64, base string, self int64) (string, error) {
 	var taken []string
 	if err := tx.SelectContext(ctx, &taken, `SELECT slug FROM `+t.name+` WHERE community_id = $1 AND id <> $2
-		AND (slug = $3 OR slug LIKE $3 || '-%')`, communityID, self, base); err != nil {
+		AND slug ~>=~ $3 AND slug ~<~ ($3 || '.')`, communityID, self, base); err != nil {
 		return "", err
 	}
 	used := map[string]bool{}

@@ -111,9 +111,14 @@ func (s *Store) List(ctx context.Context, f Filter, p relay.Page) (relay.Connect
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY code ` + order + ` LIMIT ` + arg(p.Fetch())
+	q += ` ORDER BY code ` + order + ` LIMIT ` + p.FetchSQL()
 	var rows []*Region
-	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
+	if strings.TrimSpace(f.Search) != "" {
+		err = postgres.SelectPlannedForValues(ctx, s.DB, &rows, q, args...)
+	} else {
+		err = s.DB.SelectContext(ctx, &rows, q, args...)
+	}
+	if err != nil {
 		return relay.Connection[*Region]{}, postgres.MapError(err, "list regions", "")
 	}
 	return relay.Build(p, rows, regionCursor), nil

@@ -293,3 +293,49 @@ func BenchmarkNationalImport(b *testing.B) {
 		}
 	}
 }
+
+// SubtreeRange selects a code and everything below it, as InSubtree says,
+// and is a range of the index of codes in a generic plan (where `LIKE $1
+// || '.%'` can only be a filter).
+func TestSubtreeRange(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	if _, err := region.NewStore(db).Import(ctx, strings.NewReader(smallTree), nil); err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"64", "64.01", "64.02", "64.02.01", "64.02.01.2001", "64.02.01.2002", "64.02.02", "64.02.03"} // code order
+	for _, root := range append(all, "64.0", "65") {
+		var got []string
+		if err := db.SelectContext(ctx, &got, `SELECT code FROM regions WHERE `+region.SubtreeRange("code", "$1")+` ORDER BY code`, root); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, c := range all {
+			if region.InSubtree(c, root) {
+				want = append(want, c)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: %v, want %v", root, got, want)
+		}
+	}
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
+		"PREPARE subtree(text) AS SELECT code FROM regions WHERE " + region.SubtreeRange("code", "$1")} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer conn.ExecContext(ctx, "DEALLOCATE subtree; RESET plan_cache_mode; RESET enable_seqscan")
+	var plan []string
+	if err := conn.SelectContext(ctx, &plan, "EXPLAIN EXECUTE subtree('64.02')"); err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(plan, "\n"); !strings.Contains(p, "Index Cond: ((code >= $1) AND (code < ($1 || '/'::text)))") {
+		t.Errorf("the generic plan does not range over the index of codes:\n%s", p)
+	}
+}

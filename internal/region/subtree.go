@@ -55,3 +55,14 @@ func SubtreeMatch(col, key string, level Level) string {
 	}
 	return fmt.Sprintf("left(%s, %d) = %s", col, n, key)
 }
+
+// SubtreeRange is the SQL condition that the region code in column col is
+// the code in key or lies below it: the codes from key up to key followed
+// by '/', the character after the '.' that separates a code's parts (every
+// region code column has collation "C"; codes hold only digits and dots).
+// Unlike `col LIKE key || '.%'`, it is a range of an index on col in any
+// plan, also one made before key is known: kimhub's connections plan each
+// statement once (postgres.StatementCache).
+func SubtreeRange(col, key string) string {
+	return fmt.Sprintf("(%s >= %s AND %s < (%s || '/'))", col, key, col, key)
+}

@@ -11,6 +11,7 @@ package relay
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/kimhub/kimhub/internal/apperr"
@@ -105,6 +106,13 @@ func (p Page) Cursor(dst ...any) error {
 // Fetch is the number of rows a store should read: one more than the page, to
 // learn whether another page follows.
 func (p Page) Fetch() int { return p.Limit + 1 }
+
+// FetchSQL is Fetch as a statement's LIMIT: a literal, not a parameter.
+// kimhub's connections plan a statement once for all its values
+// (postgres.StatementCache), and such a plan takes a parameter's LIMIT
+// for a tenth of the rows, where the page's few rows are what make
+// walking an index in order and stopping the plan to choose.
+func (p Page) FetchSQL() string { return strconv.Itoa(p.Fetch()) }
 
 // Cursor encodes a key for a connection of kind.
 func Cursor(kind string, key ...any) string {

@@ -377,9 +377,8 @@ func (s *Service) childCodes(ctx context.Context, code string) ([]string, error)
 	return children, postgres.MapError(err, "region children", "")
 }
 
-// subtree is the condition "col lies in $1's subtree" as a range of codes:
-// "64.02" up to "64.02/" ('/' sorts right after '.').
-func subtree(col string) string { return col + ` >= $1 AND ` + col + ` < $1 || '/'` }
+// subtree is the condition "col lies in $1's subtree" (region.SubtreeRange).
+func subtree(col string) string { return region.SubtreeRange(col, "$1") }
 
 func (s *Service) communities(ctx context.Context, parent string, width int, _ Period, out map[string]*Stats) error {
 	var rows []struct {
