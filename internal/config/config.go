@@ -109,7 +109,7 @@ var Vars = []Var{
 	{"DATABASE_URL", "postgres://kimhub:kimhub@127.0.0.1:5432/kimhub?sslmode=disable", "PostgreSQL connection URL"},
 	{"KIMHUB_DB_MAX_OPEN_CONNS", "20", "most open connections to PostgreSQL"},
 	{"KIMHUB_DB_STATEMENT_CACHE", "256", "prepared statements each PostgreSQL connection keeps for reuse (0: none)"},
-	{"KIMHUB_DB_PLAN_CACHE_MODE", "force_generic_plan", "PostgreSQL's plan_cache_mode on kimhub's connections: force_generic_plan plans a cached statement once per connection; auto lets PostgreSQL re-plan for each execution's values"},
+	{"KIMHUB_DB_PLAN_CACHE_MODE", "force_generic_plan", "PostgreSQL's plan_cache_mode on kimhub's connections, set when the statement cache is on: force_generic_plan plans a cached statement once per connection; auto lets PostgreSQL re-plan for each execution's values"},
 	{"KIMHUB_MIGRATE_ON_START", "true", "apply pending migrations when `serve` starts"},
 	{"KIMHUB_SHUTDOWN_TIMEOUT", "15s", "how long SIGINT/SIGTERM waits for in-flight requests"},
 	{"KIMHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
