@@ -273,13 +273,8 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 		RegionKey string `db:"region_key"`
 		Community
 	}
-	var err error
-	if strings.TrimSpace(f.Search) != "" {
-		err = postgres.SelectPlannedForValues(ctx, s.DB, &rows, q, args...)
-	} else {
-		err = s.DB.SelectContext(ctx, &rows, q, args...)
-	}
-	if err != nil {
+	// A name search is planned for its pattern.
+	if err := postgres.Select(ctx, s.DB, strings.TrimSpace(f.Search) != "", &rows, q, args...); err != nil {
 		return nil, postgres.MapError(err, "list communities", "")
 	}
 	byKey := map[string][]*Community{}

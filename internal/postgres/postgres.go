@@ -132,13 +132,16 @@ func transactOnce(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func
 	return fn(tx)
 }
 
-// SelectPlannedForValues is sqlx's SelectContext for a statement whose
-// best plan depends on its values, such as a name search (a pattern may
-// match three rows or thousands), which a plan made once for all values
-// (StatementCache's connections) cannot tell apart: it runs in a
-// read-only transaction planned for its values at each execution
+// Select is db.SelectContext, or with byValues the same for a statement
+// whose best plan depends on its values, such as a name search (a pattern
+// may match three rows or thousands), which a plan made once for all
+// values (StatementCache's connections) cannot tell apart: it then runs in
+// a read-only transaction planned for its values at each execution
 // (plan_cache_mode force_custom_plan, for that transaction only).
-func SelectPlannedForValues(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any) error {
+func Select(ctx context.Context, db *sqlx.DB, byValues bool, dest any, query string, args ...any) error {
+	if !byValues {
+		return db.SelectContext(ctx, dest, query, args...)
+	}
 	return Transact(ctx, db, &sql.TxOptions{ReadOnly: true}, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
 			return err

@@ -101,7 +101,7 @@ func TestStatementCachePlanMode(t *testing.T) {
 
 // A statement planned for its values runs under force_custom_plan, and
 // its connection goes back to the plan made once afterwards.
-func TestSelectPlannedForValues(t *testing.T) {
+func TestSelectByValues(t *testing.T) {
 	ctx := context.Background()
 	db, err := postgres.OpenWith(ctx, testenv.DatabaseURL(t), 1, 4, "force_generic_plan")
 	if err != nil {
@@ -109,14 +109,14 @@ func TestSelectPlannedForValues(t *testing.T) {
 	}
 	defer db.Close()
 	var inside []string
-	if err := postgres.SelectPlannedForValues(ctx, db, &inside, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
+	if err := postgres.Select(ctx, db, true, &inside, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
 		t.Fatal(err)
 	}
-	var after string
-	if err := db.GetContext(ctx, &after, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
+	var after []string
+	if err := postgres.Select(ctx, db, false, &after, `SELECT current_setting($1)`, "plan_cache_mode"); err != nil {
 		t.Fatal(err)
 	}
-	if len(inside) != 1 || inside[0] != "force_custom_plan" || after != "force_generic_plan" {
+	if len(inside) != 1 || inside[0] != "force_custom_plan" || len(after) != 1 || after[0] != "force_generic_plan" {
 		t.Fatalf("inside %v, after %q", inside, after)
 	}
 }

@@ -113,12 +113,8 @@ func (s *Store) List(ctx context.Context, f Filter, p relay.Page) (relay.Connect
 	}
 	q += ` ORDER BY code ` + order + ` LIMIT ` + p.FetchSQL()
 	var rows []*Region
-	if strings.TrimSpace(f.Search) != "" {
-		err = postgres.SelectPlannedForValues(ctx, s.DB, &rows, q, args...)
-	} else {
-		err = s.DB.SelectContext(ctx, &rows, q, args...)
-	}
-	if err != nil {
+	// A name search is planned for its pattern.
+	if err := postgres.Select(ctx, s.DB, strings.TrimSpace(f.Search) != "", &rows, q, args...); err != nil {
 		return relay.Connection[*Region]{}, postgres.MapError(err, "list regions", "")
 	}
 	return relay.Build(p, rows, regionCursor), nil
