@@ -126,8 +126,14 @@ func (s *Store) List(ctx context.Context, actor access.Actor, regionCode string,
 	}
 	q := `SELECT id, actor_id, action, target_type, target_id, region_code, reason, details, created_at
 		FROM audit_entries WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id ` + order + ` LIMIT ` + p.FetchSQL()
+	// A region's entries are planned for its code: a plan made once for
+	// every code walks the whole trail from the newest entry, keeping the
+	// region's, and for a quiet region that is every entry of the country
+	// (1.3 s over 1.5 million entries for a regency with none, measured);
+	// planned for the code, a quiet region's few entries are read by code
+	// and sorted, a busy region still walks from the newest.
 	var rows []*Entry
-	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
+	if err := postgres.Select(ctx, s.DB, regionCode != "", &rows, q, args...); err != nil {
 		return none, postgres.MapError(err, "list audit entries", "")
 	}
 	return relay.Build(p, rows, func(e *Entry) string { return relay.Cursor(CursorKind, e.ID) }), nil

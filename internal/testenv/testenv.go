@@ -287,6 +287,7 @@ type pqConn interface {
 	driver.Conn
 	driver.QueryerContext
 	driver.ExecerContext
+	driver.ConnBeginTx // options such as read-only pass through (BEGIN is not counted)
 }
 
 type countingConn struct {

@@ -1,0 +1,67 @@
+package audit_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/relay"
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+// TestListOfAQuietRegionReadsItsOwnEntries: a region's audit list is planned
+// for its code (the plan made once for all codes walks the whole trail for
+// a region without entries), and so planned, a quiet region's entries are
+// read from the index of codes.
+func TestListOfAQuietRegionReadsItsOwnEntries(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	db.MustExec(`INSERT INTO regions (code, name, level, parent_code) VALUES ('12', 'Sumatera Utara', 'PROVINCE', NULL),
+		('12.01', 'Tapanuli Tengah', 'REGENCY', '12'), ('91', 'Papua Barat', 'PROVINCE', NULL), ('91.01', 'Fakfak', 'REGENCY', '91')`)
+	db.MustExec(`INSERT INTO audit_entries (action, target_type, target_id, region_code)
+		SELECT 'post.create', 'Post', g::text, '12.01' FROM generate_series(1, 5000) g`)
+	db.MustExec(`INSERT INTO audit_entries (action, target_type, target_id, region_code)
+		VALUES ('post.create', 'Post', 'a', '91.01'), ('post.publish', 'Post', 'a', '91.01')`)
+	db.MustExec(`ANALYZE audit_entries`)
+
+	counting, st := testenv.CountingDB(t)
+	store := &audit.Store{DB: counting}
+	page, err := relay.NewPage(audit.CursorKind, relay.Args{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := st.Load()
+	conn, err := store.List(ctx, access.Actor{AccountID: 1, Superadmin: true}, "91", page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range conn.Nodes() {
+		got = append(got, e.Action)
+	}
+	if !slices.Equal(got, []string{"post.publish", "post.create"}) {
+		t.Fatalf("entries of 91: %v", got)
+	}
+	sent := st.Since(n)
+	custom := slices.IndexFunc(sent, func(q string) bool { return strings.Contains(q, "plan_cache_mode = force_custom_plan") })
+	list := slices.IndexFunc(sent, func(q string) bool { return strings.Contains(q, "FROM audit_entries") })
+	if custom < 0 || list < custom {
+		t.Fatalf("the region's list is not planned for its code: %q", sent)
+	}
+
+	// Why: planned for '91', the list reads the index of codes.
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`SET LOCAL plan_cache_mode = force_custom_plan`)
+	tx.MustExec(`PREPARE quiet(text) AS ` + strings.ReplaceAll(sent[list], "$1", "$1::text"))
+	var plan []string
+	if err := tx.Select(&plan, `EXPLAIN EXECUTE quiet('91')`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "audit_entries_region_code_id_idx") {
+		t.Fatalf("a quiet region's plan does not read the index of codes:\n%s", strings.Join(plan, "\n"))
+	}
+}
