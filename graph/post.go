@@ -177,6 +177,7 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 func postFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
 	f.OmitBodies = !nodes["body"] && !nodes["bodyHtml"]
 	f.Headlines = headlinesOnly(nodes)
+	f.Authors, f.Communities = nodes["author"], nodes["community"]
 	return f
 }
 
@@ -184,6 +185,7 @@ func postFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFil
 func showcaseFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
 	f.OmitBodies = !nodes["description"] && !nodes["descriptionHtml"]
 	f.Headlines = headlinesOnly(nodes)
+	f.Authors, f.Communities = nodes["author"], nodes["community"]
 	return f
 }
 
@@ -203,16 +205,11 @@ func headlinesOnly(nodes map[string]bool) bool {
 	return true
 }
 
-// feedExtra encodes a posts feed filter as a loader key part (postFeed),
-// asking the loader to bring the posts' authors along when the query
-// selects them.
+// feedExtra encodes a posts feed filter as a loader key part (postFeed:
+// what the query selects of the posts, their authors and communities
+// read in the feed's statement when it selects them).
 func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
-	nodes := nodeFields(ctx)
-	extra := loader.EncodeFeed(postFeed(f, nodes))
-	if nodes["author"] {
-		extra = loader.WithAuthors(extra)
-	}
-	return extra
+	return loader.EncodeFeed(postFeed(f, nodeFields(ctx)))
 }
 
 // nodeFields returns the names of the fields the current connection field

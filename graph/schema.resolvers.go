@@ -1463,8 +1463,9 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	conn := publishing.Only(conns, keys)
 	l := loader.For(ctx)
 	l.PostSiblings(conn.Nodes())
-	l.PreloadPosts(ctx, conn.Nodes(), loader.PostRelations{
-		Authors: nodes["author"], Communities: nodes["community"], Covers: nodes["cover"]})
+	if nodes["cover"] {
+		l.PreloadCovers(ctx, conn.Nodes())
+	}
 	return &conn, nil
 }
 

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -143,19 +142,9 @@ func EncodeFeed(f publishing.FeedFilter) string {
 	return string(b)
 }
 
-// withAuthors marks a feed key whose posts' authors are asked for.
-const withAuthors = "\x00authors"
-
-// WithAuthors marks an encoded feed key: the fetch also loads the posts'
-// authors (Preload). They would be one statement anyway, their posts'
-// sibling group; loaded with the feed, the hundreds of posts of a nested
-// feed find them at once instead of each waiting on the fetch, which
-// costs about a fifth more CPU (Q2 in cmd/benchdash).
-func WithAuthors(extra string) string { return extra + withAuthors }
-
 func decodeFeed(s string) publishing.FeedFilter {
 	var f publishing.FeedFilter
-	_ = json.Unmarshal([]byte(strings.TrimSuffix(s, withAuthors)), &f)
+	_ = json.Unmarshal([]byte(s), &f)
 	return f
 }
 
@@ -168,11 +157,7 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *PageLoader[string, *pub
 			if err != nil {
 				return nil, err
 			}
-			posts := nodesOf(conns)
-			l.PostSiblings(posts)
-			if strings.HasSuffix(extra, withAuthors) {
-				l.PreloadPosts(ctx, posts, PostRelations{Authors: true})
-			}
+			l.PostSiblings(nodesOf(conns))
 			return conns, nil
 		}, nil)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
@@ -76,24 +75,12 @@ func (l *Loaders) PostSiblings(posts []*publishing.Post) {
 	l.PostMedia.Expect(ids)
 }
 
-// PostRelations says which of its posts' relations a page selects.
-type PostRelations struct{ Authors, Communities, Covers bool }
-
-// PreloadPosts fetches now, side by side, the relations of posts (recorded
-// as siblings already) that a page selects (Keyed.Preload).
-func (l *Loaders) PreloadPosts(ctx context.Context, posts []*publishing.Post, want PostRelations) {
-	type p = *publishing.Post
-	var wg sync.WaitGroup
-	if want.Authors {
-		wg.Go(func() { l.Account.Preload(ctx, each(posts, func(x p) int64 { return x.AuthorID })) })
-	}
-	if want.Communities {
-		wg.Go(func() { l.Community.Preload(ctx, each(posts, func(x p) int64 { return x.CommunityID })) })
-	}
-	if want.Covers {
-		wg.Go(func() { l.MediaAsset.Preload(ctx, some(posts, func(x p) *int64 { return x.CoverID })) })
-	}
-	wg.Wait()
+// PreloadCovers fetches now the covers of posts (recorded as siblings
+// already): a page's authors and communities came with its posts
+// (FeedFilter.Authors, FeedFilter.Communities), its covers are the one
+// statement left, started before the fields resolve (Keyed.Preload).
+func (l *Loaders) PreloadCovers(ctx context.Context, posts []*publishing.Post) {
+	l.MediaAsset.Preload(ctx, some(posts, func(x *publishing.Post) *int64 { return x.CoverID }))
 }
 
 // ShowcaseSiblings records showcases returned together: their authors,
@@ -105,6 +92,16 @@ func (l *Loaders) ShowcaseSiblings(showcases []*publishing.Showcase) {
 
 func (l *Loaders) itemSiblings(items []*publishing.Item) {
 	type i = *publishing.Item
+	// Authors and communities a feed read with its items (FeedFilter.Authors,
+	// FeedFilter.Communities) are known now: no statement fetches them.
+	for _, it := range items {
+		if it.Author != nil {
+			l.Account.Prime(it.AuthorID, it.Author)
+		}
+		if it.Community != nil {
+			l.Community.Prime(it.CommunityID, it.Community)
+		}
+	}
 	l.Account.Expect(each(items, func(x i) int64 { return x.AuthorID }))
 	l.expectCommunities(each(items, func(x i) int64 { return x.CommunityID }))
 	l.MediaAsset.Expect(some(items, func(x i) *int64 { return x.CoverID }))

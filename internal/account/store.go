@@ -26,12 +26,13 @@ type Service struct {
 	SignUpLimit ratelimit.Limit
 }
 
-// listColumns are an account's columns without the password hash, for
-// accounts read to be shown (authors, members, publishers): a hash stays in
-// the database unless a password is being checked or set.
-const listColumns = `id, name, email, phone, status, superadmin, created_at, updated_at`
+// ListColumns are an account's columns without the password hash, for
+// accounts read to be shown (authors, members, publishers; also in other
+// packages' joins): a hash stays in the database unless a password is
+// being checked or set.
+const ListColumns = `id, name, email, phone, status, superadmin, created_at, updated_at`
 
-const accountColumns = listColumns + `, password_hash`
+const accountColumns = ListColumns + `, password_hash`
 
 // SignUpInput is what a person gives to create an account.
 type SignUpInput struct {
@@ -121,7 +122,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*Account, error) {
 // hashes (PasswordHash is empty); the batch behind the account loader.
 func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Account, error) {
 	var rows []*Account
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+listColumns+` FROM accounts WHERE id = ANY($1)`, pq.Array(ids))
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+ListColumns+` FROM accounts WHERE id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, postgres.MapError(err, "accounts by id", "")
 	}

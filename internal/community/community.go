@@ -77,7 +77,9 @@ type Community struct {
 // Domain is the community's website name under .kim.id.
 func (c *Community) Domain() string { return c.Slug + ".kim.id" }
 
-const columns = `id, name, slug, category, domicile_code, description, logo_id, decree_id, contact_email, contact_phone,
+// Columns are a community's columns, as its loaders read them (also in
+// other packages' joins).
+const Columns = `id, name, slug, category, domicile_code, description, logo_id, decree_id, contact_email, contact_phone,
 	social_links, latitude, longitude, founded_on, status, status_reason, registration_number, registered_at,
 	submitted_at, member_count, members_may_report, created_by, created_at, updated_at`
 

@@ -34,7 +34,7 @@ func (s *Service) Map(ctx context.Context, regionCode, field string, globalID fu
 		Community
 		Fields pq.StringArray `db:"fields"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "c")+`,
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(Columns, "c")+`,
 			COALESCE((SELECT array_agg(field_code ORDER BY field_code) FROM community_fields f WHERE f.community_id = c.id), '{}') AS fields
 		FROM communities c
 		WHERE c.status = 'ACTIVE' AND c.latitude IS NOT NULL

@@ -122,7 +122,7 @@ func (s *Service) memberChange(ctx context.Context, actor access.Actor, communit
 	}
 	err := postgres.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var c Community
-		if err := tx.GetContext(ctx, &c, `SELECT `+columns+` FROM communities WHERE id = $1 FOR UPDATE`, communityID); err != nil {
+		if err := tx.GetContext(ctx, &c, `SELECT `+Columns+` FROM communities WHERE id = $1 FOR UPDATE`, communityID); err != nil {
 			return postgres.MapError(err, "lock community", "no such community")
 		}
 		role, err := roleIn(ctx, tx, actor.AccountID, communityID)

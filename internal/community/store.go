@@ -96,7 +96,7 @@ func resource(c *Community, role access.CommunityRole) access.Resource {
 // community loader, whose callers check MayView.
 func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Community, error) {
 	var rows []*Community
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+columns+` FROM communities WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+Columns+` FROM communities WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, postgres.MapError(err, "communities by id", "")
 	}
 	out := make(map[int64]*Community, len(rows))
@@ -109,7 +109,7 @@ func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]*Community,
 // Get returns a community the actor may see; NOT_FOUND otherwise.
 func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*Community, error) {
 	var c Community
-	err := s.DB.GetContext(ctx, &c, `SELECT `+columns+` FROM communities WHERE id = $1`, id)
+	err := s.DB.GetContext(ctx, &c, `SELECT `+Columns+` FROM communities WHERE id = $1`, id)
 	if err != nil {
 		return nil, postgres.MapError(err, "get community", "no such community")
 	}
@@ -119,7 +119,7 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*Commu
 // BySlug returns the community with a slug, if the actor may see it.
 func (s *Service) BySlug(ctx context.Context, actor access.Actor, slug string) (*Community, error) {
 	var c Community
-	err := s.DB.GetContext(ctx, &c, `SELECT `+columns+` FROM communities WHERE slug = $1`, strings.ToLower(strings.TrimSpace(slug)))
+	err := s.DB.GetContext(ctx, &c, `SELECT `+Columns+` FROM communities WHERE slug = $1`, strings.ToLower(strings.TrimSpace(slug)))
 	if err != nil {
 		return nil, postgres.MapError(err, "community by slug", fmt.Sprintf("no community has the slug %q", slug))
 	}
@@ -263,7 +263,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	parts := make([]string, len(blocks))
 	for i, b := range blocks {
 		parts[i] = `SELECT r.code AS region_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
-		SELECT ` + postgres.Qualify(columns, "c") + ` FROM communities c WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
+		SELECT ` + postgres.Qualify(Columns, "c") + ` FROM communities c WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
 		ORDER BY ` + order + ` LIMIT ` + limit + `
 	) x`
 	}

@@ -67,7 +67,7 @@ func (s *Service) Register(ctx context.Context, actor access.Actor, p Profile, i
 	var c Community
 	replayed, err := idempotency.Do(ctx, s.DB, actor.AccountID, opRegister, key, &c.ID, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &c, `INSERT INTO communities (name, slug, category, member_count, created_by)
-			VALUES ($1, $2, $3, 1, $4) RETURNING `+columns, *p.Name, *p.Slug, *p.Category, actor.AccountID)
+			VALUES ($1, $2, $3, 1, $4) RETURNING `+Columns, *p.Name, *p.Slug, *p.Category, actor.AccountID)
 		if err != nil {
 			return slugConflict(err)
 		}
@@ -206,7 +206,7 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, actor access.Actor, c 
 	if len(sets) > 0 {
 		args = append(args, c.ID)
 		err := tx.GetContext(ctx, c, `UPDATE communities SET `+strings.Join(sets, ", ")+`, updated_at = now()
-			WHERE id = $`+fmt.Sprint(len(args))+` RETURNING `+columns, args...)
+			WHERE id = $`+fmt.Sprint(len(args))+` RETURNING `+Columns, args...)
 		if err != nil {
 			return slugConflict(err)
 		}
@@ -334,7 +334,7 @@ func (s *Service) move(ctx context.Context, actor access.Actor, id int64, t tran
 			}
 		}
 		if err := tx.GetContext(ctx, c, `UPDATE communities SET status = $2, status_reason = $3, updated_at = now()
-			WHERE id = $1 RETURNING `+columns, id, t.to, reason); err != nil {
+			WHERE id = $1 RETURNING `+Columns, id, t.to, reason); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, actor.AccountID, "community."+t.name, "Community", fmt.Sprint(id),
@@ -385,7 +385,7 @@ func nextNumber(ctx context.Context, tx *sqlx.Tx, domicile string) (string, erro
 // actor's role in it; NOT_FOUND when the actor may not see it.
 func (s *Service) lockVisible(ctx context.Context, tx *sqlx.Tx, actor access.Actor, id int64) (*Community, access.CommunityRole, error) {
 	var c Community
-	if err := tx.GetContext(ctx, &c, `SELECT `+columns+` FROM communities WHERE id = $1 FOR UPDATE`, id); err != nil {
+	if err := tx.GetContext(ctx, &c, `SELECT `+Columns+` FROM communities WHERE id = $1 FOR UPDATE`, id); err != nil {
 		return nil, "", postgres.MapError(err, "lock community", "no such community")
 	}
 	role, err := roleIn(ctx, tx, actor.AccountID, id)

@@ -198,6 +198,20 @@ func Qualify(columns, alias string) string {
 	return strings.Join(parts, ", ")
 }
 
+// Nested returns a comma-separated column list of a joined table, each
+// column qualified by the table's alias and named for a field of the
+// struct field `field` of the row type ("id, name", "a", "author" →
+// `a.id AS "author.id", a.name AS "author.name"`): sqlx's mapper scans such
+// a column into that nested struct.
+func Nested(columns, alias, field string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		c = strings.TrimSpace(c)
+		parts[i] = alias + "." + c + ` AS "` + field + "." + c + `"`
+	}
+	return strings.Join(parts, ", ")
+}
+
 // SelectGrouped runs a query whose rows are (key, value) pairs and returns
 // the values grouped by key, in row order: the batch behind a list loader
 // ("the tags of each post"). op names the read in errors.

@@ -12,7 +12,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/region"
 	"github.com/kimhub/kimhub/internal/relay"
@@ -37,6 +39,13 @@ type FeedFilter struct {
 	// hold, whose rows are then a third as wide to send and decode. Part
 	// of a loader's key, like OmitBodies.
 	Headlines bool `json:",omitempty"`
+	// Authors and Communities also read each item's author (its
+	// account.ListColumns) and community (community.Columns) in the
+	// feed's statement, into Item.Author and Item.Community: for lists
+	// that show them, which then need no statement of their own. Part of
+	// a loader's key.
+	Authors     bool `json:",omitempty"`
+	Communities bool `json:",omitempty"`
 }
 
 // The kinds of item, as cursor kinds and messages name them.
@@ -119,8 +128,19 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	case Everywhere:
 		blocks, keys = []block{{"(VALUES ('')) AS k(key)", "TRUE"}}, []string{""}
 	}
-	where := []string{"p.status = 'PUBLISHED'", "p.publish_at <= now()",
-		"EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"}
+	from := t.name + " p"
+	var joined []string
+	if f.Authors {
+		from += " JOIN accounts a ON a.id = p.author_id"
+		joined = append(joined, postgres.Nested(account.ListColumns, "a", "author"))
+	}
+	active := "EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"
+	if f.Communities {
+		from += " JOIN communities c ON c.id = p.community_id"
+		joined = append(joined, postgres.Nested(community.Columns, "c", "community"))
+		active = "c.status = 'ACTIVE'"
+	}
+	where := []string{"p.status = 'PUBLISHED'", "p.publish_at <= now()", active}
 	if len(f.Tags) > 0 {
 		if t.name != postTable.name {
 			return nil, apperr.Invalid("tags", "only posts have tags")
@@ -197,12 +217,13 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	if q != "" {
 		sortCol, outerSort = sortExpr+" AS sort_value, ", "sort_value"
 	}
+	selected := strings.Join(append([]string{postgres.Qualify(columns, "p")}, joined...), ", ")
 	limit := p.FetchSQL()
 	parts := make([]string, len(blocks))
 	for i, b := range blocks {
 		parts[i] = `SELECT k.key AS feed_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
-		SELECT ` + sortCol + postgres.Qualify(columns, "p") + `
-		FROM ` + t.name + ` p WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
+		SELECT ` + sortCol + selected + `
+		FROM ` + from + ` WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
 		ORDER BY ` + sortExpr + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + limit + `
 	) x`
 	}
@@ -269,7 +290,7 @@ func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []a
 			case c == "sort_value":
 				dest[i] = &r.rank
 			case len(fields[i]) > 0:
-				dest[i] = reflectx.FieldByIndexes(v, fields[i]).Addr().Interface()
+				dest[i] = fieldAddr(v, fields[i])
 			default:
 				return nil, fmt.Errorf("publishing: no field for the column %q", c)
 			}
@@ -280,6 +301,15 @@ func scanFeed[T content](ctx context.Context, db *sqlx.DB, stmt string, args []a
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// fieldAddr is the address of the field at index path idx of the struct
+// v, allocating the structs on the way (a joined author) but not the field
+// itself: a nullable column's pointer is left for Scan to set, or to leave
+// nil for NULL, where reflectx.FieldByIndexes would allocate it first.
+func fieldAddr(v reflect.Value, idx []int) any {
+	parent := reflect.Indirect(reflectx.FieldByIndexes(v, idx[:len(idx)-1]))
+	return parent.Field(idx[len(idx)-1]).Addr().Interface()
 }
 
 // lowerAll puts tags in the form they are stored in.

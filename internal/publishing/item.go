@@ -12,8 +12,10 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/idempotency"
 	"github.com/kimhub/kimhub/internal/notify"
 	"github.com/kimhub/kimhub/internal/postgres"
@@ -38,6 +40,12 @@ type Item struct {
 	ViewCount   int64      `db:"view_count"`
 	CreatedAt   time.Time  `db:"created_at"`
 	UpdatedAt   time.Time  `db:"updated_at"`
+
+	// Author and Community are the item's author and community when a
+	// feed read them in its own statement (FeedFilter.Authors,
+	// FeedFilter.Communities), for the request's loaders; nil otherwise.
+	Author    *account.Account     `db:"author" json:"-"`
+	Community *community.Community `db:"community" json:"-"`
 }
 
 const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
