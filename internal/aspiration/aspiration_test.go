@@ -364,3 +364,38 @@ func TestThread(t *testing.T) {
 		t.Fatalf("responding on a closed aspiration: %v", err)
 	}
 }
+
+// TestRegionAndCommunityListsArePlannedForTheirValues: a region's or a
+// community's list is planned for its code or id (a plan made once for
+// all walks every aspiration for a quiet province); a list by status alone
+// keeps its one plan. The rows are the same either way.
+func TestRegionAndCommunityListsArePlannedForTheirValues(t *testing.T) {
+	f := setup(t)
+	pub := f.submit(t, aspiration.Public)
+	counting, st := testenv.CountingDB(t)
+	svc := *f.svc
+	svc.DB = counting
+	page, _ := relay.NewPage(aspiration.CursorKind, relay.Args{})
+	for _, c := range []struct {
+		name     string
+		filter   aspiration.Filter
+		byValues bool
+	}{
+		{"a region", aspiration.Filter{RegionCode: "64.02"}, true},
+		{"a region's overdue", aspiration.Filter{RegionCode: "64", OverdueOnly: true}, true},
+		{"a community", aspiration.Filter{CommunityID: f.jahab}, true},
+		{"a status", aspiration.Filter{Status: aspiration.Submitted}, false},
+	} {
+		n := st.Load()
+		list, err := svc.List(f.ctx, f.adminKaltim, c.filter, page)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := st.PlannedForValues(n, "FROM aspirations a"); got != c.byValues {
+			t.Errorf("%s: planned for its values %v, want %v (%q)", c.name, got, c.byValues, st.Since(n))
+		}
+		if !c.filter.OverdueOnly && (len(list.Edges) != 1 || list.Edges[0].Node.ID != pub.ID) {
+			t.Errorf("%s: %+v", c.name, list.Edges)
+		}
+	}
+}

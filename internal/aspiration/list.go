@@ -118,8 +118,15 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter, p rela
 			where = append(where, "a.id "+op+" "+arg(id))
 		}
 	}
+	// A region's or a community's list is planned for its values: a plan
+	// made once for every region either walks every aspiration from the
+	// newest to find a quiet province's few (74 ms for 36 of 50,000) or
+	// goes through every community of a busy one (20 ms where the newest
+	// are 2 ms away); a community's either sorts all of a busy one's or
+	// walks its index (1.6 ms against 0.14). Measured on the national data.
+	byValues := f.RegionCode != "" || f.CommunityID != 0
 	var rows []*Aspiration
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+postgres.Qualify(columns, "a")+` FROM aspirations a WHERE `+
+	if err := postgres.Select(ctx, s.DB, byValues, &rows, `SELECT `+postgres.Qualify(columns, "a")+` FROM aspirations a WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT `+p.FetchSQL(), args...); err != nil {
 		return relay.Connection[*Aspiration]{}, postgres.MapError(err, "list aspirations", "")
 	}

@@ -269,6 +269,23 @@ func (s *Statements) Since(n int64) []string {
 	return slices.Clone(s.texts[n:])
 }
 
+// PlannedForValues reports whether, among the statements sent after the
+// first n, one holding fragment ran after `SET LOCAL plan_cache_mode =
+// force_custom_plan` (postgres.Select with byValues): planned for its
+// values, not once for all.
+func (s *Statements) PlannedForValues(n int64, fragment string) bool {
+	custom := false
+	for _, q := range s.Since(n) {
+		switch {
+		case strings.Contains(q, "plan_cache_mode = force_custom_plan"):
+			custom = true
+		case strings.Contains(q, fragment):
+			return custom
+		}
+	}
+	return false
+}
+
 type countingConnector struct {
 	driver.Connector
 	st *Statements
