@@ -133,20 +133,28 @@ func transactOnce(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func
 }
 
 // Select is db.SelectContext, or with byValues the same for a statement
-// whose best plan depends on its values, such as a name search (a pattern
-// may match three rows or thousands), which a plan made once for all
-// values (StatementCache's connections) cannot tell apart: it then runs in
-// a read-only transaction planned for its values at each execution
-// (plan_cache_mode force_custom_plan, for that transaction only).
+// whose best plan depends on its values (Read).
 func Select(ctx context.Context, db *sqlx.DB, byValues bool, dest any, query string, args ...any) error {
+	return Read(ctx, db, byValues, func(q sqlx.QueryerContext) error {
+		return sqlx.SelectContext(ctx, q, dest, query, args...)
+	})
+}
+
+// Read runs fn with db; with byValues, for statements whose best plan
+// depends on their values, such as a name search (a pattern may match
+// three rows or thousands), which a plan made once for all values
+// (StatementCache's connections) cannot tell apart, fn runs in a read-only
+// transaction planned for its values at each execution (plan_cache_mode
+// force_custom_plan, for that transaction only).
+func Read(ctx context.Context, db *sqlx.DB, byValues bool, fn func(q sqlx.QueryerContext) error) error {
 	if !byValues {
-		return db.SelectContext(ctx, dest, query, args...)
+		return fn(db)
 	}
 	return Transact(ctx, db, &sql.TxOptions{ReadOnly: true}, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, dest, query, args...)
+		return fn(tx)
 	})
 }
 

@@ -551,3 +551,96 @@ func TestTagsAreSetReplacedAndCleared(t *testing.T) {
 		t.Fatalf("an empty list left the tags: %v", got)
 	}
 }
+
+// TestListsReadWhatTheirPagesNeed: statements made once for all their
+// values (kimhub's connections plan so) still read a page's worth: a
+// community's items in one status walk (community_id, status, id), a
+// featured feed walks the index of featured items, and a search is planned
+// for its words at each execution.
+func TestListsReadWhatTheirPagesNeed(t *testing.T) {
+	f := setup(t)
+	// Thousands of published posts, a few drafts, one featured post.
+	f.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, region_code, status, publish_at)
+		SELECT $1, $2, 'Berita ' || i, 'berita-' || i, '64.02.06.1001', 'PUBLISHED', now() - i * interval '1 minute'
+		FROM generate_series(1, 3000) i`, f.community, f.writer.AccountID)
+	draft := f.draft(t, "Draf", "Belum terbit.")
+	featured := f.published(t, "Pilihan redaksi", "Kabar unggulan.")
+	f.db.MustExec(`UPDATE posts SET featured = true WHERE id = $1`, featured.ID)
+	f.db.MustExec(`ANALYZE posts`)
+
+	counting, st := testenv.CountingDB(t)
+	svc := &publishing.Service{DB: counting}
+	statement := func(n int64, fragment string) string {
+		for _, q := range st.Since(n) {
+			if strings.Contains(q, fragment) {
+				return q
+			}
+		}
+		t.Fatalf("no statement holds %q: %q", fragment, st.Since(n))
+		return ""
+	}
+	// genericPlan is the plan PostgreSQL makes once for all values, as
+	// kimhub's connections use it.
+	genericPlan := func(stmt string, args ...string) string {
+		t.Helper()
+		tx := f.db.MustBegin()
+		defer tx.Rollback()
+		tx.MustExec(`SET LOCAL plan_cache_mode = force_generic_plan`)
+		types := make([]string, len(args))
+		for i := range args {
+			types[i] = "bigint"
+		}
+		params := ""
+		if len(types) > 0 {
+			params = "(" + strings.Join(types, ", ") + ")"
+		}
+		tx.MustExec(`PREPARE s` + params + ` AS ` + stmt)
+		call := ""
+		if len(args) > 0 {
+			call = "(" + strings.Join(args, ", ") + ")"
+		}
+		var plan []string
+		if err := tx.Select(&plan, `EXPLAIN EXECUTE s`+call); err != nil {
+			t.Fatal(err)
+		}
+		tx.MustExec(`DEALLOCATE s`) // a prepared statement outlives its transaction
+		return strings.Join(plan, "\n")
+	}
+
+	n := st.Load()
+	page, _ := relay.NewPage(publishing.StatusCursorKind(publishing.Posts), relay.Args{})
+	drafts, err := svc.CommunityPosts(f.ctx, f.editor, f.community, publishing.Draft, page)
+	if err != nil || len(drafts.Edges) != 1 || drafts.Edges[0].Node.ID != draft.ID {
+		t.Fatalf("drafts: %+v %v", drafts.Edges, err)
+	}
+	if plan := genericPlan(statement(n, "WHERE community_id = $1"), fmt.Sprint(f.community)); !strings.Contains(plan, "posts_community_status_idx") {
+		t.Errorf("a community's drafts, planned once:\n%s", plan)
+	}
+
+	n = st.Load()
+	page, _ = relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{})
+	feed, err := svc.Feed(f.ctx, publishing.Everywhere, nil, publishing.FeedFilter{Featured: ptr(true)}, page)
+	if err != nil || len(feed[""].Edges) != 1 || feed[""].Edges[0].Node.ID != featured.ID {
+		t.Fatalf("featured: %+v %v", feed[""].Edges, err)
+	}
+	if plan := genericPlan(statement(n, "p.featured")); !strings.Contains(plan, "posts_featured_idx") {
+		t.Errorf("the featured feed, planned once:\n%s", plan)
+	}
+
+	n = st.Load()
+	page, _ = relay.NewPage(publishing.FeedCursorKind(publishing.Posts, "unggulan"), relay.Args{})
+	found, err := svc.Feed(f.ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{Search: "unggulan"}, page)
+	if err != nil || len(found["64.02"].Edges) != 1 || found["64.02"].Edges[0].Node.ID != featured.ID {
+		t.Fatalf("search: %+v %v", found["64.02"].Edges, err)
+	}
+	if !st.PlannedForValues(n, "websearch_to_tsquery") {
+		t.Errorf("a search is not planned for its words: %q", st.Since(n))
+	}
+	n = st.Load()
+	if _, err := svc.Feed(f.ctx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{}, page); err != nil {
+		t.Fatal(err)
+	}
+	if st.PlannedForValues(n, "FROM posts p") {
+		t.Errorf("a plain feed is planned at each execution: %q", st.Since(n))
+	}
+}
