@@ -138,22 +138,35 @@ func mayRead(actor access.Actor, it *Item, sc scope, now time.Time) bool {
 	return publicNow(it, sc.CommunityStatus, now) || access.Allowed(actor, access.ReadUnpublished, sc.resource(it))
 }
 
+// withScope is an item and its scope, read by one statement (read).
+type withScope[T content] struct {
+	Item T `db:"item"`
+	scope
+}
+
+// read returns an item the actor may read, with its scope, both as one
+// statement saw them (no lock: nothing waits between the two); NOT_FOUND
+// otherwise.
+func read[T content](ctx context.Context, db sqlx.QueryerContext, actor access.Actor, id int64) (*T, scope, error) {
+	t := tableOf[T]()
+	var r withScope[T]
+	err := sqlx.GetContext(ctx, db, &r, `SELECT `+postgres.Nested(t.columns, "p", "item")+`,
+			c.status AS community_status, c.domicile_code,
+			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role
+		FROM `+t.name+` p JOIN communities c ON c.id = p.community_id WHERE p.id = $1`, id, actor.AccountID)
+	if err != nil {
+		return nil, scope{}, postgres.MapError(err, "get "+t.noun, "no such "+t.noun)
+	}
+	if !mayRead(actor, itemOf(&r.Item), r.scope, time.Now()) {
+		return nil, scope{}, apperr.NotFoundf("no such %s", t.noun)
+	}
+	return &r.Item, r.scope, nil
+}
+
 // get returns an item the actor may read; NOT_FOUND otherwise.
 func get[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64) (*T, error) {
-	t := tableOf[T]()
-	var v T
-	if err := db.GetContext(ctx, &v, `SELECT `+t.columns+` FROM `+t.name+` WHERE id = $1`, id); err != nil {
-		return nil, postgres.MapError(err, "get "+t.noun, "no such "+t.noun)
-	}
-	it := itemOf(&v)
-	sc, err := loadScope(ctx, db, actor.AccountID, it.CommunityID)
-	if err != nil {
-		return nil, postgres.MapError(err, t.noun+" scope", "")
-	}
-	if !mayRead(actor, it, sc, time.Now()) {
-		return nil, apperr.NotFoundf("no such %s", t.noun)
-	}
-	return &v, nil
+	v, _, err := read[T](ctx, db, actor, id)
+	return v, err
 }
 
 // bySlug returns a community's item by slug, if the actor may read it.
@@ -202,8 +215,18 @@ type newItem struct {
 	// beside the row, which they read as p (a post's tags), each starting
 	// with a comma.
 	insert func(slug, region string) (query string, args []any, with string)
-	// after writes attachments once the row exists.
+	// after writes attachments once the row exists (nil: none to write),
+	// in the create's transaction.
 	after func(ctx context.Context, tx *sqlx.Tx) error
+}
+
+// withMedia is a new item's after: write, if the input attaches media (a
+// cover, attachments or a gallery), nil if it attaches none.
+func withMedia(coverID *int64, ids []int64, write func(ctx context.Context, tx *sqlx.Tx) error) func(ctx context.Context, tx *sqlx.Tx) error {
+	if coverID == nil && ids == nil {
+		return nil
+	}
+	return write
 }
 
 // slugTries bounds the INSERTs of one create: a title whose slug other
@@ -231,12 +254,14 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 		return get[T](ctx, db, actor, id)
 	}
 	var created int64
-	replayed, err := idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error {
+	// write runs the create with q; tx is q when it runs in a transaction
+	// (nil otherwise).
+	write := func(q sqlx.ExtContext, tx *sqlx.Tx) error {
 		// No lock first: the scope is read before anything waited, so a
 		// community suspended or a member removed after it is a change
 		// made after the create (neither touches posts), not one it
 		// missed (compare lock, whose reads follow a wait).
-		sc, err := loadScope(ctx, tx, actor.AccountID, n.communityID)
+		sc, err := loadScope(ctx, q, actor.AccountID, n.communityID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Invalid("communityId", "no such community")
 		}
@@ -271,7 +296,7 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 			if err != nil {
 				return err
 			}
-			err = tx.GetContext(ctx, dst, `WITH p AS (`+query+`
+			err = sqlx.GetContext(ctx, q, dst, `WITH p AS (`+query+`
 				ON CONFLICT (community_id, slug) DO NOTHING RETURNING `+t.columns+`)`+with+`,
 				a AS (`+entry+`)
 				SELECT * FROM p`, append(args, entryArgs...)...)
@@ -285,7 +310,7 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 				return &apperr.Error{Code: apperr.Conflict, Field: "title",
 					Message: fmt.Sprintf("other %ss of the community keep taking the slugs of this title; try again, or change the title", t.noun)}
 			}
-			if slug, err = freeSlug(ctx, tx, t, n.communityID, base, 0); err != nil {
+			if slug, err = freeSlug(ctx, q, t, n.communityID, base, 0); err != nil {
 				return err
 			}
 		}
@@ -297,7 +322,17 @@ func create[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, dst
 		}
 		created = it.ID
 		return nil
-	})
+	}
+	// The row, its audit entry and what goes in beside it are one
+	// statement: without an idempotency key to record with them, or
+	// attachments to write after, the create needs no transaction (two
+	// statements, where BEGIN and COMMIT made four).
+	var replayed int64
+	if key == "" && n.after == nil {
+		err = write(db, nil)
+	} else {
+		replayed, err = idempotency.Do(ctx, db, actor.AccountID, op, key, &created, func(tx *sqlx.Tx) error { return write(tx, tx) })
+	}
 	if replayed != 0 {
 		return get[T](ctx, db, actor, replayed)
 	}
@@ -408,62 +443,113 @@ var (
 	takeDownMove = move{"take_down", access.ModerateContent, []Status{Published, Archived}, TakenDown, true, "TAKEN_DOWN"}
 )
 
-// step runs one workflow step on an item: lock it, check the policy on its
+// stepTries bounds the reads of one workflow step: an item that other
+// requests keep moving while a step checks it is answered CONFLICT.
+const stepTries = 3
+
+// errMoved: the item's status changed between a step's read and its write.
+var errMoved = errors.New("the item moved meanwhile")
+
+// step runs one workflow step on an item: check the policy on its
 // community and the state, set the status (publishing stamps publish_at,
 // now or later, by the database's clock), audit it and tell the author.
+//
+// Without a lock: the item and its scope are one statement's read, and the
+// change is written only if the item is still in the status the checks
+// saw (UPDATE … WHERE status = the one read; a concurrent change of status
+// waits for the other's commit, then finds nothing to update); the step
+// then reads again and decides on what is there now. The change and its
+// audit entry are one statement; a notification for the author joins them
+// in a transaction. Three statements, where a lock held over the checks
+// took six (BEGIN, the lock, the scope, the change, COMMIT), for the same
+// outcomes: a membership revoked or a community suspended while the
+// checks ran was not seen by the locked read either.
 func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time) (*T, error) {
 	t := tableOf[T]()
 	note = strings.TrimSpace(note)
 	if m.note && note == "" {
 		return nil, apperr.Invalid("note", "say why; the note is shown to the author and kept in the audit trail")
 	}
-	var v *T
-	err := postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
-		var sc scope
-		var err error
-		if v, sc, err = lock[T](ctx, tx, actor, id); err != nil {
+	for try := 1; ; try++ {
+		v, err := tryStep[T](ctx, db, actor, id, m, note, publishAt)
+		switch {
+		case err == nil:
+			return v, nil
+		case !errors.Is(err, errMoved):
+			return nil, postgres.MapError(err, t.noun+" "+m.name, "")
+		case try == stepTries:
+			return nil, &apperr.Error{Code: apperr.Conflict, Err: err,
+				Message: fmt.Sprintf("the %s kept changing while it was being %s; try again", t.noun, pastTense(m))}
+		}
+	}
+}
+
+func tryStep[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time) (*T, error) {
+	t := tableOf[T]()
+	v, sc, err := read[T](ctx, db, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	it := itemOf(v)
+	if m.name == submitMove.name && it.AuthorID != actor.AccountID {
+		return nil, apperr.New(apperr.Forbidden, "only the author submits a %s", t.noun)
+	}
+	if err := access.Check(actor, m.action, sc.resource(it)); err != nil {
+		return nil, err
+	}
+	if !containsStatus(m.from, it.Status) {
+		return nil, apperr.New(apperr.InvalidTransition, "the %s is %s; it cannot be %s now", t.noun, it.Status, m.name).With("state", string(it.Status))
+	}
+	if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
+		return nil, apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
+			With("state", sc.CommunityStatus)
+	}
+	args := []any{id, m.to, note, publishAt, it.Status}
+	entry, entryArgs, err := audit.Follows("u", len(args)+1, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
+		map[string]any{"status": m.to})
+	if err != nil {
+		return nil, err
+	}
+	change := `WITH u AS (UPDATE ` + t.name + ` SET status = $2, status_note = $3,
+			publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
+			updated_at = now()
+		WHERE id = $1 AND status = $5 RETURNING ` + t.columns + `), a AS (` + entry + `)
+		SELECT * FROM u`
+	args = append(args, entryArgs...)
+	write := func(q sqlx.QueryerContext) error {
+		err := sqlx.GetContext(ctx, q, v, change, args...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errMoved
+		}
+		return err
+	}
+	if m.notify == "" || it.AuthorID == actor.AccountID {
+		return v, write(db)
+	}
+	return v, postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+		if err := write(tx); err != nil {
 			return err
 		}
 		it := itemOf(v)
-		if m.name == submitMove.name && it.AuthorID != actor.AccountID {
-			return apperr.New(apperr.Forbidden, "only the author submits a %s", t.noun)
-		}
-		if err := access.Check(actor, m.action, sc.resource(it)); err != nil {
-			return err
-		}
-		if !containsStatus(m.from, it.Status) {
-			return apperr.New(apperr.InvalidTransition, "the %s is %s; it cannot be %s now", t.noun, it.Status, m.name).With("state", string(it.Status))
-		}
-		if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
-			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
-				With("state", sc.CommunityStatus)
-		}
-		// The change and its audit entry are one statement.
-		args := []any{id, m.to, note, publishAt}
-		entry, entryArgs, err := audit.Follows("u", len(args)+1, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
-			map[string]any{"status": m.to})
-		if err != nil {
-			return err
-		}
-		if err := tx.GetContext(ctx, v, `WITH u AS (UPDATE `+t.name+` SET status = $2, status_note = $3,
-				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
-				updated_at = now()
-			WHERE id = $1 RETURNING `+t.columns+`), a AS (`+entry+`)
-			SELECT * FROM u`, append(args, entryArgs...)...); err != nil {
-			return err
-		}
-		it = itemOf(v)
-		if m.notify == "" || it.AuthorID == actor.AccountID {
-			return nil
-		}
 		return notify.Send(ctx, tx, []int64{it.AuthorID}, notify.Message{Kind: strings.ToUpper(t.noun) + "_" + m.notify,
 			Title: fmt.Sprintf("Your %s %q is %s", t.noun, it.Title, strings.ToLower(strings.ReplaceAll(string(m.to), "_", " "))),
 			Body:  note, TargetType: t.typ, TargetID: fmt.Sprint(id)})
 	})
-	if err != nil {
-		return nil, postgres.MapError(err, t.noun+" "+m.name, "")
+}
+
+// pastTense names what a step does to an item, for messages.
+func pastTense(m move) string {
+	switch m.to {
+	case InReview:
+		return "submitted"
+	case Published:
+		return "published"
+	case Rejected:
+		return "rejected"
+	case Archived:
+		return "archived"
 	}
-	return v, nil
+	return "taken down"
 }
 
 // feature marks a published item as an example for others (percontohan),
@@ -550,9 +636,9 @@ func setMedia(ctx context.Context, tx *sqlx.Tx, actor access.Actor, t table, it 
 // '-'), over the index on (community_id, slug text_pattern_ops): unlike
 // `slug LIKE $3 || '-%'`, a range of that index in any plan, also one made
 // before base is known (postgres.StatementCache).
-func freeSlug(ctx context.Context, tx *sqlx.Tx, t table, communityID int64, base string, self int64) (string, error) {
+func freeSlug(ctx context.Context, q sqlx.QueryerContext, t table, communityID int64, base string, self int64) (string, error) {
 	var taken []string
-	if err := tx.SelectContext(ctx, &taken, `SELECT slug FROM `+t.name+` WHERE community_id = $1 AND id <> $2
+	if err := sqlx.SelectContext(ctx, q, &taken, `SELECT slug FROM `+t.name+` WHERE community_id = $1 AND id <> $2
 		AND slug ~>=~ $3 AND slug ~<~ ($3 || '.')`, communityID, self, base); err != nil {
 		return "", err
 	}

@@ -644,3 +644,75 @@ func TestListsReadWhatTheirPagesNeed(t *testing.T) {
 		t.Errorf("a plain feed is planned at each execution: %q", st.Since(n))
 	}
 }
+
+// TestConcurrentStepsOneWins: editors publishing and rejecting the same
+// post at once: one step wins, the others find it moved and say so; one
+// audit entry, one notification. A step writes without a lock: its read
+// and its write are two statements (with the author's notification, a
+// transaction around the write); a create without an idempotency key or
+// media is its scope and its insert, without a transaction.
+func TestConcurrentStepsOneWins(t *testing.T) {
+	f := setup(t)
+	counting, st := testenv.CountingDB(t)
+	svc := &publishing.Service{DB: counting}
+	n := st.Load()
+	p, err := svc.Create(f.ctx, f.writer, f.community, publishing.DraftInput{Title: ptr("Rapat desa"), Body: ptr("Musyawarah.")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := st.Since(n); len(sent) != 2 || !strings.Contains(sent[1], "INSERT INTO posts") {
+		t.Fatalf("a create without a key or media sent %d statements, want the scope and the insert: %q", len(sent), sent)
+	}
+	n = st.Load()
+	if _, err := svc.Submit(f.ctx, f.writer, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if sent := st.Since(n); len(sent) != 2 || !strings.Contains(sent[1], "AND status = $5") {
+		t.Fatalf("a submit sent %d statements, want the read and the write: %q", len(sent), sent)
+	}
+
+	// Rounds of racers let loose together on a fresh post each.
+	const racers, rounds = 8, 5
+	for round := range rounds {
+		p := p
+		if round > 0 {
+			p = f.draft(t, fmt.Sprint("Rapat desa ", round), "Musyawarah.")
+			if _, err := f.svc.Submit(f.ctx, f.writer, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		codes := make([]string, racers)
+		for i := range racers {
+			wg.Go(func() {
+				<-start
+				var err error
+				if i%2 == 0 {
+					_, err = f.svc.Publish(f.ctx, f.editor, p.ID, nil)
+				} else {
+					_, err = f.svc.Reject(f.ctx, f.chair, p.ID, "belum lengkap")
+				}
+				codes[i] = code(err)
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for _, c := range codes {
+			switch c {
+			case "ok":
+				won++
+			case "INVALID_TRANSITION":
+			default:
+				t.Errorf("a racer: %s", c)
+			}
+		}
+		var entries, notes int
+		f.db.Get(&entries, `SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action IN ('post.publish', 'post.reject')`, fmt.Sprint(p.ID))
+		f.db.Get(&notes, `SELECT count(*) FROM notifications WHERE account_id = $1 AND target_id = $2`, f.writer.AccountID, fmt.Sprint(p.ID))
+		if won != 1 || entries != 1 || notes != 1 {
+			t.Fatalf("round %d: %d steps won (%v), %d audit entries, %d notifications; want 1 of each", round, won, codes, entries, notes)
+		}
+	}
+}

@@ -43,9 +43,9 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, communityID in
 				[]any{communityID, actor.AccountID, *in.Title, slug, body, html, excerpt, region, pq.Array(in.Tags)},
 				`, t AS (INSERT INTO post_tags (post_id, tag) SELECT p.id, unnest($9::text[]) FROM p)`
 		},
-		after: func(ctx context.Context, tx *sqlx.Tx) error {
+		after: withMedia(in.CoverID, in.MediaIDs, func(ctx context.Context, tx *sqlx.Tx) error {
 			return setMedia(ctx, tx, actor, postTable, &p.Item, in.CoverID, in.MediaIDs)
-		},
+		}),
 	})
 }
 

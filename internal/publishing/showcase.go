@@ -119,9 +119,9 @@ func (s *Service) CreateShowcase(ctx context.Context, actor access.Actor, commun
 				[]any{communityID, actor.AccountID, *in.Kind, *in.Title, slug, desc, html, in.Latitude, in.Longitude,
 					strings.TrimSpace(deref(in.Contact)), region}, ""
 		},
-		after: func(ctx context.Context, tx *sqlx.Tx) error {
+		after: withMedia(in.CoverID, in.GalleryIDs, func(ctx context.Context, tx *sqlx.Tx) error {
 			return setMedia(ctx, tx, actor, showTable, &v.Item, in.CoverID, in.GalleryIDs)
-		},
+		}),
 	})
 }
 
