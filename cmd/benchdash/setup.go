@@ -143,6 +143,7 @@ var (
 	postInsert          = regexp.MustCompile(`(?is)^\s*(WITH \w+ AS \(\s*)?INSERT INTO posts\b`)
 	postInsertCTE       = regexp.MustCompile(`(?is)SELECT \* FROM (\w+);\n$`)
 	postInsertReturning = regexp.MustCompile(`(?is)RETURNING .*;\n$`)
+	postCommunity       = regexp.MustCompile(`(?is)INSERT INTO posts \(community_id\b[^)]*\)\s*VALUES \((\d+),`)
 )
 
 // ceilingScript makes the pgbench script of a query from the statements
@@ -197,11 +198,12 @@ func ceilingScript(q query, t *targets, stmts []statement, answer []byte) (strin
 		return "", fmt.Errorf("no INSERT INTO posts recorded")
 	}
 	// The community: any of the bench's, as the load takes them in turn.
-	_, c, err := relay.ParseID(fmt.Sprint(dig(p, "community", "id")))
-	if err != nil {
-		return "", fmt.Errorf("the write mix gave no community: %s", answer)
+	// Its id is the first value of the post's INSERT.
+	m := postCommunity.FindStringSubmatch(s)
+	if m == nil {
+		return "", fmt.Errorf("the write mix's INSERT INTO posts gave no community")
 	}
-	script := regexp.MustCompile(`\b`+c+`\b`).ReplaceAllString(strings.Join(lines, ""), ":c")
+	script := regexp.MustCompile(`\b`+m[1]+`\b`).ReplaceAllString(strings.Join(lines, ""), ":c")
 	return fmt.Sprintf("\\set r random(1, 2000000000)\n\\set c random(%d, %d)\n", t.WriteCommunities[0], t.WriteCommunities[len(t.WriteCommunities)-1]) + script, nil
 }
 
