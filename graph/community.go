@@ -94,3 +94,12 @@ func accountID(id string) (int64, error) { return int64ID(id, typeAccount, "acco
 func pageArgs(first *int, after *string, last *int, before *string) relay.Args {
 	return relay.Args{First: first, After: after, Last: last, Before: before}
 }
+
+// membersExtra is the Extra of a members page's key: its members' accounts
+// are read along when the page shows them.
+func membersExtra(ctx context.Context) string {
+	if nodeFields(ctx)["account"] {
+		return loader.WithAccounts
+	}
+	return ""
+}

@@ -183,6 +183,33 @@ func TestCommunityTreeStatementsDoNotGrowWithRows(t *testing.T) {
 		t.Fatalf("rows: %d and %d", smallRows, largeRows)
 	}
 	bounded(t, small, large, 20)
+
+	// A members page that shows accounts reads them along: the same rows
+	// the account loader reads, and no statement after the page.
+	l := loader.New(c.svc.LoaderStores())
+	ctx := access.WithActor(context.Background(), access.Actor{})
+	five := 5
+	conn, err := l.CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: 3, Args: relay.Args{First: &five}.Key(), Extra: loader.WithAccounts})
+	if err != nil || len(conn.Edges) != 5 {
+		t.Fatalf("members: %d, %v", len(conn.Edges), err)
+	}
+	ids := make([]int64, len(conn.Edges))
+	for i, e := range conn.Edges {
+		ids[i] = e.Node.AccountID
+	}
+	want, err := c.svc.Accounts.ByIDs(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := c.n.Load()
+	for _, id := range ids {
+		if a, err := l.Account.Load(ctx, id); err != nil || !reflect.DeepEqual(a, want[id]) {
+			t.Fatalf("account %d read along: %+v %v, want %+v", id, a, err, want[id])
+		}
+	}
+	if n := c.n.Load() - before; n != 0 {
+		t.Errorf("accounts read along with their members cost %d statements more", n)
+	}
 }
 
 // TestFeedStatementsDoNotGrowWithPageSize: a feed of posts with author,

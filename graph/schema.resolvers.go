@@ -336,7 +336,7 @@ func (r *communityResolver) Members(ctx context.Context, obj *community.Communit
 		conn, err := l.Requests(ctx, obj, args.Key(), func(c *community.Community) bool { return mayAdmit(c) == nil })
 		return &conn, err
 	}
-	conn, err := l.CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key()})
+	conn, err := l.CommunityMembers.Load(ctx, loader.PageKey[int64]{Parent: obj.ID, Args: args.Key(), Extra: membersExtra(ctx)})
 	return &conn, err
 }
 

@@ -95,6 +95,18 @@ func (l *Keyed[K, V]) run(ctx context.Context, keys []K) (map[K]V, error) {
 	if err != nil {
 		return m, err
 	}
+	l.PrimeAll(m)
+	return m, nil
+}
+
+// PrimeAll keeps values fetched by something else (an author read with
+// its post), as a fetch of this loader keeps them: each unless a value is
+// known already, and the loader's fetched hook told of them, so that their
+// own relations are one group, as a fetch's would be.
+func (l *Keyed[K, V]) PrimeAll(m map[K]V) {
+	if len(m) == 0 {
+		return
+	}
 	l.mu.Lock()
 	for k, v := range m {
 		if _, ok := l.have[k]; !ok {
@@ -102,10 +114,9 @@ func (l *Keyed[K, V]) run(ctx context.Context, keys []K) (map[K]V, error) {
 		}
 	}
 	l.mu.Unlock()
-	if l.fetched != nil && len(m) > 0 {
+	if l.fetched != nil {
 		l.fetched(m)
 	}
-	return m, nil
 }
 
 // Expect records keys that the nodes of one list will ask for (see

@@ -162,6 +162,11 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *PageLoader[string, *pub
 		}, nil)
 }
 
+// WithAccounts is the Extra of a CommunityMembers or MembershipRequests
+// key whose page shows the members' accounts: they are read along
+// (community.Service.Members).
+const WithAccounts = "accounts"
+
 // CommunityQuery is the filter and order of a community list, as a
 // RegionCommunities key carries it.
 type CommunityQuery struct {
@@ -217,12 +222,12 @@ func New(s Stores) *Loaders {
 				return s.Communities.List(ctx, access.ActorFrom(ctx), regions, q.Filter, q.Order, p)
 			}, func(conns map[string]relay.Connection[*community.Community]) { l.CommunitySiblings(nodesOf(conns)) }),
 		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
-			func(ctx context.Context, ids []int64, p relay.Page, _ string) (map[int64]relay.Connection[*community.Membership], error) {
-				return s.Communities.Members(ctx, ids, false, p)
+			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
+				return s.Communities.Members(ctx, ids, false, extra == WithAccounts, p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
 		MembershipRequests: newPageLoader(fixed(community.MemberCursorKind),
-			func(ctx context.Context, ids []int64, p relay.Page, _ string) (map[int64]relay.Connection[*community.Membership], error) {
-				return s.Communities.Members(ctx, ids, true, p)
+			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
+				return s.Communities.Members(ctx, ids, true, extra == WithAccounts, p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
 		AccountMemberships: newListLoader(s.Communities.MembershipsOf, func(v []community.Membership) {
 			l.MembershipSiblings(each(v, func(m community.Membership) *community.Membership { return &m }))

@@ -94,14 +94,17 @@ func (l *Loaders) itemSiblings(items []*publishing.Item) {
 	type i = *publishing.Item
 	// Authors and communities a feed read with its items (FeedFilter.Authors,
 	// FeedFilter.Communities) are known now: no statement fetches them.
+	authors, communities := map[int64]*account.Account{}, map[int64]*community.Community{}
 	for _, it := range items {
 		if it.Author != nil {
-			l.Account.Prime(it.AuthorID, it.Author)
+			authors[it.AuthorID] = it.Author
 		}
 		if it.Community != nil {
-			l.Community.Prime(it.CommunityID, it.Community)
+			communities[it.CommunityID] = it.Community
 		}
 	}
+	l.Account.PrimeAll(authors)
+	l.Community.PrimeAll(communities)
 	l.Account.Expect(each(items, func(x i) int64 { return x.AuthorID }))
 	l.expectCommunities(each(items, func(x i) int64 { return x.CommunityID }))
 	l.MediaAsset.Expect(some(items, func(x i) *int64 { return x.CoverID }))
@@ -152,6 +155,13 @@ func (l *Loaders) ResponseSiblings(responses []*aspiration.Response) {
 // accounts and communities.
 func (l *Loaders) MembershipSiblings(ms []*community.Membership) {
 	type m = *community.Membership
+	accounts := map[int64]*account.Account{} // read along (WithAccounts)
+	for _, x := range ms {
+		if x.Account != nil {
+			accounts[x.AccountID] = x.Account
+		}
+	}
+	l.Account.PrimeAll(accounts)
 	l.Account.Expect(each(ms, func(x m) int64 { return x.AccountID }))
 	l.expectCommunities(each(ms, func(x m) int64 { return x.CommunityID }))
 }

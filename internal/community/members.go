@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/audit"
 	"github.com/kimhub/kimhub/internal/notify"
@@ -41,6 +42,10 @@ type Membership struct {
 	JoinedAt    *time.Time           `db:"joined_at"`
 	CreatedAt   time.Time            `db:"created_at"`
 	UpdatedAt   time.Time            `db:"updated_at"`
+
+	// Account is the member's account when Members read it along
+	// (withAccounts), for the request's loaders; nil otherwise.
+	Account *account.Account `db:"account" json:"-"`
 }
 
 const membershipColumns = `id, community_id, account_id, role, status, invited_by, joined_at, created_at, updated_at`
@@ -55,9 +60,10 @@ func validRole(r access.CommunityRole) bool {
 // Members returns one page of each community's members (ACTIVE ones; with
 // pending=true, the open invitations and join requests instead, which only
 // a CHAIR or EDITOR sees), oldest first, in one statement: the batch behind
-// Community.members. The caller has checked that the actor sees each
-// community.
-func (s *Service) Members(ctx context.Context, ids []int64, pending bool, p relay.Page) (map[int64]relay.Connection[*Membership], error) {
+// Community.members. withAccounts reads each member's account in the same
+// statement (Membership.Account: account.ListColumns), for pages that show
+// them. The caller has checked that the actor sees each community.
+func (s *Service) Members(ctx context.Context, ids []int64, pending, withAccounts bool, p relay.Page) (map[int64]relay.Connection[*Membership], error) {
 	statuses := []string{string(Joined)}
 	if pending {
 		statuses = []string{string(Invited), string(Requested)}
@@ -77,11 +83,16 @@ func (s *Service) Members(ctx context.Context, ids []int64, pending bool, p rela
 		keyset = fmt.Sprintf(" AND id %s $%d", op, len(args))
 	}
 	args = append(args, p.Fetch())
+	columns, join := postgres.Qualify(membershipColumns, "m"), ""
+	if withAccounts {
+		columns += ", " + postgres.Nested(account.ListColumns, "a", "account")
+		join = " JOIN accounts a ON a.id = m.account_id"
+	}
 	var rows []*Membership
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+membershipColumns+` FROM (
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+columns+` FROM (
 			SELECT *, row_number() OVER (PARTITION BY community_id ORDER BY id `+order+`) AS n
 			FROM memberships WHERE community_id = ANY($1) AND status = ANY($2)`+keyset+`
-		) m WHERE n <= $`+fmt.Sprint(len(args))+` ORDER BY community_id, n`, args...)
+		) m`+join+` WHERE m.n <= $`+fmt.Sprint(len(args))+` ORDER BY m.community_id, m.n`, args...)
 	if err != nil {
 		return nil, postgres.MapError(err, "members", "")
 	}
