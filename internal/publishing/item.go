@@ -372,9 +372,11 @@ func revise[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id 
 		var args []any
 		if title != nil {
 			// Renames in one community take turns, so that two of them
-			// do not pick the same free slug; a create does not wait for
-			// them (see create), and should one take the slug picked here
-			// first, update answers CONFLICT on the title.
+			// do not pick the same free slug. A create takes no turn of
+			// its own (its INSERT does wait for this lock, through the
+			// foreign key's check on the community, but it picked its slug
+			// before), and should one take the slug picked here first,
+			// update answers CONFLICT on the title.
 			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM communities WHERE id = $1 FOR UPDATE`, it.CommunityID); err != nil {
 				return err
 			}
@@ -454,16 +456,20 @@ var errMoved = errors.New("the item moved meanwhile")
 // community and the state, set the status (publishing stamps publish_at,
 // now or later, by the database's clock), audit it and tell the author.
 //
-// Without a lock: the item and its scope are one statement's read, and the
-// change is written only if the item is still in the status the checks
-// saw (UPDATE … WHERE status = the one read; a concurrent change of status
-// waits for the other's commit, then finds nothing to update); the step
-// then reads again and decides on what is there now. The change and its
-// audit entry are one statement; a notification for the author joins them
-// in a transaction. Three statements, where a lock held over the checks
-// took six (BEGIN, the lock, the scope, the change, COMMIT), for the same
-// outcomes: a membership revoked or a community suspended while the
-// checks ran was not seen by the locked read either.
+// Without a lock first: the item and its scope are one statement's read,
+// and the change is written only if the item is still in the status the
+// checks saw and nobody holds it (its row is locked NOWAIT by the change
+// itself); if its status moved, the step reads again and decides on what
+// is there now. The change and its audit entry are one statement; a
+// notification for the author joins them in a transaction. Two statements
+// where a lock held over the checks took five (BEGIN, the lock, the scope,
+// the change, COMMIT).
+//
+// If another transaction holds the item (a revision, a feature, the views'
+// count), the step does not wait in its write: it takes the lock, waiting,
+// and reads the scope after the wait (lock), as a membership revoked or a
+// community suspended during the wait must count; a write that waited
+// would have acted on the scope as it was before.
 func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time) (*T, error) {
 	t := tableOf[T]()
 	note = strings.TrimSpace(note)
@@ -471,7 +477,10 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 		return nil, apperr.Invalid("note", "say why; the note is shown to the author and kept in the audit trail")
 	}
 	for try := 1; ; try++ {
-		v, err := tryStep[T](ctx, db, actor, id, m, note, publishAt)
+		v, err := tryStep[T](ctx, db, actor, id, m, note, publishAt, false)
+		if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+			v, err = tryStep[T](ctx, db, actor, id, m, note, publishAt, true)
+		}
 		switch {
 		case err == nil:
 			return v, nil
@@ -484,57 +493,71 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 	}
 }
 
-func tryStep[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time) (*T, error) {
+// tryStep reads the item and its scope, checks the step and writes it;
+// with wait, under the item's lock (lock) in one transaction.
+func tryStep[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id int64, m move, note string, publishAt *time.Time, wait bool) (*T, error) {
 	t := tableOf[T]()
+	var v *T
+	notifies := func() bool { return m.notify != "" && itemOf(v).AuthorID != actor.AccountID }
+	// write checks and writes the step on v, read with sc; tx, if not
+	// nil, is q's transaction, where the author is notified.
+	write := func(q sqlx.QueryerContext, tx *sqlx.Tx, sc scope) error {
+		it := itemOf(v)
+		if m.name == submitMove.name && it.AuthorID != actor.AccountID {
+			return apperr.New(apperr.Forbidden, "only the author submits a %s", t.noun)
+		}
+		if err := access.Check(actor, m.action, sc.resource(it)); err != nil {
+			return err
+		}
+		if !containsStatus(m.from, it.Status) {
+			return apperr.New(apperr.InvalidTransition, "the %s is %s; it cannot be %s now", t.noun, it.Status, m.name).With("state", string(it.Status))
+		}
+		if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
+			return apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
+				With("state", sc.CommunityStatus)
+		}
+		args := []any{id, m.to, note, publishAt, it.Status}
+		entry, entryArgs, err := audit.Follows("u", len(args)+1, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
+			map[string]any{"status": m.to})
+		if err != nil {
+			return err
+		}
+		err = sqlx.GetContext(ctx, q, v, `WITH l AS (SELECT id FROM `+t.name+` WHERE id = $1 AND status = $5 FOR UPDATE NOWAIT),
+			u AS (UPDATE `+t.name+` SET status = $2, status_note = $3,
+				publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
+				updated_at = now()
+			FROM l WHERE `+t.name+`.id = l.id RETURNING `+postgres.Qualify(t.columns, t.name)+`), a AS (`+entry+`)
+			SELECT * FROM u`, append(args, entryArgs...)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errMoved
+		}
+		if err != nil || tx == nil || !notifies() {
+			return err
+		}
+		it = itemOf(v)
+		return notify.Send(ctx, tx, []int64{it.AuthorID}, notify.Message{Kind: strings.ToUpper(t.noun) + "_" + m.notify,
+			Title: fmt.Sprintf("Your %s %q is %s", t.noun, it.Title, strings.ToLower(strings.ReplaceAll(string(m.to), "_", " "))),
+			Body:  note, TargetType: t.typ, TargetID: fmt.Sprint(id)})
+	}
+	if wait {
+		err := postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
+			var sc scope
+			var err error
+			if v, sc, err = lock[T](ctx, tx, actor, id); err != nil {
+				return err
+			}
+			return write(tx, tx, sc)
+		})
+		return v, err
+	}
 	v, sc, err := read[T](ctx, db, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	it := itemOf(v)
-	if m.name == submitMove.name && it.AuthorID != actor.AccountID {
-		return nil, apperr.New(apperr.Forbidden, "only the author submits a %s", t.noun)
+	if !notifies() {
+		return v, write(db, nil, sc)
 	}
-	if err := access.Check(actor, m.action, sc.resource(it)); err != nil {
-		return nil, err
-	}
-	if !containsStatus(m.from, it.Status) {
-		return nil, apperr.New(apperr.InvalidTransition, "the %s is %s; it cannot be %s now", t.noun, it.Status, m.name).With("state", string(it.Status))
-	}
-	if (m.to == InReview || m.to == Published) && sc.CommunityStatus != "ACTIVE" {
-		return nil, apperr.New(apperr.InvalidTransition, "the community is %s; only an ACTIVE community publishes", sc.CommunityStatus).
-			With("state", sc.CommunityStatus)
-	}
-	args := []any{id, m.to, note, publishAt, it.Status}
-	entry, entryArgs, err := audit.Follows("u", len(args)+1, actor.AccountID, t.noun+"."+m.name, t.typ, deref(sc.Domicile), note,
-		map[string]any{"status": m.to})
-	if err != nil {
-		return nil, err
-	}
-	change := `WITH u AS (UPDATE ` + t.name + ` SET status = $2, status_note = $3,
-			publish_at = CASE WHEN $2 = 'PUBLISHED' THEN GREATEST(COALESCE($4::timestamptz, now()), now()) ELSE publish_at END,
-			updated_at = now()
-		WHERE id = $1 AND status = $5 RETURNING ` + t.columns + `), a AS (` + entry + `)
-		SELECT * FROM u`
-	args = append(args, entryArgs...)
-	write := func(q sqlx.QueryerContext) error {
-		err := sqlx.GetContext(ctx, q, v, change, args...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errMoved
-		}
-		return err
-	}
-	if m.notify == "" || it.AuthorID == actor.AccountID {
-		return v, write(db)
-	}
-	return v, postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error {
-		if err := write(tx); err != nil {
-			return err
-		}
-		it := itemOf(v)
-		return notify.Send(ctx, tx, []int64{it.AuthorID}, notify.Message{Kind: strings.ToUpper(t.noun) + "_" + m.notify,
-			Title: fmt.Sprintf("Your %s %q is %s", t.noun, it.Title, strings.ToLower(strings.ReplaceAll(string(m.to), "_", " "))),
-			Body:  note, TargetType: t.typ, TargetID: fmt.Sprint(id)})
-	})
+	return v, postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error { return write(tx, tx, sc) })
 }
 
 // pastTense names what a step does to an item, for messages.

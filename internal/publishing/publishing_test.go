@@ -716,3 +716,45 @@ func TestConcurrentStepsOneWins(t *testing.T) {
 		}
 	}
 }
+
+// TestAStepThatWaitsSeesTheScopeAfterTheWait: a step on an item another
+// transaction holds waits for it, and then checks the actor's role as it is
+// after the wait: an editor demoted meanwhile publishes nothing.
+func TestAStepThatWaitsSeesTheScopeAfterTheWait(t *testing.T) {
+	f := setup(t)
+	p := f.draft(t, "Kabar tertahan", "Isi.")
+	if _, err := f.svc.Submit(f.ctx, f.writer, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	holder := f.db.MustBegin()
+	defer holder.Rollback()
+	holder.MustExec(`SELECT 1 FROM posts WHERE id = $1 FOR UPDATE`, p.ID)
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Publish(f.ctx, f.editor, p.ID, nil)
+		done <- err
+	}()
+	// Until the publish waits for the post's lock (a bound, not a timing:
+	// it waits at once).
+	for waiting, tries := 0, 0; waiting == 0; tries++ {
+		select {
+		case err := <-done:
+			t.Fatalf("the publish did not wait for the held post: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if tries == 1000 {
+			t.Fatal("the publish never waited for the post's lock")
+		}
+		f.db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+	}
+	f.db.MustExec(`UPDATE memberships SET role = 'MEMBER' WHERE account_id = $1 AND community_id = $2`, f.editor.AccountID, f.community)
+	holder.Rollback()
+	if err := <-done; err == nil {
+		t.Fatal("an editor demoted while the publish waited published")
+	}
+	var status string
+	f.db.Get(&status, `SELECT status FROM posts WHERE id = $1`, p.ID)
+	if status != string(publishing.InReview) {
+		t.Fatalf("the post is %s", status)
+	}
+}

@@ -270,17 +270,15 @@ func (s *Statements) Since(n int64) []string {
 }
 
 // PlannedForValues reports whether, among the statements sent after the
-// first n, one holding fragment ran after `SET LOCAL plan_cache_mode =
-// force_custom_plan` (postgres.Select with byValues): planned for its
-// values, not once for all.
+// first n, the first holding fragment ran right after `SET LOCAL
+// plan_cache_mode = force_custom_plan` (postgres.Read with byValues, whose
+// transaction holds just the two): planned for its values, not once for
+// all.
 func (s *Statements) PlannedForValues(n int64, fragment string) bool {
-	custom := false
-	for _, q := range s.Since(n) {
-		switch {
-		case strings.Contains(q, "plan_cache_mode = force_custom_plan"):
-			custom = true
-		case strings.Contains(q, fragment):
-			return custom
+	sent := s.Since(n)
+	for i, q := range sent {
+		if strings.Contains(q, fragment) {
+			return i > 0 && strings.Contains(sent[i-1], "plan_cache_mode = force_custom_plan")
 		}
 	}
 	return false
