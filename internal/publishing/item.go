@@ -118,11 +118,14 @@ func (sc scope) resource(it *Item) access.Resource {
 	return r
 }
 
+// scopeColumns read a scope from the communities row c, for the account
+// $2.
+const scopeColumns = `c.status AS community_status, c.domicile_code,
+			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role`
+
 func loadScope(ctx context.Context, q sqlx.QueryerContext, actorID, communityID int64) (scope, error) {
 	var sc scope
-	err := sqlx.GetContext(ctx, q, &sc, `SELECT c.status AS community_status, c.domicile_code,
-			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role
-		FROM communities c WHERE c.id = $1`, communityID, actorID)
+	err := sqlx.GetContext(ctx, q, &sc, `SELECT `+scopeColumns+` FROM communities c WHERE c.id = $1`, communityID, actorID)
 	return sc, err
 }
 
@@ -150,9 +153,7 @@ type withScope[T content] struct {
 func read[T content](ctx context.Context, db sqlx.QueryerContext, actor access.Actor, id int64) (*T, scope, error) {
 	t := tableOf[T]()
 	var r withScope[T]
-	err := sqlx.GetContext(ctx, db, &r, `SELECT `+postgres.Nested(t.columns, "p", "item")+`,
-			c.status AS community_status, c.domicile_code,
-			(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.account_id = $2 AND m.status = 'ACTIVE') AS role
+	err := sqlx.GetContext(ctx, db, &r, `SELECT `+postgres.Nested(t.columns, "p", "item")+`, `+scopeColumns+`
 		FROM `+t.name+` p JOIN communities c ON c.id = p.community_id WHERE p.id = $1`, id, actor.AccountID)
 	if err != nil {
 		return nil, scope{}, postgres.MapError(err, "get "+t.noun, "no such "+t.noun)
