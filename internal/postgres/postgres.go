@@ -158,6 +158,13 @@ func Read(ctx context.Context, db *sqlx.DB, byValues bool, fn func(q sqlx.Querye
 	})
 }
 
+// LockBusy reports whether err is PostgreSQL's lock_not_available
+// (55P03): a NOWAIT lock found its row held by another transaction.
+func LockBusy(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
+
 func retryable(err error) bool {
 	var pe *pq.Error
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")

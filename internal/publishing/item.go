@@ -427,8 +427,8 @@ func update[T content](ctx context.Context, tx *sqlx.Tx, v *T, sets []string, ar
 }
 
 // move is one workflow step: the action that permits it, the states it
-// leaves from, the state it reaches, whether a note is required, and whom
-// it notifies.
+// leaves from, the state it reaches, whether a note is required, whom it
+// notifies, and what it does to an item, for messages.
 type move struct {
 	name   string
 	action access.Action
@@ -436,14 +436,15 @@ type move struct {
 	to     Status
 	note   bool
 	notify string // a notification kind for the author, or ""
+	done   string // "published": the item is being …
 }
 
 var (
-	submitMove   = move{"submit", access.WriteContent, []Status{Draft}, InReview, false, ""}
-	publishMove  = move{"publish", access.PublishContent, []Status{InReview}, Published, false, "PUBLISHED"}
-	rejectMove   = move{"reject", access.PublishContent, []Status{InReview}, Rejected, true, "REJECTED"}
-	archiveMove  = move{"archive", access.ArchiveContent, []Status{Published}, Archived, false, ""}
-	takeDownMove = move{"take_down", access.ModerateContent, []Status{Published, Archived}, TakenDown, true, "TAKEN_DOWN"}
+	submitMove   = move{"submit", access.WriteContent, []Status{Draft}, InReview, false, "", "submitted"}
+	publishMove  = move{"publish", access.PublishContent, []Status{InReview}, Published, false, "PUBLISHED", "published"}
+	rejectMove   = move{"reject", access.PublishContent, []Status{InReview}, Rejected, true, "REJECTED", "rejected"}
+	archiveMove  = move{"archive", access.ArchiveContent, []Status{Published}, Archived, false, "", "archived"}
+	takeDownMove = move{"take_down", access.ModerateContent, []Status{Published, Archived}, TakenDown, true, "TAKEN_DOWN", "taken down"}
 )
 
 // stepTries bounds the reads of one workflow step: an item that other
@@ -479,7 +480,7 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 	}
 	for try := 1; ; try++ {
 		v, err := tryStep[T](ctx, db, actor, id, m, note, publishAt, false)
-		if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		if postgres.LockBusy(err) {
 			v, err = tryStep[T](ctx, db, actor, id, m, note, publishAt, true)
 		}
 		switch {
@@ -489,7 +490,7 @@ func step[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id in
 			return nil, postgres.MapError(err, t.noun+" "+m.name, "")
 		case try == stepTries:
 			return nil, &apperr.Error{Code: apperr.Conflict, Err: err,
-				Message: fmt.Sprintf("the %s kept changing while it was being %s; try again", t.noun, pastTense(m))}
+				Message: fmt.Sprintf("the %s kept changing while it was being %s; try again", t.noun, m.done)}
 		}
 	}
 }
@@ -559,21 +560,6 @@ func tryStep[T content](ctx context.Context, db *sqlx.DB, actor access.Actor, id
 		return v, write(db, nil, sc)
 	}
 	return v, postgres.Transact(ctx, db, nil, func(tx *sqlx.Tx) error { return write(tx, tx, sc) })
-}
-
-// pastTense names what a step does to an item, for messages.
-func pastTense(m move) string {
-	switch m.to {
-	case InReview:
-		return "submitted"
-	case Published:
-		return "published"
-	case Rejected:
-		return "rejected"
-	case Archived:
-		return "archived"
-	}
-	return "taken down"
 }
 
 // feature marks a published item as an example for others (percontohan),
