@@ -52,15 +52,7 @@ func TestListOfAQuietRegionReadsItsOwnEntries(t *testing.T) {
 	list := slices.IndexFunc(sent, func(q string) bool { return strings.Contains(q, "FROM audit_entries") })
 
 	// Why: planned for '91', the list reads the index of codes.
-	tx := db.MustBegin()
-	defer tx.Rollback()
-	tx.MustExec(`SET LOCAL plan_cache_mode = force_custom_plan`)
-	tx.MustExec(`PREPARE quiet(text) AS ` + strings.ReplaceAll(sent[list], "$1", "$1::text"))
-	var plan []string
-	if err := tx.Select(&plan, `EXPLAIN EXECUTE quiet('91')`); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(strings.Join(plan, "\n"), "audit_entries_region_code_id_idx") {
-		t.Fatalf("a quiet region's plan does not read the index of codes:\n%s", strings.Join(plan, "\n"))
+	if plan := testenv.Plan(t, db, "force_custom_plan", sent[list], []string{"text"}, []string{"'91'"}); !strings.Contains(plan, "audit_entries_region_code_id_idx") {
+		t.Fatalf("a quiet region's plan does not read the index of codes:\n%s", plan)
 	}
 }

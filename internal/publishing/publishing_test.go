@@ -583,28 +583,11 @@ func TestListsReadWhatTheirPagesNeed(t *testing.T) {
 	// kimhub's connections use it.
 	genericPlan := func(stmt string, args ...string) string {
 		t.Helper()
-		tx := f.db.MustBegin()
-		defer tx.Rollback()
-		tx.MustExec(`SET LOCAL plan_cache_mode = force_generic_plan`)
-		types := make([]string, len(args))
+		params := make([]string, len(args))
 		for i := range args {
-			types[i] = "bigint"
+			params[i] = "bigint"
 		}
-		params := ""
-		if len(types) > 0 {
-			params = "(" + strings.Join(types, ", ") + ")"
-		}
-		tx.MustExec(`PREPARE s` + params + ` AS ` + stmt)
-		call := ""
-		if len(args) > 0 {
-			call = "(" + strings.Join(args, ", ") + ")"
-		}
-		var plan []string
-		if err := tx.Select(&plan, `EXPLAIN EXECUTE s`+call); err != nil {
-			t.Fatal(err)
-		}
-		tx.MustExec(`DEALLOCATE s`) // a prepared statement outlives its transaction
-		return strings.Join(plan, "\n")
+		return testenv.Plan(t, f.db, "force_generic_plan", stmt, params, args)
 	}
 
 	n := st.Load()

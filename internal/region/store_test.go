@@ -319,23 +319,8 @@ func TestSubtreeRange(t *testing.T) {
 			t.Errorf("%s: %v, want %v", root, got, want)
 		}
 	}
-	conn, err := db.Connx(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
-		"PREPARE subtree(text) AS SELECT code FROM regions WHERE " + region.SubtreeRange("code", "$1")} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer conn.ExecContext(ctx, "DEALLOCATE subtree; RESET plan_cache_mode; RESET enable_seqscan")
-	var plan []string
-	if err := conn.SelectContext(ctx, &plan, "EXPLAIN EXECUTE subtree('64.02')"); err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(plan, "\n"); !strings.Contains(p, "Index Cond: ((code >= $1) AND (code < ($1 || '/'::text)))") {
+	if p := testenv.Plan(t, db, "force_generic_plan", "SELECT code FROM regions WHERE "+region.SubtreeRange("code", "$1"),
+		[]string{"text"}, []string{"'64.02'"}, "enable_seqscan = off"); !strings.Contains(p, "Index Cond: ((code >= $1) AND (code < ($1 || '/'::text)))") {
 		t.Errorf("the generic plan does not range over the index of codes:\n%s", p)
 	}
 }

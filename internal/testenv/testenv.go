@@ -284,6 +284,45 @@ func (s *Statements) PlannedForValues(n int64, fragment string) bool {
 	return false
 }
 
+// Plan returns PostgreSQL's plan (EXPLAIN) of stmt, prepared with the
+// parameter types params and executed with args (SQL literals), under
+// plan_cache_mode mode ("force_generic_plan": planned once, as kimhub's
+// connections plan) and any further settings ("enable_seqscan = off"), in
+// a transaction rolled back after.
+func Plan(t testing.TB, db *sqlx.DB, mode, stmt string, params, args []string, settings ...string) string {
+	t.Helper()
+	tx, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	call := func(xs []string) string {
+		if len(xs) == 0 {
+			return ""
+		}
+		return "(" + strings.Join(xs, ", ") + ")"
+	}
+	for _, q := range append([]string{"SET LOCAL plan_cache_mode = " + mode}, settings...) {
+		if !strings.HasPrefix(q, "SET LOCAL") {
+			q = "SET LOCAL " + q
+		}
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Exec(`PREPARE plan_of` + call(params) + ` AS ` + stmt); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	if err := tx.Select(&plan, `EXPLAIN EXECUTE plan_of`+call(args)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`DEALLOCATE plan_of`); err != nil { // a prepared statement outlives its transaction
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
 type countingConnector struct {
 	driver.Connector
 	st *Statements
