@@ -90,7 +90,18 @@
 //     ceilings, so that the reads meet the same data in both, each write
 //     ladder starts from the same tables, and no autovacuum of one
 //     ladder's dead rows runs during another's.
-//  5. Cost: kimhub's CPU time and heap allocations per request, over
+//  5. The floor server (not with -no-floor): for each read, a plain HTTP
+//     handler in this process that runs the statements kimhub sent for
+//     one request (those of the ceiling, with their arguments as
+//     parameters) through the same driver, statement cache and plan cache
+//     mode, one after the other on one connection, reads every row, and
+//     writes kimhub's recorded answer: no GraphQL. It climbs the ladder in
+//     each round after PostGraphile. Its rate is what any server on this
+//     stack and machine reaches when its only work is HTTP and the
+//     driver's, under the same load generator: floor ÷ ceiling is the
+//     share of the ceiling a server can reach at all; kimhub ÷ floor,
+//     what GraphQL and kimhub's own work cost.
+//  6. Cost: kimhub's CPU time and heap allocations per request, over
 //     -cost-reps requests sent back to back by -pgbench-clients clients
 //     on a quiet machine (before the load; -cost-only stops after it).
 //
@@ -146,6 +157,7 @@ type options struct {
 	planMode       string // KIMHUB_DB_PLAN_CACHE_MODE, as kimhub read it
 	gogc           int    // the GC target in force, as app.TuneGC set it
 	noPostGraphile bool
+	noFloor        bool
 	pgDir          string
 	out            string
 	scripts        string
@@ -181,6 +193,7 @@ func main() {
 	flag.IntVar(&o.pgWorkers, "pg-workers", 2, "PostGraphile processes")
 	flag.StringVar(&o.kimhubParams, "kimhub-db-params", "", "extra DATABASE_URL parameters for kimhub only, e.g. binary_parameters=yes")
 	flag.BoolVar(&o.noPostGraphile, "no-postgraphile", false, "skip PostGraphile (kimhub and pgbench only)")
+	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the floor server (kimhub's statements replayed behind HTTP, without GraphQL)")
 	flag.StringVar(&o.pgDir, "postgraphile-dir", "bench/postgraphile", "PostGraphile's directory")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file")
 	flag.DurationVar(&o.loaderWait, "loader-wait", loader.Wait, "kimhub's loaders' batching wait (graph/loader.Wait)")
@@ -234,9 +247,10 @@ func (c *counter) next() int64 { return c.n.Add(1) }
 // result is what one query gave on all three.
 type result struct {
 	q                    query
-	kimhub, pg           ladder   // the best round of each
+	kimhub, pg, floor    ladder   // the best round of each
 	kimhubRounds         []ladder // every round, in order
 	pgRounds             []ladder
+	floorRounds          []ladder
 	kimhubStmts, pgStmts float64
 	kimhubCost           cost
 	ceiling              float64
@@ -402,12 +416,16 @@ func run(o options) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	floor := &floorServer{plans: map[string]floorPlan{}}
 	for i, q := range qs {
 		rec.start()
 		body, err := send(client, kimhubTarget[i])
 		stmts := rec.stop()
 		if err != nil {
 			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
+		}
+		if !o.noFloor && floorable(q, stmts) {
+			floor.plans[q.Name] = floorPlan{stmts, body}
 		}
 		script, err := ceilingScript(q, t, stmts, body)
 		if err != nil {
@@ -418,6 +436,29 @@ func run(o options) error {
 		if err := os.WriteFile(scripts[i], []byte(script), 0o644); err != nil {
 			return err
 		}
+	}
+
+	// The floor: kimhub's statements behind HTTP, without GraphQL, over
+	// a pool like kimhub's.
+	floorTarget := make([]vegeta.Target, len(qs))
+	if len(floor.plans) > 0 {
+		if floor.db, err = postgres.OpenWith(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, cfg.DBStatementCache, cfg.DBPlanCacheMode); err != nil {
+			return err
+		}
+		defer floor.db.Close()
+		base, err := startFloor(ctx, floor)
+		if err != nil {
+			return err
+		}
+		for i, q := range qs {
+			if _, ok := floor.plans[q.Name]; ok {
+				floorTarget[i] = target(base+floorPath(q.Name), "", q.Name+"-floor", q.Kimhub, nil, t, chains)
+				if _, err := send(client, floorTarget[i]); err != nil {
+					return fmt.Errorf("%s on the floor server: %w", q.Name, err)
+				}
+			}
+		}
+		say("floor server on %s", base)
 	}
 
 	// PostGraphile: answers compared, statements counted, then load.
@@ -489,8 +530,11 @@ func run(o options) error {
 			if pgToo {
 				r.pgRounds = append(r.pgRounds, climbOn(q, "PostGraphile", pgTarget[i]))
 			}
+			if floorTarget[i].URL != "" {
+				r.floorRounds = append(r.floorRounds, climbOn(q, "the floor server", floorTarget[i]))
+			}
 		}
-		r.kimhub, r.pg = best(r.kimhubRounds), best(r.pgRounds)
+		r.kimhub, r.pg, r.floor = best(r.kimhubRounds), best(r.pgRounds), best(r.floorRounds)
 	}
 	// 4: pgbench, over the data the reads' ladders met: without the
 	// write mix's posts (a regency's feed once slowed down ten times after

@@ -17,12 +17,12 @@ func render(o options, t *targets, rs []*result, posts int) string {
 		"pgbench -c %d -j 2 -T %d. kimhub DATABASE_URL parameters: %q, loader wait %v, statement cache %d, plan cache mode %s, GOGC %d. PostGraphile: %d workers.\n\n",
 		o.rates, o.step, o.refine, o.target, o.relaxed, o.rounds, plural(o.rounds, "round", "rounds"),
 		o.pgbenchClients, int(o.pgbenchTime.Seconds()), o.kimhubParams, o.loaderWait, o.stmtCache, o.planMode, o.gogc, o.pgWorkers)
-	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
-		o.target, o.relaxed)
+	fmt.Fprintf(&b, "| query | same answers | sustainable req/s (p95 < %v): kimhub / PostGraphile / ceiling (pgbench tps) | kimhub ÷ PostGraphile | kimhub ÷ ceiling | floor server req/s (p95 < %v): kimhub ÷ floor; floor ÷ ceiling | req/s at p95 < %v: kimhub / PostGraphile (ratio) |",
+		o.target, o.target, o.relaxed)
 	for _, f := range o.fixed {
 		fmt.Fprintf(&b, " p50 / p95 / p99 at %d req/s: kimhub — PostGraphile |", f)
 	}
-	b.WriteString(" statements per request: kimhub / PostGraphile |\n|---|---|---|---|---|---|")
+	b.WriteString(" statements per request: kimhub / PostGraphile |\n|---|---|---|---|---|---|---|")
 	for range o.fixed {
 		b.WriteString("---|")
 	}
@@ -64,7 +64,7 @@ func render(o options, t *targets, rs []*result, posts int) string {
 				relaxed += fmt.Sprintf(" (%.2f)", float64(r.kimhub.Relaxed)/float64(r.pg.Relaxed))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d / %s / %s | %s | %s | %s |", r.q.Name, same, r.kimhub.Sustainable, pgRate(r, o), ceiling, ratioPG, ratioC, relaxed)
+		fmt.Fprintf(&b, "| %s | %s | %d / %s / %s | %s | %s | %s | %s |", r.q.Name, same, r.kimhub.Sustainable, pgRate(r, o), ceiling, ratioPG, ratioC, floorCell(r), relaxed)
 		for _, f := range o.fixed {
 			fmt.Fprintf(&b, " %s — %s |", lat(r.kimhub, f), lat(r.pg, f))
 		}
@@ -89,6 +89,7 @@ func render(o options, t *targets, rs []*result, posts int) string {
 	for _, r := range rs {
 		writeRounds(&b, r.q.Name+" kimhub", r.kimhubRounds)
 		writeRounds(&b, r.q.Name+" PostGraphile", r.pgRounds)
+		writeRounds(&b, r.q.Name+" floor server", r.floorRounds)
 	}
 	return b.String()
 }
@@ -116,6 +117,22 @@ func pgRate(r *result, o options) string {
 		return "—"
 	}
 	return fmt.Sprint(r.pg.Sustainable)
+}
+
+// floorCell is the floor server's rate and the two ratios it gives.
+func floorCell(r *result) string {
+	if len(r.floor.Steps) == 0 {
+		return "—"
+	}
+	out := fmt.Sprint(r.floor.Sustainable)
+	if r.floor.Sustainable == 0 {
+		return out
+	}
+	out += fmt.Sprintf(": %.2f", float64(r.kimhub.Sustainable)/float64(r.floor.Sustainable))
+	if r.ceiling > 0 {
+		out += fmt.Sprintf("; %.2f", float64(r.floor.Sustainable)/r.ceiling)
+	}
+	return out
 }
 
 func stmts(r *result, o options) string {

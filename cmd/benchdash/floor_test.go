@@ -1,0 +1,58 @@
+package main
+
+import (
+	"database/sql/driver"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kimhub/kimhub/internal/testenv"
+)
+
+// TestFloorServer: the floor replays a read's recorded statements with
+// their arguments, answers kimhub's recorded body, and fails (HTTP 500)
+// when a statement does; writes are not replayed.
+func TestFloorServer(t *testing.T) {
+	db := testenv.DB(t)
+	read := []statement{
+		{SQL: `SELECT code, name FROM regions WHERE code = ANY($1)`, Args: []driver.NamedValue{{Ordinal: 1, Value: `{"11","12"}`}}},
+		{SQL: `WITH n AS (SELECT $1::int AS n) SELECT generate_series(1, n) FROM n`, Args: []driver.NamedValue{{Ordinal: 1, Value: int64(3)}}},
+	}
+	bad := []statement{{SQL: `SELECT * FROM no_such_table WHERE id = $1`, Args: []driver.NamedValue{{Ordinal: 1, Value: int64(1)}}}}
+	if !floorable(query{Name: "Q1"}, read) {
+		t.Error("a read is not floorable")
+	}
+	if floorable(query{Name: "Q5", KimhubChain: kimhubWrite}, read) {
+		t.Error("the write mix is floorable")
+	}
+	if floorable(query{Name: "Q9"}, []statement{{SQL: "  insert INTO posts VALUES (1)"}}) || floorable(query{Name: "Q9"}, nil) {
+		t.Error("an INSERT or nothing recorded is floorable")
+	}
+	f := &floorServer{db: db, plans: map[string]floorPlan{
+		"Q1": {read, []byte(`{"data":{"ok":true}}`)},
+		"Q2": {bad, []byte(`{"data":{}}`)},
+	}}
+	base, err := startFloor(t.Context(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(name string) (int, string) {
+		resp, err := http.Post(base+floorPath(name), "application/json", strings.NewReader(`{"query":"{x}"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := ask("Q1"); code != http.StatusOK || body != `{"data":{"ok":true}}` {
+		t.Errorf("Q1: %d %s", code, body)
+	}
+	if code, body := ask("Q2"); code != http.StatusInternalServerError || !strings.Contains(body, "no_such_table") {
+		t.Errorf("a failing statement: %d %s", code, body)
+	}
+	if code, _ := ask("Q7"); code != http.StatusNotFound {
+		t.Errorf("an unknown query: %d", code)
+	}
+}
