@@ -96,9 +96,14 @@ func pageArgs(first *int, after *string, last *int, before *string) relay.Args {
 }
 
 // membersExtra is the Extra of a members page's key: its members' accounts
-// are read along when the page shows them.
+// are read along when the page shows them, their bylines alone when it
+// shows no more of them (bylineFields).
 func membersExtra(ctx context.Context) string {
-	if nodeFields(ctx)["account"] {
+	nodes := nodeFields(ctx)
+	switch {
+	case nodes.within("account", bylineFields):
+		return loader.WithBylines
+	case nodes.has("account"):
 		return loader.WithAccounts
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,20 @@ func newCounted(t *testing.T) *counted {
 	srv := httptest.NewServer(app.GraphQLHandler(svc, cfg))
 	t.Cleanup(srv.Close)
 	return &counted{t: t, db: db, n: n, url: srv.URL, svc: svc}
+}
+
+// signInSuperadmin creates a superadmin (account 1 in a fresh database)
+// and signs the requests in as it.
+func (c *counted) signInSuperadmin(ctx context.Context) {
+	c.t.Helper()
+	if _, _, err := c.svc.Accounts.EnsureSuperadmin(ctx, "Super", "super@t.id", "kata-sandi-panjang-sekali"); err != nil {
+		c.t.Fatal(err)
+	}
+	tokens, _, err := c.svc.Sessions.LogIn(ctx, "super@t.id", "kata-sandi-panjang-sekali")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.token = tokens.AccessToken
 }
 
 // run sends a document, decodes its data into into, and returns the number
@@ -388,14 +403,7 @@ func TestAspirationStatementsDoNotGrowWithRows(t *testing.T) {
 func TestDashboardStatementsDoNotGrowWithRows(t *testing.T) {
 	c := newCounted(t)
 	ctx := context.Background()
-	if _, _, err := c.svc.Accounts.EnsureSuperadmin(ctx, "Super", "super@t.id", "kata-sandi-panjang-sekali"); err != nil {
-		t.Fatal(err)
-	}
-	tokens, _, err := c.svc.Sessions.LogIn(ctx, "super@t.id", "kata-sandi-panjang-sekali")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.token = tokens.AccessToken
+	c.signInSuperadmin(ctx)
 	// A KIM in each of 60 villages of the province, each with a post.
 	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
 		SELECT 'KIM ' || code, 'kim-' || replace(code, '.', '-'), 'KIM', code, 'ACTIVE', left(code, 5) || '-' || row_number() OVER (), 1
@@ -920,5 +928,138 @@ func TestAPublicCommunityNeedsNoViewerRole(t *testing.T) {
 	slices.Sort(shown)
 	if !slices.Equal(shown, []string{"KIM Aktif", "KIM Dibekukan"}) {
 		t.Errorf("the member's communities: %v", shown)
+	}
+}
+
+// TestBylinesAnswerOnlyWhatTheyHold: a list whose authors (or members'
+// accounts) are asked for their names alone reads those in its own
+// statement (bylines: two of an account's columns); asked for more, even
+// through a fragment, it reads whole accounts; and a byline never stands
+// in for the account in the request's loader.
+func TestBylinesAnswerOnlyWhatTheyHold(t *testing.T) {
+	c := newCounted(t)
+	ctx := context.Background()
+	c.signInSuperadmin(ctx) // a superadmin sees every email
+	c.db.MustExec(`INSERT INTO accounts (name, email, password_hash) SELECT 'Penulis ' || i, 'p' || i || '@t.id', 'x' FROM generate_series(1, 4) i`)
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, created_by)
+		VALUES ('KIM Satu', 'kim-satu', 'KIM', '64.02.06.1001', 'ACTIVE', '64.02-0001', 1)`)
+	c.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status, joined_at)
+		SELECT 1, a.id, 'MEMBER', 'ACTIVE', now() FROM accounts a WHERE a.name LIKE 'Penulis %'`)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, body, region_code, status, publish_at)
+		SELECT 1, a.id, 'Berita ' || a.id, 'berita-' || a.id, 'isi', '64.02.06.1001', 'PUBLISHED', now() - a.id * interval '1 minute'
+		FROM accounts a WHERE a.name LIKE 'Penulis %'`)
+	type person struct{ ID, Name, Email string }
+	var rows []struct {
+		ID          int64
+		Name, Email string
+	}
+	// Newest post first: the posts of the lower ids (publish_at = now() - id minutes).
+	if err := c.db.Select(&rows, `SELECT id, name, email FROM accounts WHERE name LIKE 'Penulis %' ORDER BY id`); err != nil || len(rows) != 4 {
+		t.Fatalf("authors: %v %v", rows, err)
+	}
+	var want []person
+	for _, r := range rows {
+		want = append(want, person{relay.ID("Account", strconv.FormatInt(r.ID, 10)), r.Name, r.Email})
+	}
+	type posts struct {
+		Nodes []struct{ Author person }
+	}
+	check := func(what string, got posts, withEmail bool) {
+		t.Helper()
+		if len(got.Nodes) != len(want) {
+			t.Fatalf("%s: %d posts", what, len(got.Nodes))
+		}
+		for i, n := range got.Nodes {
+			w := want[i]
+			if !withEmail {
+				w.Email = ""
+			}
+			if n.Author.Name != w.Name || n.Author.Email != w.Email || (n.Author.ID != "" && n.Author.ID != w.ID) {
+				t.Errorf("%s: post %d's author %+v, want %+v", what, i, n.Author, w)
+			}
+		}
+	}
+	statements := func(doc string, into any) string {
+		t.Helper()
+		before := c.n.Load()
+		c.run(doc, nil, into)
+		return strings.Join(c.n.Since(before), "\n")
+	}
+
+	var bylines struct{ Posts posts }
+	stmts := statements(`{ posts(filter: {regionCode: "64.02"}, first: 10) { nodes { author { __typename id name } } } }`, &bylines)
+	check("bylines", bylines.Posts, false)
+	if !strings.Contains(stmts, `AS "byline.name"`) || strings.Contains(stmts, "a.email") {
+		t.Errorf("a feed of bylines read:\n%s", stmts)
+	}
+
+	for _, doc := range []string{
+		`{ posts(filter: {regionCode: "64.02"}, first: 10) { nodes { author { name email } } } }`,
+		`{ posts(filter: {regionCode: "64.02"}, first: 10) { nodes { author { name ...on Account { email } } } } }`,
+		`{ posts(filter: {regionCode: "64.02"}, first: 10) { nodes { author { name } } } posts2: posts(filter: {regionCode: "64.02"}, first: 10) { nodes { author { ...e } } } } fragment e on Account { name email }`,
+	} {
+		var d struct{ Posts, Posts2 posts }
+		stmts := statements(doc, &d)
+		check("whole", d.Posts, !strings.Contains(doc, "posts2"))
+		if strings.Contains(doc, "posts2") {
+			check("whole, beside bylines", d.Posts2, true)
+		}
+		if !strings.Contains(stmts, `AS "author.email"`) {
+			t.Errorf("%s read no whole authors:\n%s", doc, stmts)
+		}
+	}
+
+	var members struct {
+		Community struct {
+			Members struct {
+				Nodes []struct{ Account person }
+			}
+		}
+	}
+	stmts = statements(`{ community(slug: "kim-satu") { members(first: 10) { nodes { account { name } } } } }`, &members)
+	memberEmails := func(whole bool) {
+		t.Helper()
+		if len(members.Community.Members.Nodes) != 4 {
+			t.Fatalf("members: %+v", members)
+		}
+		for _, m := range members.Community.Members.Nodes {
+			email := ""
+			if whole {
+				email = "p" + strings.TrimPrefix(m.Account.Name, "Penulis ") + "@t.id"
+			}
+			if !strings.HasPrefix(m.Account.Name, "Penulis ") || m.Account.Email != email {
+				t.Errorf("a member's account: %+v", m.Account)
+			}
+		}
+	}
+	memberEmails(false)
+	if !strings.Contains(stmts, `AS "byline.name"`) || strings.Contains(stmts, "a.email") {
+		t.Errorf("a members page of bylines read:\n%s", stmts)
+	}
+	stmts = statements(`{ community(slug: "kim-satu") { members(first: 10) { nodes { account { name email } } } } }`, &members)
+	memberEmails(true)
+	if !strings.Contains(stmts, `AS "account.email"`) {
+		t.Errorf("a members page of whole accounts read:\n%s", stmts)
+	}
+
+	// In the loader: items with bylines leave their authors to be read
+	// whole by whoever asks the loader.
+	l := loader.New(c.svc.LoaderStores())
+	actx := access.WithActor(ctx, access.Actor{})
+	ten := 10
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: &ten})
+	conns, err := c.svc.Posts.Feed(actx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{OmitBodies: true, Headlines: true, Bylines: true}, page)
+	items := conns["64.02"].Nodes()
+	if err != nil || len(items) != 4 || items[0].Byline == nil || items[0].Byline.Name != want[0].Name || items[0].Author != nil {
+		t.Fatalf("a feed of bylines: %d items, %v", len(items), err)
+	}
+	l.PostSiblings(items)
+	before := c.n.Load()
+	a, err := l.Account.Load(actx, items[0].AuthorID)
+	if err != nil || a.Email == nil || *a.Email != want[0].Email || a.CreatedAt.IsZero() {
+		t.Errorf("the loader's account after a byline: %+v, %v", a, err)
+	}
+	if n := c.n.Load() - before; n != 1 {
+		t.Errorf("the loader read the account in %d statements, want 1", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/graph/model"
 	"github.com/kimhub/kimhub/internal/access"
+	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
@@ -174,19 +175,43 @@ func disseminationInput(input model.ReportDisseminationInput) (dissemination.Inp
 // postFeed completes a posts feed filter for the current connection field,
 // whose nodes select nodes (nodeFields): the bodies are left out unless
 // selected.
-func postFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
-	f.OmitBodies = !nodes["body"] && !nodes["bodyHtml"]
-	f.Headlines = headlinesOnly(nodes)
-	f.Authors, f.Communities = nodes["author"], nodes["community"]
-	return f
+func postFeed(f publishing.FeedFilter, nodes selected) publishing.FeedFilter {
+	f.OmitBodies = !nodes.has("body") && !nodes.has("bodyHtml")
+	return readAlong(f, nodes)
 }
 
 // showcaseFeed is postFeed for showcases.
-func showcaseFeed(f publishing.FeedFilter, nodes map[string]bool) publishing.FeedFilter {
-	f.OmitBodies = !nodes["description"] && !nodes["descriptionHtml"]
+func showcaseFeed(f publishing.FeedFilter, nodes selected) publishing.FeedFilter {
+	f.OmitBodies = !nodes.has("description") && !nodes.has("descriptionHtml")
+	return readAlong(f, nodes)
+}
+
+// readAlong sets what a feed reads besides its items' bodies: headline
+// columns only when that is all the nodes show, and the authors (whole
+// accounts, or bylines when the nodes ask only bylineFields of them) and
+// communities they select.
+func readAlong(f publishing.FeedFilter, nodes selected) publishing.FeedFilter {
 	f.Headlines = headlinesOnly(nodes)
-	f.Authors, f.Communities = nodes["author"], nodes["community"]
+	f.Communities = nodes.has("community")
+	if nodes.has("author") {
+		f.Bylines = nodes.within("author", bylineFields)
+		f.Authors = !f.Bylines
+	}
 	return f
+}
+
+// bylineFields are the fields of an Account that a byline
+// (publishing.Item.Byline: account.BylineColumns) answers.
+var bylineFields = map[string]bool{"__typename": true, "id": true, "name": true}
+
+// itemAuthor is an item's author: its byline when its feed read only that
+// (publishing.FeedFilter.Bylines, chosen when this field asks for no more),
+// otherwise the whole account, through the request's loader.
+func itemAuthor(ctx context.Context, it *publishing.Item) (*account.Account, error) {
+	if it.Byline != nil {
+		return it.Byline, nil
+	}
+	return loader.Get(ctx, loader.For(ctx).Account, it.AuthorID, "the author is missing")
 }
 
 // headlineFields are the fields of a post or showcase that resolve from
@@ -196,7 +221,7 @@ var headlineFields = map[string]bool{"__typename": true, "id": true, "title": tr
 
 // headlinesOnly reports whether a list's nodes select headline fields only
 // (publishing.FeedFilter.Headlines); any other field reads every column.
-func headlinesOnly(nodes map[string]bool) bool {
+func headlinesOnly(nodes selected) bool {
 	for f := range nodes {
 		if !headlineFields[f] {
 			return false
@@ -212,15 +237,50 @@ func feedExtra(ctx context.Context, f publishing.FeedFilter) string {
 	return loader.EncodeFeed(postFeed(f, nodeFields(ctx)))
 }
 
-// nodeFields returns the names of the fields the current connection field
-// selects on its nodes (nodes { … } and edges { node { … } }, through
-// fragments too).
-func nodeFields(ctx context.Context) map[string]bool {
+// selected is what a connection field selects on its nodes: the name of
+// each field, with the names of the fields it selects in turn (an object's,
+// read along with the nodes; nil for a scalar), through fragments and
+// every occurrence of the field (aliases) together.
+type selected map[string]map[string]bool
+
+// has reports whether the nodes select field f.
+func (s selected) has(f string) bool {
+	_, ok := s[f]
+	return ok
+}
+
+// within reports whether the nodes select field f and ask nothing of it
+// beyond the fields allowed.
+func (s selected) within(f string, allowed map[string]bool) bool {
+	sub, ok := s[f]
+	if !ok {
+		return false
+	}
+	for g := range sub {
+		if !allowed[g] {
+			return false
+		}
+	}
+	return true
+}
+
+// nodeFields returns what the current connection field selects on its
+// nodes (nodes { … } and edges { node { … } }, through fragments too).
+func nodeFields(ctx context.Context) selected {
 	oc := graphql.GetOperationContext(ctx)
-	out := map[string]bool{}
+	out := selected{}
 	add := func(set ast.SelectionSet) {
 		for _, f := range graphql.CollectFields(oc, set, nil) {
-			out[f.Name] = true
+			sub := out[f.Name]
+			if len(f.Selections) > 0 {
+				if sub == nil {
+					sub = map[string]bool{}
+				}
+				for _, g := range graphql.CollectFields(oc, f.Selections, nil) {
+					sub[g.Name] = true
+				}
+			}
+			out[f.Name] = sub
 		}
 	}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {

@@ -495,6 +495,9 @@ func (r *membershipResolver) Community(ctx context.Context, obj *community.Membe
 
 // Account is the resolver for the account field.
 func (r *membershipResolver) Account(ctx context.Context, obj *community.Membership) (*account.Account, error) {
+	if obj.Byline != nil {
+		return obj.Byline, nil
+	}
 	return loader.Get(ctx, loader.For(ctx).Account, obj.AccountID, "the account is missing")
 }
 
@@ -1260,7 +1263,7 @@ func (r *postResolver) Community(ctx context.Context, obj *publishing.Post) (*co
 
 // Author is the resolver for the author field.
 func (r *postResolver) Author(ctx context.Context, obj *publishing.Post) (*account.Account, error) {
-	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+	return itemAuthor(ctx, &obj.Item)
 }
 
 // Cover is the resolver for the cover field.
@@ -1463,7 +1466,7 @@ func (r *queryResolver) Posts(ctx context.Context, filter *model.PostFilter, fir
 	conn := publishing.Only(conns, keys)
 	l := loader.For(ctx)
 	l.PostSiblings(conn.Nodes())
-	if nodes["cover"] {
+	if nodes.has("cover") {
 		l.PreloadCovers(ctx, conn.Nodes())
 	}
 	return &conn, nil
@@ -1720,7 +1723,7 @@ func (r *showcaseResolver) Community(ctx context.Context, obj *publishing.Showca
 
 // Author is the resolver for the author field.
 func (r *showcaseResolver) Author(ctx context.Context, obj *publishing.Showcase) (*account.Account, error) {
-	return loader.Get(ctx, loader.For(ctx).Account, obj.AuthorID, "the author is missing")
+	return itemAuthor(ctx, &obj.Item)
 }
 
 // Cover is the resolver for the cover field.

@@ -164,8 +164,23 @@ func feedLoader(s Stores, by publishing.By, l *Loaders) *PageLoader[string, *pub
 
 // WithAccounts is the Extra of a CommunityMembers or MembershipRequests
 // key whose page shows the members' accounts: they are read along
-// (community.Service.Members).
-const WithAccounts = "accounts"
+// (community.Service.Members); WithBylines, of one whose page shows no
+// more of them than their bylines.
+const (
+	WithAccounts = "accounts"
+	WithBylines  = "bylines"
+)
+
+// along is what a members page key's Extra asks to read along.
+func along(extra string) community.Along {
+	switch extra {
+	case WithAccounts:
+		return community.WholeAccounts
+	case WithBylines:
+		return community.Bylines
+	}
+	return community.NoAccounts
+}
 
 // CommunityQuery is the filter and order of a community list, as a
 // RegionCommunities key carries it.
@@ -223,11 +238,11 @@ func New(s Stores) *Loaders {
 			}, func(conns map[string]relay.Connection[*community.Community]) { l.CommunitySiblings(nodesOf(conns)) }),
 		CommunityMembers: newPageLoader(fixed(community.MemberCursorKind),
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
-				return s.Communities.Members(ctx, ids, false, extra == WithAccounts, p)
+				return s.Communities.Members(ctx, ids, false, along(extra), p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
 		MembershipRequests: newPageLoader(fixed(community.MemberCursorKind),
 			func(ctx context.Context, ids []int64, p relay.Page, extra string) (map[int64]relay.Connection[*community.Membership], error) {
-				return s.Communities.Members(ctx, ids, true, extra == WithAccounts, p)
+				return s.Communities.Members(ctx, ids, true, along(extra), p)
 			}, func(conns map[int64]relay.Connection[*community.Membership]) { l.MembershipSiblings(nodesOf(conns)) }),
 		AccountMemberships: newListLoader(s.Communities.MembershipsOf, func(v []community.Membership) {
 			l.MembershipSiblings(each(v, func(m community.Membership) *community.Membership { return &m }))

@@ -105,7 +105,13 @@ func (l *Loaders) itemSiblings(items []*publishing.Item) {
 	}
 	l.Account.PrimeAll(authors)
 	l.Community.PrimeAll(communities)
-	l.Account.Expect(each(items, func(x i) int64 { return x.AuthorID }))
+	// An item with a byline answers its author field itself.
+	l.Account.Expect(some(items, func(x i) *int64 {
+		if x.Byline != nil {
+			return nil
+		}
+		return &x.AuthorID
+	}))
 	l.expectCommunities(each(items, func(x i) int64 { return x.CommunityID }))
 	l.MediaAsset.Expect(some(items, func(x i) *int64 { return x.CoverID }))
 	l.Region.Expect(each(items, func(x i) string { return x.RegionCode }))
@@ -162,7 +168,13 @@ func (l *Loaders) MembershipSiblings(ms []*community.Membership) {
 		}
 	}
 	l.Account.PrimeAll(accounts)
-	l.Account.Expect(each(ms, func(x m) int64 { return x.AccountID }))
+	// A membership with a byline answers its account field itself.
+	l.Account.Expect(some(ms, func(x m) *int64 {
+		if x.Byline != nil {
+			return nil
+		}
+		return &x.AccountID
+	}))
 	l.expectCommunities(each(ms, func(x m) int64 { return x.CommunityID }))
 }
 

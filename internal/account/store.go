@@ -32,6 +32,10 @@ type Service struct {
 // being checked or set.
 const ListColumns = `id, name, email, phone, status, superadmin, created_at, updated_at`
 
+// BylineColumns are what a byline shows of an account: for lists that name
+// their authors and show no more of them (publishing.FeedFilter.Bylines).
+const BylineColumns = `id, name`
+
 const accountColumns = ListColumns + `, password_hash`
 
 // SignUpInput is what a person gives to create an account.

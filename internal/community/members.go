@@ -44,9 +44,24 @@ type Membership struct {
 	UpdatedAt   time.Time            `db:"updated_at"`
 
 	// Account is the member's account when Members read it along
-	// (withAccounts), for the request's loaders; nil otherwise.
+	// (WholeAccounts), for the request's loaders; nil otherwise.
 	Account *account.Account `db:"account" json:"-"`
+	// Byline is the member's account's ID and name alone when Members
+	// read only those (Bylines); nil otherwise. Not a whole account: it
+	// answers this membership's account field only.
+	Byline *account.Account `db:"byline" json:"-"`
 }
+
+// Along says what of each member's account a members page reads in its own
+// statement, for pages that show them.
+type Along int
+
+// What a members page reads along.
+const (
+	NoAccounts    Along = iota
+	WholeAccounts       // account.ListColumns, into Membership.Account
+	Bylines             // account.BylineColumns, into Membership.Byline
+)
 
 const membershipColumns = `id, community_id, account_id, role, status, invited_by, joined_at, created_at, updated_at`
 
@@ -60,10 +75,10 @@ func validRole(r access.CommunityRole) bool {
 // Members returns one page of each community's members (ACTIVE ones; with
 // pending=true, the open invitations and join requests instead, which only
 // a CHAIR or EDITOR sees), oldest first, in one statement: the batch behind
-// Community.members. withAccounts reads each member's account in the same
-// statement (Membership.Account: account.ListColumns), for pages that show
-// them. The caller has checked that the actor sees each community.
-func (s *Service) Members(ctx context.Context, ids []int64, pending, withAccounts bool, p relay.Page) (map[int64]relay.Connection[*Membership], error) {
+// Community.members. along says what of each member's account the same
+// statement reads, for pages that show them. The caller has checked that
+// the actor sees each community.
+func (s *Service) Members(ctx context.Context, ids []int64, pending bool, along Along, p relay.Page) (map[int64]relay.Connection[*Membership], error) {
 	statuses := []string{string(Joined)}
 	if pending {
 		statuses = []string{string(Invited), string(Requested)}
@@ -84,8 +99,12 @@ func (s *Service) Members(ctx context.Context, ids []int64, pending, withAccount
 	}
 	args = append(args, p.Fetch())
 	columns, join := postgres.Qualify(membershipColumns, "m"), ""
-	if withAccounts {
+	switch along {
+	case WholeAccounts:
 		columns += ", " + postgres.Nested(account.ListColumns, "a", "account")
+		join = " JOIN accounts a ON a.id = m.account_id"
+	case Bylines:
+		columns += ", " + postgres.Nested(account.BylineColumns, "a", "byline")
 		join = " JOIN accounts a ON a.id = m.account_id"
 	}
 	var rows []*Membership

@@ -46,6 +46,11 @@ type FeedFilter struct {
 	// a loader's key.
 	Authors     bool `json:",omitempty"`
 	Communities bool `json:",omitempty"`
+	// Bylines, in place of Authors, reads only each author's
+	// account.BylineColumns, into Item.Byline: for lists that show no more
+	// of their authors than their names, whose rows then carry two of an
+	// account's eight columns. Part of a loader's key.
+	Bylines bool `json:",omitempty"`
 }
 
 // The kinds of item, as cursor kinds and messages name them.
@@ -130,9 +135,13 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 	}
 	from := t.name + " p"
 	var joined []string
-	if f.Authors {
+	switch {
+	case f.Authors:
 		from += " JOIN accounts a ON a.id = p.author_id"
 		joined = append(joined, postgres.Nested(account.ListColumns, "a", "author"))
+	case f.Bylines:
+		from += " JOIN accounts a ON a.id = p.author_id"
+		joined = append(joined, postgres.Nested(account.BylineColumns, "a", "byline"))
 	}
 	active := "EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"
 	if f.Communities {

@@ -46,6 +46,11 @@ type Item struct {
 	// FeedFilter.Communities), for the request's loaders; nil otherwise.
 	Author    *account.Account     `db:"author" json:"-"`
 	Community *community.Community `db:"community" json:"-"`
+	// Byline is the author's ID and name alone when a feed read only
+	// those (FeedFilter.Bylines); nil otherwise. It is not a whole
+	// account: it answers this item's author field, and never goes into
+	// a loader that other fields read.
+	Byline *account.Account `db:"byline" json:"-"`
 }
 
 const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
