@@ -27293,7 +27293,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Account")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_id(ctx, field, obj)
@@ -27304,31 +27304,31 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_email(ctx, field, obj)
 				})
 		case "phone":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_phone(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_status(ctx, field, obj)
 				})
 		case "isSuperadmin":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_isSuperadmin(ctx, field, obj)
 				})
 		case "grants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_grants(ctx, field, obj)
@@ -27339,7 +27339,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "memberships":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_memberships(ctx, field, obj)
@@ -27619,7 +27619,7 @@ func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Aspiration")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_id(ctx, field, obj)
@@ -27630,25 +27630,25 @@ func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_community(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_author(ctx, field, obj)
 				})
 		case "program":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_program(ctx, field, obj)
 				})
 		case "regency":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_regency(ctx, field, obj)
@@ -27684,7 +27684,7 @@ func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "overdue":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_overdue(ctx, field, obj)
@@ -27705,7 +27705,7 @@ func (ec *executionContext) _Aspiration(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "responses":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Aspiration_responses(ctx, field, obj)
@@ -27820,7 +27820,7 @@ func (ec *executionContext) _AspirationResponse(ctx context.Context, sel ast.Sel
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AspirationResponse")
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AspirationResponse_author(ctx, field, obj)
@@ -27836,7 +27836,7 @@ func (ec *executionContext) _AspirationResponse(ctx context.Context, sel ast.Sel
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attachments":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AspirationResponse_attachments(ctx, field, obj)
@@ -27966,13 +27966,13 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AuditEntry")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuditEntry_id(ctx, field, obj)
 				})
 		case "actor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuditEntry_actor(ctx, field, obj)
@@ -27993,7 +27993,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuditEntry_region(ctx, field, obj)
@@ -28004,7 +28004,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "details":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuditEntry_details(ctx, field, obj)
@@ -28205,7 +28205,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Community")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_id(ctx, field, obj)
@@ -28231,13 +28231,13 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fields":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_fields(ctx, field, obj)
 				})
 		case "domicile":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_domicile(ctx, field, obj)
@@ -28248,13 +28248,13 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "logo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_logo(ctx, field, obj)
 				})
 		case "decree":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_decree(ctx, field, obj)
@@ -28270,13 +28270,13 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "socialLinks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_socialLinks(ctx, field, obj)
 				})
 		case "location":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_location(ctx, field, obj)
@@ -28327,37 +28327,37 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "viewerRole":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_viewerRole(ctx, field, obj)
 				})
 		case "posts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_posts(ctx, field, obj)
 				})
 		case "showcases":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_showcases(ctx, field, obj)
 				})
 		case "programFeed":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_programFeed(ctx, field, obj)
 				})
 		case "members":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_members(ctx, field, obj)
 				})
 		case "activity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_activity(ctx, field, obj)
@@ -28391,7 +28391,7 @@ func (ec *executionContext) _CommunityActivity(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CommunityActivity")
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CommunityActivity_community(ctx, field, obj)
@@ -28888,7 +28888,7 @@ func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DirectUpload")
 		case "method":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DirectUpload_method(ctx, field, obj)
@@ -28899,7 +28899,7 @@ func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fields":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DirectUpload_fields(ctx, field, obj)
@@ -28986,31 +28986,31 @@ func (ec *executionContext) _Dissemination(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Dissemination")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_id(ctx, field, obj)
 				})
 		case "program":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_program(ctx, field, obj)
 				})
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_community(ctx, field, obj)
 				})
 		case "reporter":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_reporter(ctx, field, obj)
 				})
 		case "channel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_channel(ctx, field, obj)
@@ -29031,7 +29031,7 @@ func (ec *executionContext) _Dissemination(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "evidence":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dissemination_evidence(ctx, field, obj)
@@ -29369,7 +29369,7 @@ func (ec *executionContext) _Grant(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Grant")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Grant_id(ctx, field, obj)
@@ -29380,19 +29380,19 @@ func (ec *executionContext) _Grant(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Grant_region(ctx, field, obj)
 				})
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Grant_account(ctx, field, obj)
 				})
 		case "grantedBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Grant_grantedBy(ctx, field, obj)
@@ -29672,13 +29672,13 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MediaAsset")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MediaAsset_id(ctx, field, obj)
 				})
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MediaAsset_owner(ctx, field, obj)
@@ -29724,19 +29724,19 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MediaAsset_region(ctx, field, obj)
 				})
 		case "url":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MediaAsset_url(ctx, field, obj)
 				})
 		case "variants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MediaAsset_variants(ctx, field, obj)
@@ -29866,19 +29866,19 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Membership")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_id(ctx, field, obj)
 				})
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_community(ctx, field, obj)
 				})
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_account(ctx, field, obj)
@@ -30446,7 +30446,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Notification")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notification_id(ctx, field, obj)
@@ -30467,13 +30467,13 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "targetId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notification_targetId(ctx, field, obj)
 				})
 		case "read":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notification_read(ctx, field, obj)
@@ -30641,19 +30641,19 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Post")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_id(ctx, field, obj)
 				})
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_community(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_author(ctx, field, obj)
@@ -30684,25 +30684,25 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cover":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_cover(ctx, field, obj)
 				})
 		case "media":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_media(ctx, field, obj)
 				})
 		case "tags":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_tags(ctx, field, obj)
 				})
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_region(ctx, field, obj)
@@ -30852,13 +30852,13 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Program")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_id(ctx, field, obj)
 				})
 		case "publisher":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_publisher(ctx, field, obj)
@@ -30884,31 +30884,31 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "category":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_category(ctx, field, obj)
 				})
 		case "targets":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_targets(ctx, field, obj)
 				})
 		case "startsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_startsOn(ctx, field, obj)
 				})
 		case "endsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_endsOn(ctx, field, obj)
 				})
 		case "attachments":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_attachments(ctx, field, obj)
@@ -30929,13 +30929,13 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "coverage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_coverage(ctx, field, obj)
 				})
 		case "disseminations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Program_disseminations(ctx, field, obj)
@@ -31469,7 +31469,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Region")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_id(ctx, field, obj)
@@ -31490,37 +31490,37 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_parent(ctx, field, obj)
 				})
 		case "ancestors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_ancestors(ctx, field, obj)
 				})
 		case "children":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_children(ctx, field, obj)
 				})
 		case "posts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_posts(ctx, field, obj)
 				})
 		case "communities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_communities(ctx, field, obj)
 				})
 		case "childrenStats":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_childrenStats(ctx, field, obj)
@@ -31554,7 +31554,7 @@ func (ec *executionContext) _RegionActivity(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RegionActivity")
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RegionActivity_region(ctx, field, obj)
@@ -31694,7 +31694,7 @@ func (ec *executionContext) _RegionStats(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RegionStats")
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RegionStats_region(ctx, field, obj)
@@ -32194,19 +32194,19 @@ func (ec *executionContext) _Showcase(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Showcase")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_id(ctx, field, obj)
 				})
 		case "community":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_community(ctx, field, obj)
 				})
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_author(ctx, field, obj)
@@ -32237,19 +32237,19 @@ func (ec *executionContext) _Showcase(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cover":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_cover(ctx, field, obj)
 				})
 		case "gallery":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_gallery(ctx, field, obj)
 				})
 		case "location":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_location(ctx, field, obj)
@@ -32260,7 +32260,7 @@ func (ec *executionContext) _Showcase(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			resolveInOrder(ctx, out, ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Showcase_region(ctx, field, obj)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -26,8 +27,8 @@ import (
 // CPU, each run marshalled in order on its own goroutine, and every list
 // below it is marshalled in order on its run's goroutine: a request uses
 // the machine's cores when it is alone, and costs a couple of goroutines
-// when it is not. An element's own fields that resolve concurrently still
-// do (graphql.FieldSet.Dispatch).
+// when it is not. Within a run an element's own fields are resolved in
+// order too (resolveInOrder).
 func marshalInOrder(ctx context.Context, length int, _ int64, omitPanicHandler bool,
 	marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, length)
@@ -79,4 +80,53 @@ func marshalRun(ctx context.Context, ret graphql.Array, lo, hi int, omitPanicHan
 			ret[i] = marshalElement(childCtx, i)
 		}()
 	}
+}
+
+// resolveInOrder resolves field i of an object: the generated code calls
+// it where gqlgen wrote out.ResolveConcurrently (graph/internal/trimgen),
+// with the same arguments after the object's context and field set.
+//
+// gqlgen runs every field that has a resolver (an id, a post's author, a
+// cover) on a goroutine of its own when the object's fields are
+// dispatched, so that fields that load can wait together. Within a list's
+// run (marshalInOrder) that buys nothing: what an element's fields load is
+// fetched for all its siblings at the first ask, and the run is already
+// one of the request's goroutines. There the field is resolved at once,
+// on the run's goroutine, with gqlgen's results: its value in
+// out.Values[i], a null where the field is non-null (or a required null
+// where it is nullable) counted in out.Invalids so that the object
+// becomes null, and a panic reported as an error and made null. A
+// regency feed's twenty posts asked for id, author, community and cover
+// started sixty goroutines a request; now none.
+//
+// Outside a run (a root field's object, a connection) the field goes to
+// gqlgen, which resolves it concurrently with its siblings at Dispatch: a
+// community page's members, showcases and posts are still read at the
+// same time.
+func resolveInOrder(ctx context.Context, out *graphql.FieldSet, oc *graphql.OperationContext, deferred *graphql.DeferredGroup, i int,
+	recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	if ctx.Value(inRun{}) == nil {
+		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		return
+	}
+	v := resolveNow(ctx, oc, recoverFromPanic, resolve)
+	out.Values[i] = v
+	if (nonNull && v == graphql.Null) || (!nonNull && v == graphql.RequiredNull) {
+		atomic.AddUint32(&out.Invalids, 1)
+	}
+}
+
+// resolveNow runs resolve, a panic reported through oc and made null when
+// recoverFromPanic is set, as gqlgen's concurrent resolution does.
+func resolveNow(ctx context.Context, oc *graphql.OperationContext, recoverFromPanic bool,
+	resolve func(ctx context.Context) graphql.Marshaler) (v graphql.Marshaler) {
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				v = graphql.Null
+			}
+		}()
+	}
+	return resolve(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func responseContext() context.Context {
@@ -71,5 +72,69 @@ func TestMarshalRunStopsWhenTheRequestEnds(t *testing.T) {
 	}
 	if errs := graphql.GetErrors(ctx); len(errs) != 1 {
 		t.Fatalf("errors: %v, want one", errs)
+	}
+}
+
+// Within a list's run an object's resolver fields are resolved at once, on
+// the caller's goroutine, with what gqlgen's concurrent resolution gives:
+// the same values, the same count of invalid results (which makes the
+// object null), the same error for a panic. Outside a run they wait for
+// Dispatch, as gqlgen's do.
+func TestResolveInOrder(t *testing.T) {
+	oc := &graphql.OperationContext{RecoverFunc: graphql.DefaultRecover}
+	value := func(v graphql.Marshaler) func(context.Context) graphql.Marshaler {
+		return func(context.Context) graphql.Marshaler { return v }
+	}
+	broken := func(context.Context) graphql.Marshaler { panic("field broke") }
+	cases := []struct {
+		name    string
+		nonNull bool
+		resolve func(context.Context) graphql.Marshaler
+	}{
+		{"a value", true, value(graphql.MarshalInt(7))},
+		{"a non-null field's null", true, value(graphql.Null)},
+		{"a nullable field's null", false, value(graphql.Null)},
+		{"a nullable field's required null", false, value(graphql.RequiredNull)},
+		{"a non-null field that panics", true, broken},
+		{"a nullable field that panics", false, broken},
+	}
+	fields := []graphql.CollectedField{{Field: &ast.Field{Name: "f", Alias: "f"}}}
+	marshal := func(out *graphql.FieldSet) string {
+		var b bytes.Buffer
+		out.MarshalGQL(&b)
+		return b.String()
+	}
+	for _, c := range cases {
+		var deferred graphql.DeferredGroup
+		// gqlgen's way.
+		gctx := responseContext()
+		want := graphql.NewFieldSet(fields)
+		want.ResolveConcurrently(oc, &deferred, 0, true, c.nonNull, c.resolve)
+		want.Dispatch(gctx)
+
+		ctx := context.WithValue(responseContext(), inRun{}, true)
+		out := graphql.NewFieldSet(fields)
+		resolveInOrder(ctx, out, oc, &deferred, 0, true, c.nonNull, c.resolve)
+		if out.Values[0] == nil {
+			t.Fatalf("%s: not resolved at once within a run", c.name)
+		}
+		if marshal(out) != marshal(want) || out.Invalids != want.Invalids ||
+			len(graphql.GetErrors(ctx)) != len(graphql.GetErrors(gctx)) {
+			t.Errorf("%s: %s, %d invalid, errors %v; gqlgen: %s, %d invalid, errors %v", c.name,
+				marshal(out), out.Invalids, graphql.GetErrors(ctx), marshal(want), want.Invalids, graphql.GetErrors(gctx))
+		}
+
+		// Outside a run: nothing until Dispatch, then the same.
+		octx := responseContext()
+		out = graphql.NewFieldSet(fields)
+		resolveInOrder(octx, out, oc, &deferred, 0, true, c.nonNull, c.resolve)
+		if out.Values[0] != nil {
+			t.Fatalf("%s: resolved before Dispatch outside a run", c.name)
+		}
+		out.Dispatch(octx)
+		if marshal(out) != marshal(want) || out.Invalids != want.Invalids {
+			t.Errorf("%s outside a run: %s, %d invalid; gqlgen: %s, %d invalid", c.name,
+				marshal(out), out.Invalids, marshal(want), want.Invalids)
+		}
 	}
 }

@@ -283,6 +283,10 @@ func run(o options) error {
 		if err := generate.Run(ctx, db, o.gen, os.Stderr); err != nil {
 			return err
 		}
+		// The report gives the posts the queries ran over.
+		if err := db.GetContext(ctx, &have, `SELECT count(*) FROM posts`); err != nil {
+			return err
+		}
 	}
 
 	// kimhub, in this process, over the recording driver.
