@@ -66,19 +66,9 @@ func marshalRun(ctx context.Context, ret graphql.Array, lo, hi int, omitPanicHan
 			return
 		}
 		childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
-		if omitPanicHandler {
-			ret[i] = marshalElement(childCtx, i)
-			continue
-		}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					graphql.AddError(childCtx, graphql.Recover(childCtx, r))
-					ret[i] = graphql.Null
-				}
-			}()
-			ret[i] = marshalElement(childCtx, i)
-		}()
+		ret[i] = recovered(childCtx, !omitPanicHandler, func(ctx context.Context) graphql.Marshaler {
+			return marshalElement(ctx, i)
+		})
 	}
 }
 
@@ -109,24 +99,26 @@ func resolveInOrder(ctx context.Context, out *graphql.FieldSet, oc *graphql.Oper
 		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
 		return
 	}
-	v := resolveNow(ctx, oc, recoverFromPanic, resolve)
+	v := recovered(ctx, recoverFromPanic, resolve)
 	out.Values[i] = v
 	if (nonNull && v == graphql.Null) || (!nonNull && v == graphql.RequiredNull) {
 		atomic.AddUint32(&out.Invalids, 1)
 	}
 }
 
-// resolveNow runs resolve, a panic reported through oc and made null when
-// recoverFromPanic is set, as gqlgen's concurrent resolution does.
-func resolveNow(ctx context.Context, oc *graphql.OperationContext, recoverFromPanic bool,
-	resolve func(ctx context.Context) graphql.Marshaler) (v graphql.Marshaler) {
+// recovered runs f; with recoverFromPanic set, a panic in it is reported
+// as an error at ctx's path and gives null, as gqlgen's own list and field
+// code does (the response context's recover function is the one the
+// operation context holds: both are the executor's).
+func recovered(ctx context.Context, recoverFromPanic bool,
+	f func(ctx context.Context) graphql.Marshaler) (v graphql.Marshaler) {
 	if recoverFromPanic {
 		defer func() {
 			if r := recover(); r != nil {
-				oc.Error(ctx, oc.Recover(ctx, r))
+				graphql.AddError(ctx, graphql.Recover(ctx, r))
 				v = graphql.Null
 			}
 		}()
 	}
-	return resolve(ctx)
+	return f(ctx)
 }

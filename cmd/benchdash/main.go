@@ -274,8 +274,11 @@ func run(o options) error {
 	if err := postgres.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		return err
 	}
+	// have is the posts the queries run over (the report gives it): none
+	// means a database to generate first.
 	var have int
-	if err := db.GetContext(ctx, &have, `SELECT count(*) FROM posts`); err != nil {
+	countPosts := func() error { return db.GetContext(ctx, &have, `SELECT count(*) FROM posts`) }
+	if err := countPosts(); err != nil {
 		return err
 	}
 	if have == 0 {
@@ -283,8 +286,7 @@ func run(o options) error {
 		if err := generate.Run(ctx, db, o.gen, os.Stderr); err != nil {
 			return err
 		}
-		// The report gives the posts the queries ran over.
-		if err := db.GetContext(ctx, &have, `SELECT count(*) FROM posts`); err != nil {
+		if err := countPosts(); err != nil {
 			return err
 		}
 	}
