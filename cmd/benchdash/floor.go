@@ -37,6 +37,12 @@ type floorPlan struct {
 // floorPath is where a query is asked of the floor server.
 func floorPath(name string) string { return "/floor/" + name }
 
+// httpOnlyPath is where the floor server answers a query as the floor does
+// but without its statements: kimhub's answer written back and nothing
+// else. What a request costs there is the HTTP exchange's share, the load
+// generator's included: the least any server could spend on it.
+func httpOnlyPath(name string) string { return "/http/" + name }
+
 // startFloor serves the floor on a free port until ctx ends; it returns the
 // base URL.
 func startFloor(ctx context.Context, f *floorServer) (string, error) {
@@ -52,14 +58,20 @@ func startFloor(ctx context.Context, f *floorServer) (string, error) {
 
 func (f *floorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
-	p, ok := f.plans[strings.TrimPrefix(r.URL.Path, floorPath(""))]
+	name, httpOnly := strings.CutPrefix(r.URL.Path, httpOnlyPath(""))
+	if !httpOnly {
+		name = strings.TrimPrefix(r.URL.Path, floorPath(""))
+	}
+	p, ok := f.plans[name]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	if err := f.run(r.Context(), p.stmts); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+	if !httpOnly {
+		if err := f.run(r.Context(), p.stmts); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(p.answer)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kimhub/kimhub/internal/testenv"
 )
@@ -37,8 +38,8 @@ func TestFloorServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ask := func(name string) (int, string) {
-		resp, err := http.Post(base+floorPath(name), "application/json", strings.NewReader(`{"query":"{x}"}`))
+	ask := func(path string) (int, string) {
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(`{"query":"{x}"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,13 +47,37 @@ func TestFloorServer(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := ask("Q1"); code != http.StatusOK || body != `{"data":{"ok":true}}` {
+	if code, body := ask(floorPath("Q1")); code != http.StatusOK || body != `{"data":{"ok":true}}` {
 		t.Errorf("Q1: %d %s", code, body)
 	}
-	if code, body := ask("Q2"); code != http.StatusInternalServerError || !strings.Contains(body, "no_such_table") {
+	if code, body := ask(floorPath("Q2")); code != http.StatusInternalServerError || !strings.Contains(body, "no_such_table") {
 		t.Errorf("a failing statement: %d %s", code, body)
 	}
-	if code, _ := ask("Q7"); code != http.StatusNotFound {
-		t.Errorf("an unknown query: %d", code)
+	// HTTP only: the answer, and no statement run (Q2's would fail).
+	if code, body := ask(httpOnlyPath("Q2")); code != http.StatusOK || body != `{"data":{}}` {
+		t.Errorf("Q2 HTTP only: %d %s", code, body)
+	}
+	for _, p := range []string{floorPath("Q7"), httpOnlyPath("Q7")} {
+		if code, _ := ask(p); code != http.StatusNotFound {
+			t.Errorf("an unknown query at %s: %d", p, code)
+		}
+	}
+}
+
+// TestPgCPU: PostgreSQL's processes are found on this machine (the tests'
+// database is local) and their CPU time grows with work given to them.
+func TestPgCPU(t *testing.T) {
+	db := testenv.DB(t)
+	before, ok := pgCPU()
+	if !ok {
+		t.Skip("no process named postgres visible here (a database on another machine)")
+	}
+	// A few tenths of a second of one backend's CPU.
+	if _, err := db.ExecContext(t.Context(), `SELECT count(*) FROM generate_series(1, 5000000)`); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := pgCPU()
+	if d := after - before; d < 100*time.Millisecond {
+		t.Errorf("PostgreSQL's CPU grew by %v over a statement that counts to 5 million", d)
 	}
 }

@@ -103,7 +103,17 @@
 //     what GraphQL and kimhub's own work cost.
 //  6. Cost: kimhub's CPU time and heap allocations per request, over
 //     -cost-reps requests sent back to back by -pgbench-clients clients
-//     on a quiet machine (before the load; -cost-only stops after it).
+//     on a quiet machine (before the load), with PostgreSQL's CPU time
+//     over the same requests (its processes' on this machine, from
+//     /proc). The same for the floor server and for its HTTP exchange
+//     alone (kimhub's answer written back, no statement run); -cost-only
+//     stops after these. With the CPU PostgreSQL took per transaction of
+//     the ceiling's pgbench run, the report sets each read's CPU per
+//     request in all (this process's plus PostgreSQL's) against what half
+//     the ceiling allows: at the ceiling pgbench and PostgreSQL keep the
+//     machine's cores busy, so at half its rate a request may take
+//     2 × cores ÷ tps of CPU. A server over that budget cannot hold half
+//     the ceiling at any latency.
 //
 // The machine has 2 cores shared by the load generator, both servers and
 // PostgreSQL: absolute figures move from run to run; the ratios within one
@@ -253,7 +263,9 @@ type result struct {
 	floorRounds          []ladder
 	kimhubStmts, pgStmts float64
 	kimhubCost           cost
+	floorCost, httpCost  cost // the floor server's, and its HTTP exchange alone (no statements)
 	ceiling              float64
+	ceilingPG            time.Duration // PostgreSQL's CPU per transaction of the ceiling's run
 	ceilingNote          string
 	same                 bool
 	diff                 string
@@ -389,26 +401,29 @@ func run(o options) error {
 		}
 		results[i].kimhubStmts = float64(rec.n.Load()-before) / float64(o.countReps)
 	}
-	// kimhub's cost per request, on a quiet machine.
+	// kimhub's cost per request, on a quiet machine (the profiles, with
+	// -cost-only, are of this phase alone).
 	quiet(say)
+	stopProfile := func() {}
 	if o.costOnly {
-		stop, err := startProfile(o.cpuProfile)
-		if err != nil {
+		if stopProfile, err = startProfile(o.cpuProfile); err != nil {
 			return err
 		}
-		defer stop()
 	}
 	for i, q := range qs {
 		c, err := measureCost(client, kimhubTarget[i], o.costReps, o.pgbenchClients)
 		if err != nil {
+			stopProfile()
 			return fmt.Errorf("%s on kimhub: %w", q.Name, err)
 		}
 		results[i].kimhubCost = c
 		say("%s on kimhub: %v of this process's CPU per request", q.Name, c)
 	}
 	if o.costOnly {
-		fmt.Print(renderCost(results, o.pgbenchClients))
-		return writeAllocs(o.memProfile)
+		stopProfile()
+		if err := writeAllocs(o.memProfile); err != nil {
+			return err
+		}
 	}
 
 	// 4 (recording): one request each, recorded.
@@ -465,6 +480,26 @@ func run(o options) error {
 			}
 		}
 		say("floor server on %s", base)
+		// What the floor and the HTTP exchange alone cost, measured as
+		// kimhub's was.
+		quiet(say)
+		for i, q := range qs {
+			if floorTarget[i].URL == "" {
+				continue
+			}
+			httpOnly := target(base+httpOnlyPath(q.Name), "", q.Name+"-http", q.Kimhub, nil, t, chains)
+			if results[i].floorCost, err = measureCost(client, floorTarget[i], o.costReps, o.pgbenchClients); err == nil {
+				results[i].httpCost, err = measureCost(client, httpOnly, o.costReps, o.pgbenchClients)
+			}
+			if err != nil {
+				return fmt.Errorf("%s on the floor server: %w", q.Name, err)
+			}
+			say("%s on the floor server: %v; HTTP only: %v", q.Name, results[i].floorCost, results[i].httpCost)
+		}
+	}
+	if o.costOnly {
+		fmt.Print(renderCost(results, o.pgbenchClients))
+		return nil
 	}
 
 	// PostGraphile: answers compared, statements counted, then load.
@@ -553,7 +588,12 @@ func run(o options) error {
 		}
 		say("%s: pgbench", q.Name)
 		quiet(say)
-		results[i].ceiling, results[i].ceilingNote = pgbench(ctx, dbURL, scripts[i], o)
+		pg0, pgSeen := pgCPU()
+		var txs int
+		results[i].ceiling, txs, results[i].ceilingNote = pgbench(ctx, dbURL, scripts[i], o)
+		if pg1, _ := pgCPU(); pgSeen && txs > 0 {
+			results[i].ceilingPG = (pg1 - pg0) / time.Duration(txs)
+		}
 	}
 	report := render(o, t, results, have)
 	fmt.Print(report)
@@ -727,8 +767,9 @@ func countLines(path string) int {
 	return len(debugLine.FindAll(b, -1))
 }
 
-// pgbench runs a script and returns its tps (excluding connection time).
-func pgbench(ctx context.Context, dbURL, script string, o options) (float64, string) {
+// pgbench runs a script and returns its tps (excluding connection time)
+// and the transactions it ran.
+func pgbench(ctx context.Context, dbURL, script string, o options) (float64, int, string) {
 	args := []string{"-n", "-f", script, "-c", fmt.Sprint(o.pgbenchClients), "-j", "2", "-T", fmt.Sprint(int(o.pgbenchTime.Seconds()))}
 	body, _ := os.ReadFile(script)
 	if o.stmtCache > 0 && !strings.Contains(string(body), "\\set") && !strings.Contains(string(body), "\\gset") {
@@ -745,8 +786,12 @@ func pgbench(ctx context.Context, dbURL, script string, o options) (float64, str
 	}
 	failed := regexp.MustCompile(`number of failed transactions: ([1-9][0-9]*)`).FindSubmatch(out)
 	if err != nil || m == nil || failed != nil {
-		return 0, fmt.Sprintf("pgbench failed: %v %.300s", err, out)
+		return 0, 0, fmt.Sprintf("pgbench failed: %v %.300s", err, out)
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
-	return tps, ""
+	var txs int
+	if n := regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`).FindSubmatch(out); n != nil {
+		txs, _ = strconv.Atoi(string(n[1]))
+	}
+	return tps, txs, ""
 }

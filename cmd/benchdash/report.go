@@ -85,6 +85,7 @@ func render(o options, t *targets, rs []*result, posts int) string {
 		b.WriteString("\n")
 	}
 	b.WriteString(renderCost(rs, o.pgbenchClients))
+	b.WriteString(renderBudget(rs))
 	b.WriteString("\nEvery step of the ladders (rate: p50/p95/p99, errors), each round's sustainable rate first:\n\n")
 	for _, r := range rs {
 		writeRounds(&b, r.q.Name+" kimhub", r.kimhubRounds)
@@ -171,15 +172,67 @@ func steps(l ladder) string {
 	return strings.Join(parts, "; ")
 }
 
-// renderCost is the table of kimhub's cost per request (this process's
-// CPU, client included).
+// renderCost is the table of what a request costs: kimhub's (this
+// process's CPU, client included; PostgreSQL's CPU; allocations), and the
+// floor server's and the HTTP exchange's alone when they were measured.
 func renderCost(rs []*result, clients int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nkimhub's cost per request, over requests sent back to back by %d clients on a quiet machine (this process's CPU time, user + system, the client's share included; Go heap allocations):\n\n", clients)
-	b.WriteString("| query | CPU per request | heap objects per request | heap KiB per request | statements per request |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\nWhat a request costs, over requests sent back to back by %d clients on a quiet machine: this process's CPU time (user + system: the server's and the client's shares), PostgreSQL's (its processes' on this machine), Go heap allocations. "+
+		"The floor server runs kimhub's statements for the request and writes its answer; HTTP only writes the answer and runs nothing:\n\n", clients)
+	b.WriteString("| query | kimhub: CPU per request | kimhub: PostgreSQL's CPU per request | heap objects per request | heap KiB per request | statements per request | floor server: CPU / PostgreSQL's | HTTP only: CPU |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		c := r.kimhubCost
-		fmt.Fprintf(&b, "| %s | %.2f ms | %.0f | %.0f | %.1f |\n", r.q.Name, float64(c.CPU)/float64(time.Millisecond), c.Allocs, c.Bytes/1024, r.kimhubStmts)
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %.1f |", r.q.Name, ms2(c.CPU), pgMs(c), c.Allocs, c.Bytes/1024, r.kimhubStmts)
+		if r.floorCost.CPU == 0 {
+			b.WriteString(" — | — |\n")
+			continue
+		}
+		fmt.Fprintf(&b, " %s / %s | %s |\n", ms2(r.floorCost.CPU), pgMs(r.floorCost), ms2(r.httpCost.CPU))
 	}
 	return b.String()
+}
+
+// renderBudget sets each read's CPU per request against what half the
+// ceiling allows. At the ceiling pgbench and PostgreSQL keep the machine's
+// cores busy, cores ÷ tps of CPU per transaction; at half that rate each
+// request may take twice that in all, server, load generator and
+// PostgreSQL together. A server whose request costs more cannot hold half
+// the ceiling at any latency.
+func renderBudget(rs []*result) string {
+	cores := runtime.NumCPU()
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nThe CPU a request may take at half the ceiling: at the ceiling pgbench and PostgreSQL keep the %d cores busy, so at half its rate a request may take 2 × %d ÷ tps in all (server, load generator and PostgreSQL). "+
+		"Each server's request in all is this process's CPU plus PostgreSQL's, from the cost table; the HTTP exchange alone plus PostgreSQL's CPU under pgbench is the least any server could take. Above 1.00 of the budget a server cannot hold half the ceiling at any latency:\n\n", cores, cores)
+	b.WriteString("| query | ceiling (pgbench tps) | CPU a request may take at half the ceiling | PostgreSQL's CPU per transaction under pgbench | kimhub in all (÷ budget) | floor server in all (÷ budget) | HTTP only + PostgreSQL under pgbench (÷ budget) |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		if r.ceiling <= 0 || r.q.KimhubChain != nil {
+			continue
+		}
+		budget := time.Duration(2 * float64(cores) / r.ceiling * float64(time.Second))
+		part := func(c cost) string {
+			if c.CPU == 0 || c.PG == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%s + %s = %s (%.2f)", ms2(c.CPU), ms2(c.PG), ms2(c.CPU+c.PG), float64(c.CPU+c.PG)/float64(budget))
+		}
+		least := "—"
+		if r.httpCost.CPU > 0 && r.ceilingPG > 0 {
+			least = fmt.Sprintf("%s + %s = %s (%.2f)", ms2(r.httpCost.CPU), ms2(r.ceilingPG), ms2(r.httpCost.CPU+r.ceilingPG), float64(r.httpCost.CPU+r.ceilingPG)/float64(budget))
+		}
+		pgTx := "—"
+		if r.ceilingPG > 0 {
+			pgTx = ms2(r.ceilingPG)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s |\n", r.q.Name, r.ceiling, ms2(budget), pgTx, part(r.kimhubCost), part(r.floorCost), least)
+	}
+	return b.String()
+}
+
+func ms2(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func pgMs(c cost) string {
+	if c.PG == 0 {
+		return "—"
+	}
+	return ms2(c.PG)
 }
