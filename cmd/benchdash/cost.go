@@ -103,14 +103,15 @@ func cpuTime() (time.Duration, error) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
-// pgCPU is the user + system CPU time so far of the processes named
-// postgres on this machine (PostgreSQL's backends and its own workers),
-// from /proc; false if there are none to see (a database on another
-// machine, or no /proc). A backend that ends between two readings takes
-// its time with it: the pools measured keep theirs open. Linux counts
-// this time in clock ticks of 1/100 s (USER_HZ, which is 100 on every
-// architecture Go runs on), so a difference is worth reading over a few
-// hundred requests, not one.
+// pgCPU is the CPU time so far (user + system) of PostgreSQL on this
+// machine: of its processes (comm "postgres": the postmaster, its
+// backends and workers), with the time of the children the postmaster has
+// reaped (its cutime and cstime), so that a backend which ends between
+// two readings (pgbench's, at the end of its run) still counts. False if
+// there is no such process to see (a database on another machine, or no
+// /proc). Linux counts this time in clock ticks of 1/100 s (USER_HZ, 100
+// on every architecture Go runs on): a difference is worth reading over a
+// few hundred requests, not one.
 func pgCPU() (time.Duration, bool) {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	var ticks int64
@@ -120,24 +121,35 @@ func pgCPU() (time.Duration, bool) {
 		if err != nil {
 			continue // ended meanwhile
 		}
-		// pid (comm) state ppid …: comm may hold spaces, so the fields
-		// are counted from its closing parenthesis; utime and stime are
-		// the 14th and 15th fields of the line.
-		open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-		if open < 0 || end < open || string(b[open+1:end]) != "postgres" {
-			continue
+		if t, ok := postgresTicks(b); ok {
+			ticks += t
+			seen = true
 		}
-		fields := bytes.Fields(b[end+1:])
-		if len(fields) < 13 {
-			continue
-		}
-		u, err1 := strconv.ParseInt(string(fields[11]), 10, 64)
-		s, err2 := strconv.ParseInt(string(fields[12]), 10, 64)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		ticks += u + s
-		seen = true
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond, seen
+}
+
+// postgresTicks reads a /proc/PID/stat line: its utime, stime, cutime and
+// cstime summed, if its comm is postgres.
+func postgresTicks(stat []byte) (int64, bool) {
+	// pid (comm) state ppid …: comm may hold spaces and parentheses, so
+	// the fields are counted from its last closing parenthesis; utime,
+	// stime, cutime and cstime are the 14th to 17th fields of the line.
+	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+	if open < 0 || end < open || string(stat[open+1:end]) != "postgres" {
+		return 0, false
+	}
+	fields := bytes.Fields(stat[end+1:])
+	if len(fields) < 15 {
+		return 0, false
+	}
+	var sum int64
+	for _, f := range fields[11:15] {
+		n, err := strconv.ParseInt(string(f), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, true
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"io"
 	"net/http"
@@ -65,19 +66,46 @@ func TestFloorServer(t *testing.T) {
 }
 
 // TestPgCPU: PostgreSQL's processes are found on this machine (the tests'
-// database is local) and their CPU time grows with work given to them.
+// database is local) and their CPU time grows with the work given to
+// them, also when the backend that did it has ended before the second
+// reading (as pgbench's have).
 func TestPgCPU(t *testing.T) {
-	db := testenv.DB(t)
+	dbURL := testenv.DatabaseURL(t)
 	before, ok := pgCPU()
 	if !ok {
 		t.Skip("no process named postgres visible here (a database on another machine)")
 	}
-	// A few tenths of a second of one backend's CPU.
+	// A few tenths of a second of one backend's CPU, on a connection of
+	// its own, closed (its backend ends) before the second reading.
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.ExecContext(t.Context(), `SELECT count(*) FROM generate_series(1, 5000000)`); err != nil {
 		t.Fatal(err)
 	}
+	db.Close()
+	time.Sleep(200 * time.Millisecond) // the postmaster reaps it
 	after, _ := pgCPU()
 	if d := after - before; d < 100*time.Millisecond {
 		t.Errorf("PostgreSQL's CPU grew by %v over a statement that counts to 5 million", d)
+	}
+}
+
+// TestPostgresTicks: utime, stime, cutime and cstime of a postgres
+// process are summed; other commands are not counted.
+func TestPostgresTicks(t *testing.T) {
+	line := "4242 (postgres) S 1 4242 4242 0 -1 4194560 300 0 0 0 7 3 20 10 20 0 1 0 100 0 0"
+	if n, ok := postgresTicks([]byte(line)); !ok || n != 7+3+20+10 {
+		t.Errorf("postgres: %d %v, want 40 true", n, ok)
+	}
+	for _, other := range []string{
+		"4243 (pgbench) S 1 4242 4242 0 -1 4194560 300 0 0 0 7 3 0 0 20 0 1 0 100 0 0",
+		"4244 (post gres) S 1 4242 4242 0 -1 4194560 300 0 0 0 7 3 0 0 20 0 1 0 100 0 0",
+		"4245 (postgres",
+	} {
+		if n, ok := postgresTicks([]byte(other)); ok {
+			t.Errorf("%q counted: %d", other, n)
+		}
 	}
 }
