@@ -558,6 +558,12 @@ func (s *Service) programs(ctx context.Context, parent string, width int, p Peri
 		G string `db:"g"`
 		N int64  `db:"n"`
 	}
+	// Each hit's programme is read by its key (a LATERAL subquery, which
+	// its LIMIT keeps from being flattened into a join; the key is
+	// unique, so the LIMIT drops nothing). As a join, the plan made once
+	// for all values (the statement cache's) hashed every programme and
+	// computed its day: 4.8 ms at 5,000 programmes for a regency's 240
+	// hits, against 0.8 ms looked up.
 	err := s.DB.SelectContext(ctx, &rows, `WITH hits AS (
 			SELECT left(t.region_code, $2) AS g, t.program_id FROM program_targets t
 			WHERE `+subtree("t.region_code")+` AND length(t.region_code) >= $2
@@ -565,8 +571,11 @@ func (s *Service) programs(ctx context.Context, parent string, width int, p Peri
 			SELECT g.code, t.program_id FROM program_targets t CROSS JOIN unnest($5::text[]) AS g(code)
 			WHERE t.region_code = ANY($6)
 		)
-		SELECT h.g, count(*) AS n FROM hits h JOIN programs p ON p.id = h.program_id
-		WHERE p.published_at IS NOT NULL AND wib_day(p.published_at) BETWEEN $3::date AND $4::date
+		SELECT h.g, count(*) AS n FROM hits h CROSS JOIN LATERAL (
+			SELECT 1 FROM programs p WHERE p.id = h.program_id
+			AND p.published_at IS NOT NULL AND wib_day(p.published_at) BETWEEN $3::date AND $4::date
+			LIMIT 1
+		) p
 		GROUP BY 1`, parent, width, date(p.From), date(p.To), pq.Array(groups), pq.Array(above))
 	if err != nil {
 		return postgres.MapError(err, "programme statistics", "")
