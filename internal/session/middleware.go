@@ -29,7 +29,16 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				actor, err = s.Authenticate(ctx, token)
 			}
 			if err != nil {
-				if !apperr.Is(err, apperr.Unauthenticated) {
+				switch {
+				case apperr.Is(err, apperr.Unauthenticated):
+				case ctx.Err() != nil:
+					// The request ended (its client gone) while its
+					// token was checked: not a fault, and under a
+					// load that clients give up on it would be a line
+					// a request.
+				case apperr.Is(err, apperr.Unavailable):
+					reqlog.Logger(ctx).WarnContext(ctx, "authenticate", "err", err)
+				default:
 					reqlog.Logger(ctx).ErrorContext(ctx, "authenticate", "err", err)
 				}
 				writeError(w, err)

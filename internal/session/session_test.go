@@ -1,11 +1,18 @@
 package session_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
 
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
@@ -138,5 +145,74 @@ func TestSessionsHaveAMaximumAge(t *testing.T) {
 	}
 	if _, err := s.Authenticate(ctx, next.AccessToken); err != nil {
 		t.Fatalf("the live session was pruned: %v", err)
+	}
+}
+
+// TestMiddlewareLogsFaultsOnly: a token that could not be checked answers
+// 503 UNAVAILABLE in every case, but only a fault is logged as an error: a
+// request whose client has gone logs nothing (under a load that clients
+// give up on, that was an ERROR line a request), a statement PostgreSQL
+// cancelled logs a warning, a database that cannot be used an error.
+func TestMiddlewareLogsFaultsOnly(t *testing.T) {
+	db := testenv.DB(t)
+	cfg := config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
+		LoginMaxFailures: 1 << 30, LoginMaxPerIP: 1 << 30, LoginWindow: time.Minute,
+		TokenSecret: "a-secret-of-at-least-32-characters-for-tests"}
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	accounts := &account.Service{DB: db}
+	if _, err := accounts.SignUp(t.Context(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	s := session.New(db, accounts, cfg, discard)
+	tok, _, err := s.LogIn(reqlog.WithClient(t.Context(), reqlog.Client{IP: "10.0.0.1"}), "budi@desa.id", "kabut-mahakam-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(svc *session.Service, ctx context.Context) (int, string) {
+		t.Helper()
+		var logged bytes.Buffer
+		ctx = reqlog.With(ctx, slog.New(slog.NewTextHandler(&logged, nil)), "req-1")
+		r := httptest.NewRequest(http.MethodPost, "/graphql", nil).WithContext(ctx)
+		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		w := httptest.NewRecorder()
+		svc.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("the handler ran") })).ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), `"code":"UNAVAILABLE"`) {
+			t.Errorf("answer: %d %s", w.Code, w.Body)
+		}
+		return w.Code, logged.String()
+	}
+
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	if code, logged := ask(s, gone); code != http.StatusServiceUnavailable || logged != "" {
+		t.Errorf("a request whose client has gone: %d, logged %q", code, logged)
+	}
+
+	// PostgreSQL cancels the statement (statement_timeout) while the
+	// sessions table is locked.
+	slow, err := sqlx.Open("postgres", testenv.DatabaseURL(t)+"&statement_timeout=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	lock, err := db.BeginTxx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock.MustExec(`LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`)
+	code, logged := ask(session.New(slow, accounts, cfg, discard), t.Context())
+	_ = lock.Rollback()
+	if code != http.StatusServiceUnavailable || !strings.Contains(logged, "level=WARN") || !strings.Contains(logged, "authenticate") {
+		t.Errorf("a statement PostgreSQL cancelled: %d, logged %q", code, logged)
+	}
+
+	closed, err := sqlx.Open("postgres", testenv.DatabaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if code, logged := ask(session.New(closed, accounts, cfg, discard), t.Context()); code != http.StatusServiceUnavailable ||
+		!strings.Contains(logged, "level=ERROR") || !strings.Contains(logged, "authenticate") {
+		t.Errorf("a closed database: %d, logged %q", code, logged)
 	}
 }
