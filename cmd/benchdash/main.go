@@ -210,7 +210,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase, or with -cost-only of the cost phase (this process: kimhub and the load generator)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "with -cost-only, write an allocation profile of the cost phase")
 	flag.StringVar(&o.scripts, "scripts", "", "keep the pgbench scripts in this directory")
-	flag.IntVar(&o.costReps, "cost-reps", 200, "requests over which kimhub's CPU time and allocations per request are measured (sent by -pgbench-clients clients, back to back)")
+	flag.IntVar(&o.costReps, "cost-reps", 1000, "requests over which the CPU time and allocations per request of kimhub, the floor server and HTTP only are measured (sent by -pgbench-clients clients, back to back)")
 	flag.BoolVar(&o.costOnly, "cost-only", false, "stop after kimhub's statements and cost per request (no load, no PostGraphile, no pgbench)")
 	flag.Parse()
 	var err error
