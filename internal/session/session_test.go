@@ -190,7 +190,11 @@ func TestMiddlewareLogsFaultsOnly(t *testing.T) {
 
 	// PostgreSQL cancels the statement (statement_timeout) while the
 	// sessions table is locked.
-	slow, err := sqlx.Open("postgres", testenv.DatabaseURL(t)+"&statement_timeout=100")
+	sep := "?"
+	if strings.Contains(testenv.DatabaseURL(t), "?") {
+		sep = "&"
+	}
+	slow, err := sqlx.Open("postgres", testenv.DatabaseURL(t)+sep+"statement_timeout=100")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -562,8 +562,8 @@ func (s *Service) programs(ctx context.Context, parent string, width int, p Peri
 	// its LIMIT keeps from being flattened into a join; the key is
 	// unique, so the LIMIT drops nothing). As a join, the plan made once
 	// for all values (the statement cache's) hashed every programme and
-	// computed its day: 4.8 ms at 5,000 programmes for a regency's 240
-	// hits, against 0.8 ms looked up.
+	// computed its day: 3.0–3.6 ms at 5,000 programmes for a regency's
+	// 240 hits, against 0.5–0.6 ms looked up.
 	err := s.DB.SelectContext(ctx, &rows, `WITH hits AS (
 			SELECT left(t.region_code, $2) AS g, t.program_id FROM program_targets t
 			WHERE `+subtree("t.region_code")+` AND length(t.region_code) >= $2
