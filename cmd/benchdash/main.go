@@ -189,7 +189,7 @@ func main() {
 	flag.IntVar(&o.gen.Programs, "programs", 5_000, "programmes to generate")
 	flag.IntVar(&o.gen.Disseminations, "disseminations", 200_000, "dissemination reports to generate")
 	flag.IntVar(&o.gen.Aspirations, "aspirations", 50_000, "aspirations to generate")
-	rates := flag.String("rates", "5,10,25,50,100,200,400,800,1600,3200", "the ladder of request rates (req/s)")
+	rates := flag.String("rates", "5,10,25,50,100,200,400,800,1600,3200,6400", "the ladder of request rates (req/s)")
 	fixed := flag.String("fixed", "50,200", "rates always measured, for latencies at the same load")
 	flag.DurationVar(&o.step, "step", 10*time.Second, "how long each rate runs")
 	flag.IntVar(&o.refine, "refine", 2, "bisections between the last rate that held and the first that failed")
