@@ -767,6 +767,14 @@ func countLines(path string) int {
 	return len(debugLine.FindAll(b, -1))
 }
 
+// What pgbench prints at the end of a run.
+var (
+	pgbenchTPS    = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	pgbenchAnyTPS = regexp.MustCompile(`tps = ([0-9.]+)`)
+	pgbenchFailed = regexp.MustCompile(`number of failed transactions: ([1-9][0-9]*)`)
+	pgbenchTxs    = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
+)
+
 // pgbench runs a script and returns its tps (excluding connection time)
 // and the transactions it ran.
 func pgbench(ctx context.Context, dbURL, script string, o options) (float64, int, string) {
@@ -780,17 +788,17 @@ func pgbench(ctx context.Context, dbURL, script string, o options) (float64, int
 	}
 	cmd := exec.CommandContext(ctx, "pgbench", append(args, dbURL)...)
 	out, err := cmd.CombinedOutput()
-	m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+	m := pgbenchTPS.FindSubmatch(out)
 	if m == nil {
-		m = regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+		m = pgbenchAnyTPS.FindSubmatch(out)
 	}
-	failed := regexp.MustCompile(`number of failed transactions: ([1-9][0-9]*)`).FindSubmatch(out)
+	failed := pgbenchFailed.FindSubmatch(out)
 	if err != nil || m == nil || failed != nil {
 		return 0, 0, fmt.Sprintf("pgbench failed: %v %.300s", err, out)
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	var txs int
-	if n := regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`).FindSubmatch(out); n != nil {
+	if n := pgbenchTxs.FindSubmatch(out); n != nil {
 		txs, _ = strconv.Atoi(string(n[1]))
 	}
 	return tps, txs, ""

@@ -182,12 +182,12 @@ func renderCost(rs []*result, clients int) string {
 	b.WriteString("| query | kimhub: CPU per request | kimhub: PostgreSQL's CPU per request | heap objects per request | heap KiB per request | statements per request | floor server: CPU / PostgreSQL's | HTTP only: CPU |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		c := r.kimhubCost
-		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %.1f |", r.q.Name, ms2(c.CPU), pgMs(c), c.Allocs, c.Bytes/1024, r.kimhubStmts)
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %.1f |", r.q.Name, ms2(c.CPU), msOrDash(c.PG), c.Allocs, c.Bytes/1024, r.kimhubStmts)
 		if r.floorCost.CPU == 0 {
 			b.WriteString(" — | — |\n")
 			continue
 		}
-		fmt.Fprintf(&b, " %s / %s | %s |\n", ms2(r.floorCost.CPU), pgMs(r.floorCost), ms2(r.httpCost.CPU))
+		fmt.Fprintf(&b, " %s / %s | %s |\n", ms2(r.floorCost.CPU), msOrDash(r.floorCost.PG), ms2(r.httpCost.CPU))
 	}
 	return b.String()
 }
@@ -209,30 +209,26 @@ func renderBudget(rs []*result) string {
 			continue
 		}
 		budget := time.Duration(2 * float64(cores) / r.ceiling * float64(time.Second))
-		part := func(c cost) string {
-			if c.CPU == 0 || c.PG == 0 {
+		// inAll is a server's CPU plus PostgreSQL's, and their sum's share
+		// of the budget (a dash if either was not measured).
+		inAll := func(server, pg time.Duration) string {
+			if server == 0 || pg == 0 {
 				return "—"
 			}
-			return fmt.Sprintf("%s + %s = %s (%.2f)", ms2(c.CPU), ms2(c.PG), ms2(c.CPU+c.PG), float64(c.CPU+c.PG)/float64(budget))
+			return fmt.Sprintf("%s + %s = %s (%.2f)", ms2(server), ms2(pg), ms2(server+pg), float64(server+pg)/float64(budget))
 		}
-		least := "—"
-		if r.httpCost.CPU > 0 && r.ceilingPG > 0 {
-			least = fmt.Sprintf("%s + %s = %s (%.2f)", ms2(r.httpCost.CPU), ms2(r.ceilingPG), ms2(r.httpCost.CPU+r.ceilingPG), float64(r.httpCost.CPU+r.ceilingPG)/float64(budget))
-		}
-		pgTx := "—"
-		if r.ceilingPG > 0 {
-			pgTx = ms2(r.ceilingPG)
-		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s |\n", r.q.Name, r.ceiling, ms2(budget), pgTx, part(r.kimhubCost), part(r.floorCost), least)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s |\n", r.q.Name, r.ceiling, ms2(budget), msOrDash(r.ceilingPG),
+			inAll(r.kimhubCost.CPU, r.kimhubCost.PG), inAll(r.floorCost.CPU, r.floorCost.PG), inAll(r.httpCost.CPU, r.ceilingPG))
 	}
 	return b.String()
 }
 
 func ms2(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
-func pgMs(c cost) string {
-	if c.PG == 0 {
+// msOrDash is ms2, or a dash for what was not measured (zero).
+func msOrDash(d time.Duration) string {
+	if d == 0 {
 		return "—"
 	}
-	return ms2(c.PG)
+	return ms2(d)
 }
