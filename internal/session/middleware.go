@@ -29,15 +29,17 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				actor, err = s.Authenticate(ctx, token)
 			}
 			if err != nil {
+				// Logged as graph's error presenter logs a field's
+				// error: a fault always, an unavailable database only
+				// while the request lasts (one that ended, its client
+				// gone, is not a fault, and under a load that clients
+				// give up on it was a line a request).
 				switch {
 				case apperr.Is(err, apperr.Unauthenticated):
-				case ctx.Err() != nil:
-					// The request ended (its client gone) while its
-					// token was checked: not a fault, and under a
-					// load that clients give up on it would be a line
-					// a request.
 				case apperr.Is(err, apperr.Unavailable):
-					reqlog.Logger(ctx).WarnContext(ctx, "authenticate", "err", err)
+					if ctx.Err() == nil {
+						reqlog.Logger(ctx).WarnContext(ctx, "authenticate", "err", err)
+					}
 				default:
 					reqlog.Logger(ctx).ErrorContext(ctx, "authenticate", "err", err)
 				}

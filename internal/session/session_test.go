@@ -23,16 +23,21 @@ import (
 	"github.com/kimhub/kimhub/internal/testenv"
 )
 
+// testAuth is the tests' configuration: limits out of the way, and one
+// secret, so that a service over another database accepts the same
+// tokens.
+var testAuth = config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
+	LoginMaxFailures: 1 << 30, LoginMaxPerIP: 1 << 30, LoginWindow: time.Minute,
+	TokenSecret: "a-secret-of-at-least-32-characters-for-tests"}
+
 func newService(tb testing.TB) *session.Service {
 	tb.Helper()
 	db := testenv.DB(tb)
-	cfg := config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
-		LoginMaxFailures: 1 << 30, LoginMaxPerIP: 1 << 30, LoginWindow: time.Minute}
 	accounts := &account.Service{DB: db}
 	if _, err := accounts.SignUp(context.Background(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
 		tb.Fatal(err)
 	}
-	return session.New(db, accounts, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return session.New(db, accounts, testAuth, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func TestAccessTokenExpires(t *testing.T) {
@@ -154,16 +159,8 @@ func TestSessionsHaveAMaximumAge(t *testing.T) {
 // give up on, that was an ERROR line a request), a statement PostgreSQL
 // cancelled logs a warning, a database that cannot be used an error.
 func TestMiddlewareLogsFaultsOnly(t *testing.T) {
-	db := testenv.DB(t)
-	cfg := config.Auth{AccessTokenTTL: time.Minute, RefreshTokenTTL: time.Hour,
-		LoginMaxFailures: 1 << 30, LoginMaxPerIP: 1 << 30, LoginWindow: time.Minute,
-		TokenSecret: "a-secret-of-at-least-32-characters-for-tests"}
+	s := newService(t)
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	accounts := &account.Service{DB: db}
-	if _, err := accounts.SignUp(t.Context(), account.SignUpInput{Name: "Budi", Email: "budi@desa.id", Password: "kabut-mahakam-2026"}); err != nil {
-		t.Fatal(err)
-	}
-	s := session.New(db, accounts, cfg, discard)
 	tok, _, err := s.LogIn(reqlog.WithClient(t.Context(), reqlog.Client{IP: "10.0.0.1"}), "budi@desa.id", "kabut-mahakam-2026")
 	if err != nil {
 		t.Fatal(err)
@@ -199,12 +196,12 @@ func TestMiddlewareLogsFaultsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slow.Close()
-	lock, err := db.BeginTxx(t.Context(), nil)
+	lock, err := s.DB.BeginTxx(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lock.MustExec(`LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`)
-	code, logged := ask(session.New(slow, accounts, cfg, discard), t.Context())
+	code, logged := ask(session.New(slow, s.Accounts, testAuth, discard), t.Context())
 	_ = lock.Rollback()
 	if code != http.StatusServiceUnavailable || !strings.Contains(logged, "level=WARN") || !strings.Contains(logged, "authenticate") {
 		t.Errorf("a statement PostgreSQL cancelled: %d, logged %q", code, logged)
@@ -215,7 +212,7 @@ func TestMiddlewareLogsFaultsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
-	if code, logged := ask(session.New(closed, accounts, cfg, discard), t.Context()); code != http.StatusServiceUnavailable ||
+	if code, logged := ask(session.New(closed, s.Accounts, testAuth, discard), t.Context()); code != http.StatusServiceUnavailable ||
 		!strings.Contains(logged, "level=ERROR") || !strings.Contains(logged, "authenticate") {
 		t.Errorf("a closed database: %d, logged %q", code, logged)
 	}
