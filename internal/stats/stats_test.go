@@ -247,6 +247,24 @@ func TestChildrenStatsOfARegency(t *testing.T) {
 	eq(t, "Muara Leka's villages with a KIM", rows[2].Programs.VillagesWithKim, 1)
 }
 
+// TestVillagesWithKimCountsVillages: two KIM in one village make one
+// village with a KIM; a KIM domiciled at a district makes none.
+func TestVillagesWithKimCountsVillages(t *testing.T) {
+	db, svc := setup(t)
+	db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, status, registration_number, member_count, created_by) VALUES
+		('KIM G', 'g', 'KIM', '64.02.01.2001', 'ACTIVE', '64.02-0005', 2, 1),
+		('KIM H', 'h', 'KIM', '64.02.01', 'ACTIVE', '64.02-0006', 4, 1)`)
+	st, err := svc.Region(context.Background(), humasKukar, "64.02", october, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A, B, F and now G in Perian (A's village) and H at Muara Muntai.
+	eq(t, "villagesWithKim", st.Programs.VillagesWithKim, 3)
+	eq(t, "communities.total", st.Communities.Total, 7)
+	eq(t, "communities.byCategory", st.Communities.ByCategory, []stats.CategoryCount{{community.KIM, 5}, {community.TraditionalMedia, 1}})
+	eq(t, "members.active", st.Members.Active, 4+2+4)
+}
+
 func TestActivityIndex(t *testing.T) {
 	_, svc := setup(t)
 	ctx := context.Background()
