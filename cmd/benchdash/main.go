@@ -192,7 +192,7 @@ func main() {
 	rates := flag.String("rates", "5,10,25,50,100,200,400,800,1600,3200,6400", "the ladder of request rates (req/s)")
 	fixed := flag.String("fixed", "50,200", "rates always measured, for latencies at the same load")
 	flag.DurationVar(&o.step, "step", 10*time.Second, "how long each rate runs")
-	flag.IntVar(&o.refine, "refine", 2, "bisections between the last rate that held and the first that failed")
+	flag.IntVar(&o.refine, "refine", 3, "bisections between the last rate that held and the first that failed")
 	flag.IntVar(&o.rounds, "rounds", 2, "ladders per query and server, taken in turns (kimhub, PostGraphile, kimhub, …); each server's best round is its result")
 	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "the p95 a sustainable rate must stay under")
 	flag.DurationVar(&o.relaxed, "relaxed", 500*time.Millisecond, "a second, relaxed p95 target: the ladder climbs until it fails (for queries that cannot hold -target at all)")
