@@ -313,6 +313,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 			log.Warn("prune sessions", "err", err)
 		}
 	})
+	go func() {
+		fold := func(time.Time) {
+			if _, err := svc.Stats.Fold(ctx); err != nil {
+				log.Warn("fold regency days", "err", err)
+			}
+		}
+		fold(time.Now())
+		every(ctx, time.Hour, fold)
+	}()
 	go every(ctx, time.Minute, func(time.Time) {
 		if _, err := svc.Posts.AggregateViews(ctx); err != nil {
 			log.Warn("aggregate views", "err", err)

@@ -139,3 +139,52 @@ func TestDashboardsThroughTheAPI(t *testing.T) {
 		t.Errorf("a long period: %+v", e)
 	}
 }
+
+// TestServeFoldsPastDays: serve folds the regency summary's past days at
+// start (stats.Service.Fold): striped rows of days before today − 2 end
+// in one row a day, with the same sums. The demo's activity is of the
+// last days: each of its communities gets a post on two past days.
+func TestServeFoldsPastDays(t *testing.T) {
+	env := loadDemo(t, nil)
+	db := testenv.Shared(t)
+	db.MustExec(`INSERT INTO activity_daily (community_id, day, posts)
+		SELECT c.id, d, 1 FROM communities c, (VALUES (current_date - 10), (current_date - 40)) AS v(d)
+		WHERE c.domicile_code IS NOT NULL`)
+	const past = `day < (now() AT TIME ZONE 'Asia/Jakarta')::date - 2`
+	sums := func() string {
+		t.Helper()
+		var s string
+		if err := db.Get(&s, `SELECT COALESCE(string_agg(format('%s %s %s %s %s %s %s %s %s %s %s', regency_code, day,
+				posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed), E'\n'
+				ORDER BY regency_code, day), '') FROM (SELECT regency_code, day, sum(posts) AS posts, sum(showcases) AS showcases,
+				sum(views) AS views, sum(joined) AS joined, sum(left_members) AS left_members,
+				sum(disseminations) AS disseminations, sum(reach) AS reach, sum(asp_submitted) AS asp_submitted,
+				sum(asp_closed) AS asp_closed FROM activity_regency_daily WHERE `+past+` GROUP BY 1, 2) d`); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	striped := func() int {
+		t.Helper()
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM activity_regency_daily WHERE stripe <> 0 AND `+past); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := sums()
+	if n := striped(); n == 0 || before == "" {
+		t.Fatalf("the demo has %d striped rows of past days; the test needs some", n)
+	}
+	serve(t, env)
+	deadline := time.Now().Add(20 * time.Second)
+	for striped() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d striped rows of past days 20 s after serve started", striped())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after := sums(); after != before {
+		t.Fatalf("past days' sums changed by the fold:\n%s\nwant\n%s", after, before)
+	}
+}

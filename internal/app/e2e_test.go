@@ -55,11 +55,24 @@ func run(t *testing.T, env func(string) string, args ...string) (string, error) 
 // start loads the demo data into an emptied database and serves it.
 func start(t *testing.T, overrides map[string]string) *server {
 	t.Helper()
+	return serve(t, loadDemo(t, overrides))
+}
+
+// loadDemo loads the demo data into an emptied database and returns the
+// environment to serve it with.
+func loadDemo(t *testing.T, overrides map[string]string) func(string) string {
+	t.Helper()
 	testenv.DB(t) // empty the database
 	env := testenv.Getenv(t, overrides)
 	if out, err := run(t, env, "demo"); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
+	return env
+}
+
+// serve runs serve over the database env names until the test ends.
+func serve(t *testing.T, env func(string) string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	addr := make(chan string, 1)

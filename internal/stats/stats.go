@@ -7,8 +7,9 @@
 // day in a summary table, activity_daily, that row triggers keep in step
 // with the base tables in the same transaction (migrations/00010), and per
 // regency per day in a second one, activity_regency_daily, kept in step
-// with the first (migrations/00015). A province's or a regency's period is
-// then its regencies' days; a district's or a village's, its communities
+// with the first (migrations/00015; striped for its writers, its past days
+// folded into one row each by Fold, fold.go). A province's or a regency's
+// period is then its regencies' days; a district's or a village's, its communities
 // (communities_domicile_idx) times the period's days (activity_daily's
 // primary key). Never a scan of posts or memberships, and not the length
 // of the history. What cannot be summed per day is read from

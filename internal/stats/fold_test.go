@@ -1,0 +1,147 @@
+package stats_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/kimhub/kimhub/internal/stats"
+)
+
+// regencyDaySums reads the regency summary with each day's stripes summed:
+// what the readers see.
+func regencyDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return readRegencyDays(t, db, `SELECT * FROM (SELECT regency_code, day::text AS day, 0 AS stripe,
+			sum(posts) AS posts, sum(showcases) AS showcases, sum(views) AS views, sum(joined) AS joined,
+			sum(left_members) AS left_members, sum(disseminations) AS disseminations, sum(reach) AS reach,
+			sum(asp_submitted) AS asp_submitted, sum(asp_closed) AS asp_closed
+		FROM activity_regency_daily GROUP BY 1, 2) s
+	WHERE `+nonZeroCounters+` ORDER BY 1, 2`)
+}
+
+// communityDaySums is what regencyDaySums should read: the communities'
+// days (activity_daily) summed per regency.
+func communityDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return readRegencyDays(t, db, `SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
+			0 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
+			sum(a.joined) AS joined, sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations,
+			sum(a.reach) AS reach, sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
+		FROM activity_daily a JOIN communities c ON c.id = a.community_id
+		WHERE c.domicile_code IS NOT NULL GROUP BY 1, 2) s
+	WHERE `+nonZeroCounters+` ORDER BY 1, 2`)
+}
+
+// stripeRows counts the regency summary's rows outside stripe 0 before and
+// from day.
+func stripeRows(t *testing.T, db *sqlx.DB, day string) (before, from int) {
+	t.Helper()
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE day < $1), count(*) FILTER (WHERE day >= $1)
+		FROM activity_regency_daily WHERE stripe <> 0`, day).Scan(&before, &from); err != nil {
+		t.Fatal(err)
+	}
+	return before, from
+}
+
+// TestFoldKeepsEachDaysSums: folding moves the striped rows of days
+// before today − 2 (30 October: the tests' today is 1 November) into
+// stripe 0 and leaves the later days alone; each day's sums, and the
+// figures, stay as they were. A write to a folded day afterwards adds a
+// striped row again, which counts and which the next fold takes.
+func TestFoldKeepsEachDaysSums(t *testing.T) {
+	db, svc := setup(t)
+	ctx := context.Background()
+	figures := func() (*stats.Stats, []*stats.Stats) {
+		t.Helper()
+		st, err := svc.Region(ctx, superadmin, "64.02", october, stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := svc.Children(ctx, superadmin, "64", october, stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, rows
+	}
+	sums := regencyDaySums(t, db)
+	st, children := figures()
+	eq(t, "sums before folding", sums, communityDaySums(t, db))
+	past, later := stripeRows(t, db, "2026-10-30")
+	if past == 0 || later == 0 {
+		t.Fatalf("the dataset's striped rows: %d before 30 October, %d from it; want some of each", past, later)
+	}
+
+	n, err := svc.Fold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "rows folded", n, past)
+	eq(t, "sums after folding", regencyDaySums(t, db), sums)
+	gotPast, gotLater := stripeRows(t, db, "2026-10-30")
+	eq(t, "striped rows left", [2]int{gotPast, gotLater}, [2]int{0, later})
+	st2, children2 := figures()
+	eq(t, "a regency's figures after folding", st2, st)
+	eq(t, "the regencies' rows after folding", children2, children)
+
+	// p8 (B's, 12 October, folded) is taken down: B's stripe of that day
+	// comes back with −1.
+	db.MustExec(`UPDATE posts SET status = 'TAKEN_DOWN' WHERE slug = 'p8'`)
+	eq(t, "sums after a write to a folded day", regencyDaySums(t, db), communityDaySums(t, db))
+	st3, _ := figures()
+	eq(t, "posts after the take-down", st3.Posts, st.Posts-1)
+	if p, _ := stripeRows(t, db, "2026-10-30"); p != 1 {
+		t.Fatalf("striped rows of folded days after the write: %d; want 1", p)
+	}
+	after := regencyDaySums(t, db)
+	n, err = svc.Fold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "rows folded the second time", n, 1)
+	eq(t, "sums after the second fold", regencyDaySums(t, db), after)
+	n, err = svc.Fold(ctx)
+	eq(t, "a fold with nothing to fold", [2]any{n, err}, [2]any{0, nil})
+}
+
+// TestFoldLeavesRowsAWriterHolds: a stripe row locked by an open
+// transaction is left for the next fold; the fold does not wait for it.
+func TestFoldLeavesRowsAWriterHolds(t *testing.T) {
+	db, svc := setup(t)
+	ctx := context.Background()
+	sums := regencyDaySums(t, db)
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	// B's 12 October (stripe 2), as a writer's trigger would hold it.
+	var locked int
+	if err := tx.Get(&locked, `SELECT count(*) FROM (SELECT 1 FROM activity_regency_daily
+		WHERE regency_code = '64.02' AND day = '2026-10-12' AND stripe = 2 FOR UPDATE) l`); err != nil {
+		t.Fatal(err)
+	}
+	if locked != 1 {
+		t.Fatalf("rows locked: %d; want B's day", locked)
+	}
+	past, _ := stripeRows(t, db, "2026-10-30")
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	n, err := svc.Fold(wait)
+	if err != nil {
+		t.Fatalf("fold beside a held row: %v", err)
+	}
+	eq(t, "rows folded beside the held one", n, past-1)
+	if p, _ := stripeRows(t, db, "2026-10-30"); p != 1 {
+		t.Fatalf("striped rows of past days: %d; want the held one", p)
+	}
+	eq(t, "sums beside the held row", regencyDaySums(t, db), sums)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	n, err = svc.Fold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "the held row, folded once free", n, 1)
+	eq(t, "sums at the end", regencyDaySums(t, db), sums)
+}
