@@ -315,7 +315,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) 
 	})
 	go func() {
 		fold := func(time.Time) {
-			if _, err := svc.Stats.Fold(ctx); err != nil {
+			if _, err := svc.Stats.Fold(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("fold regency days", "err", err)
 			}
 		}

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 
 	"github.com/kimhub/kimhub/internal/postgres"
@@ -13,35 +14,54 @@ import (
 const FoldAfterDays = 2
 
 // foldBatch bounds the stripe rows one statement folds, so that its row
-// locks are brief.
-const foldBatch = 20000
+// locks are brief (a variable for the tests: export_test.go).
+var foldBatch = 20000
 
 // Fold sums each regency's past days into one row: the striped rows of a
 // day before today − FoldAfterDays (activity_regency_daily's stripes
 // 1–15, migrations/00015) are added to its stripe 0 and deleted, in one
-// statement per batch. The stripes are for writers meeting on today's
-// rows; readers sum every stripe of every day of a period, so folded days
-// are read as one row instead of up to 16 (a busy regency's month: 479
-// rows → 30). Each day's sums stay as they were, at every commit.
+// statement per batch, the batches in key order. The stripes are for
+// writers meeting on today's rows; readers sum every stripe of every day of
+// a period, so folded days are read as one row instead of up to 16 (a busy
+// regency's month: 479 rows → 30). Each day's sums stay as they were, at
+// every commit.
 //
 // A writer may still change a folded day (a post taken down, a community
 // moving away): its trigger adds to its community's stripe again (a new
 // row, negative if it subtracts), and the next fold takes it.
 // Folding never waits for a stripe row a writer holds (SKIP LOCKED: it is
-// left for the next fold); it may wait for a stripe-0 row, which only
-// writers of the day's stripe-0 communities hold. A rebuild
-// (activity_rebuild) locks the table and excludes it.
+// left for the next fold); it may wait for a stripe-0 row, which writers of
+// the day's stripe-0 communities hold. Such a writer that also wants a
+// stripe-0 row the batch already took (a community moving between two
+// regencies, the view aggregator catching up on old days after a long
+// stop) makes a deadlock, which PostgreSQL ends by failing one of the two:
+// a move retries (postgres.Transact), the aggregator counts its views at its
+// next run, and the fold's batch is rolled back and taken at the next fold.
+// A rebuild (activity_rebuild) locks the table and excludes it.
 //
 // It returns how many stripe rows it folded. serve runs it at start and
 // then every hour.
 func (s *Service) Fold(ctx context.Context) (int, error) {
-	before := s.Today().AddDate(0, 0, -FoldAfterDays)
+	before := date(s.Today().AddDate(0, 0, -FoldAfterDays))
+	// Each batch goes on from the key the last one took last, not from the
+	// first key again (past the index entries of the rows it deleted).
+	var from struct {
+		Regency string
+		Day     string
+		Stripe  int
+	}
+	from.Day, from.Stripe = "0001-01-01", -1
 	total := 0
 	for {
-		var n int
-		err := s.DB.GetContext(ctx, &n, `WITH taken AS (
+		var r struct {
+			N       int            `db:"n"`
+			Regency sql.NullString `db:"regency_code"`
+			Day     sql.NullString `db:"day"`
+			Stripe  sql.NullInt32  `db:"stripe"`
+		}
+		err := s.DB.GetContext(ctx, &r, `WITH taken AS (
 				SELECT regency_code, day, stripe FROM activity_regency_daily
-				WHERE day < $1::date AND stripe <> 0
+				WHERE (regency_code, day, stripe) > ($2, $3::date, $4) AND day < $1::date AND stripe <> 0
 				ORDER BY regency_code, day, stripe
 				LIMIT `+strconv.Itoa(foldBatch)+`
 				FOR UPDATE SKIP LOCKED
@@ -49,21 +69,25 @@ func (s *Service) Fold(ctx context.Context) (int, error) {
 				DELETE FROM activity_regency_daily a USING taken t
 				WHERE a.regency_code = t.regency_code AND a.day = t.day AND a.stripe = t.stripe
 				RETURNING a.*
-			)
-			-- each day's rows added to its stripe 0 by the triggers' own
-			-- function (migrations/00015; community 0 is stripe 0)
-			SELECT COALESCE(sum(n), 0) FROM (
+			), added AS (
+				-- each day's rows added to its stripe 0 by the triggers' own
+				-- function (migrations/00015; community 0 is stripe 0)
 				SELECT count(*) AS n, activity_regency_add(regency_code, day, 0, sum(posts)::int, sum(showcases)::int,
 					sum(views)::bigint, sum(joined)::int, sum(left_members)::int, sum(disseminations)::int,
 					sum(reach)::bigint, sum(asp_submitted)::int, sum(asp_closed)::int)
 				FROM folded GROUP BY regency_code, day ORDER BY regency_code, day
-			) d`, date(before))
+			)
+			SELECT (SELECT COALESCE(sum(n), 0) FROM added) AS n, l.regency_code, l.day::text AS day, l.stripe
+			FROM (SELECT) one LEFT JOIN LATERAL (
+				SELECT * FROM taken ORDER BY regency_code DESC, day DESC, stripe DESC LIMIT 1
+			) l ON true`, before, from.Regency, from.Day, from.Stripe)
 		if err != nil {
 			return total, postgres.MapError(err, "fold regency days", "")
 		}
-		total += n
-		if n < foldBatch {
+		total += r.N
+		if r.N < foldBatch || !r.Regency.Valid {
 			return total, nil
 		}
+		from.Regency, from.Day, from.Stripe = r.Regency.String, r.Day.String, int(r.Stripe.Int32)
 	}
 }

@@ -145,3 +145,29 @@ func TestFoldLeavesRowsAWriterHolds(t *testing.T) {
 	eq(t, "the held row, folded once free", n, 1)
 	eq(t, "sums at the end", regencyDaySums(t, db), sums)
 }
+
+// TestFoldInBatches: with two stripe rows a statement, a fold goes on
+// batch after batch from where the last ended (a day's stripes split
+// between two batches) until every past day is one row.
+func TestFoldInBatches(t *testing.T) {
+	db, svc := setup(t)
+	defer stats.SetFoldBatch(2)()
+	sums := regencyDaySums(t, db)
+	past, later := stripeRows(t, db, "2026-10-30")
+	var split int
+	if err := db.Get(&split, `SELECT count(*) FROM (SELECT 1 FROM activity_regency_daily
+		WHERE stripe <> 0 AND day < '2026-10-30' GROUP BY regency_code, day HAVING count(*) > 1) d`); err != nil {
+		t.Fatal(err)
+	}
+	if past < 5 || split == 0 {
+		t.Fatalf("the dataset's past striped rows: %d, days of several: %d; the test needs batches and a split day", past, split)
+	}
+	n, err := svc.Fold(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "rows folded", n, past)
+	gotPast, gotLater := stripeRows(t, db, "2026-10-30")
+	eq(t, "striped rows left", [2]int{gotPast, gotLater}, [2]int{0, later})
+	eq(t, "sums after folding in batches", regencyDaySums(t, db), sums)
+}
