@@ -323,13 +323,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if o.kimhubParams != "" {
-		sep := "?"
-		if strings.Contains(cfg.DatabaseURL, "?") {
-			sep = "&"
-		}
-		cfg.DatabaseURL += sep + o.kimhubParams
-	}
+	cfg.DatabaseURL = postgres.WithParams(cfg.DatabaseURL, o.kimhubParams)
 	loader.Wait = o.loaderWait
 	// kimhub serve's GC target (app.DefaultGOGC unless GOGC is set): this
 	// process is kimhub's.

@@ -54,6 +54,18 @@ func OpenWith(ctx context.Context, url string, maxOpen, cache int, plans string)
 	return db, nil
 }
 
+// WithParams adds connection parameters (as "a=1&b=2") to a database URL,
+// after those it has.
+func WithParams(url, params string) string {
+	if params == "" {
+		return url
+	}
+	if strings.Contains(url, "?") {
+		return url + "&" + params
+	}
+	return url + "?" + params
+}
+
 // Migrate applies every pending migration. A PostgreSQL advisory lock held for
 // the whole run keeps two instances starting together from migrating at once:
 // the second waits, then finds nothing left to do.

@@ -18,6 +18,7 @@ import (
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
 	"github.com/kimhub/kimhub/internal/config"
+	"github.com/kimhub/kimhub/internal/postgres"
 	"github.com/kimhub/kimhub/internal/reqlog"
 	"github.com/kimhub/kimhub/internal/session"
 	"github.com/kimhub/kimhub/internal/testenv"
@@ -187,11 +188,7 @@ func TestMiddlewareLogsFaultsOnly(t *testing.T) {
 
 	// PostgreSQL cancels the statement (statement_timeout) while the
 	// sessions table is locked.
-	sep := "?"
-	if strings.Contains(testenv.DatabaseURL(t), "?") {
-		sep = "&"
-	}
-	slow, err := sqlx.Open("postgres", testenv.DatabaseURL(t)+sep+"statement_timeout=100")
+	slow, err := sqlx.Open("postgres", postgres.WithParams(testenv.DatabaseURL(t), "statement_timeout=100"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 
 	"github.com/kimhub/kimhub/internal/postgres"
@@ -43,23 +42,18 @@ var foldBatch = 20000
 // then every hour.
 func (s *Service) Fold(ctx context.Context) (int, error) {
 	before := date(s.Today().AddDate(0, 0, -FoldAfterDays))
-	// Each batch goes on from the key the last one took last, not from the
-	// first key again (past the index entries of the rows it deleted).
-	var from struct {
-		Regency string
-		Day     string
-		Stripe  int
-	}
-	from.Day, from.Stripe = "0001-01-01", -1
+	// at is where the next batch starts: after the key the last one took
+	// (not from the first key again, past the entries of the rows it
+	// deleted), and how many rows that batch folded.
+	at := struct {
+		Regency string `db:"regency_code"`
+		Day     string `db:"day"`
+		Stripe  int    `db:"stripe"`
+		N       int    `db:"n"`
+	}{Day: "0001-01-01", Stripe: -1}
 	total := 0
 	for {
-		var r struct {
-			N       int            `db:"n"`
-			Regency sql.NullString `db:"regency_code"`
-			Day     sql.NullString `db:"day"`
-			Stripe  sql.NullInt32  `db:"stripe"`
-		}
-		err := s.DB.GetContext(ctx, &r, `WITH taken AS (
+		err := s.DB.GetContext(ctx, &at, `WITH taken AS (
 				SELECT regency_code, day, stripe FROM activity_regency_daily
 				WHERE (regency_code, day, stripe) > ($2, $3::date, $4) AND day < $1::date AND stripe <> 0
 				ORDER BY regency_code, day, stripe
@@ -77,17 +71,17 @@ func (s *Service) Fold(ctx context.Context) (int, error) {
 					sum(reach)::bigint, sum(asp_submitted)::int, sum(asp_closed)::int)
 				FROM folded GROUP BY regency_code, day ORDER BY regency_code, day
 			)
-			SELECT (SELECT COALESCE(sum(n), 0) FROM added) AS n, l.regency_code, l.day::text AS day, l.stripe
+			SELECT (SELECT COALESCE(sum(n), 0) FROM added) AS n, COALESCE(l.regency_code, '') AS regency_code,
+				COALESCE(l.day::text, '') AS day, COALESCE(l.stripe, 0) AS stripe
 			FROM (SELECT) one LEFT JOIN LATERAL (
 				SELECT * FROM taken ORDER BY regency_code DESC, day DESC, stripe DESC LIMIT 1
-			) l ON true`, before, from.Regency, from.Day, from.Stripe)
+			) l ON true`, before, at.Regency, at.Day, at.Stripe)
 		if err != nil {
 			return total, postgres.MapError(err, "fold regency days", "")
 		}
-		total += r.N
-		if r.N < foldBatch || !r.Regency.Valid {
+		total += at.N
+		if at.N < foldBatch { // a full batch took a key to go on from
 			return total, nil
 		}
-		from.Regency, from.Day, from.Stripe = r.Regency.String, r.Day.String, int(r.Stripe.Int32)
 	}
 }

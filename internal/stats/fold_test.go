@@ -10,31 +10,6 @@ import (
 	"github.com/kimhub/kimhub/internal/stats"
 )
 
-// regencyDaySums reads the regency summary with each day's stripes summed:
-// what the readers see.
-func regencyDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
-	t.Helper()
-	return readRegencyDays(t, db, `SELECT * FROM (SELECT regency_code, day::text AS day, 0 AS stripe,
-			sum(posts) AS posts, sum(showcases) AS showcases, sum(views) AS views, sum(joined) AS joined,
-			sum(left_members) AS left_members, sum(disseminations) AS disseminations, sum(reach) AS reach,
-			sum(asp_submitted) AS asp_submitted, sum(asp_closed) AS asp_closed
-		FROM activity_regency_daily GROUP BY 1, 2) s
-	WHERE `+nonZeroCounters+` ORDER BY 1, 2`)
-}
-
-// communityDaySums is what regencyDaySums should read: the communities'
-// days (activity_daily) summed per regency.
-func communityDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
-	t.Helper()
-	return readRegencyDays(t, db, `SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
-			0 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
-			sum(a.joined) AS joined, sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations,
-			sum(a.reach) AS reach, sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
-		FROM activity_daily a JOIN communities c ON c.id = a.community_id
-		WHERE c.domicile_code IS NOT NULL GROUP BY 1, 2) s
-	WHERE `+nonZeroCounters+` ORDER BY 1, 2`)
-}
-
 // stripeRows counts the regency summary's rows outside stripe 0 before and
 // from day.
 func stripeRows(t *testing.T, db *sqlx.DB, day string) (before, from int) {

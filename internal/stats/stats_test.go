@@ -699,20 +699,52 @@ func readRegencyDays(t *testing.T, db *sqlx.DB, query string) []regencyDay {
 	return rows
 }
 
-// regencySummary reads the regency summary as the triggers keep it.
+// regencySummary reads the regency summary as the triggers keep it, a row
+// per stripe.
 func regencySummary(t *testing.T, db *sqlx.DB) []regencyDay {
 	t.Helper()
-	return readRegencyDays(t, db, `SELECT regency_code, day::text AS day, stripe, posts, showcases, views, joined,
-			left_members, disseminations, reach, asp_submitted, asp_closed
-		FROM activity_regency_daily WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
+	return summaryDays(t, db, "stripe")
+}
+
+// regencyDaySums reads the regency summary with each day's stripes summed
+// (as stripe 0): what the readers see, however it is striped or folded.
+func regencyDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return summaryDays(t, db, "0")
+}
+
+// summaryDays sums the regency summary's counters by regency, day and the
+// stripe expression.
+func summaryDays(t *testing.T, db *sqlx.DB, stripe string) []regencyDay {
+	t.Helper()
+	return readRegencyDays(t, db, `SELECT * FROM (SELECT regency_code, day::text AS day, `+stripe+` AS stripe,
+			sum(posts) AS posts, sum(showcases) AS showcases, sum(views) AS views, sum(joined) AS joined,
+			sum(left_members) AS left_members, sum(disseminations) AS disseminations, sum(reach) AS reach,
+			sum(asp_submitted) AS asp_submitted, sum(asp_closed) AS asp_closed
+		FROM activity_regency_daily GROUP BY 1, 2, 3) s
+	WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
 }
 
 // regencySums computes what the regency summary should hold: each
 // community's days in its stripe (id % 16) of its domicile's regency.
 func regencySums(t *testing.T, db *sqlx.DB) []regencyDay {
 	t.Helper()
+	return communityDays(t, db, "c.id % 16")
+}
+
+// communityDaySums is what regencyDaySums should read: the communities'
+// days summed per regency.
+func communityDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
+	t.Helper()
+	return communityDays(t, db, "0")
+}
+
+// communityDays sums the communities' days (activity_daily) by their
+// domicile's regency, the day and the stripe expression.
+func communityDays(t *testing.T, db *sqlx.DB, stripe string) []regencyDay {
+	t.Helper()
 	return readRegencyDays(t, db, `SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
-			c.id % 16 AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
+			`+stripe+` AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
 			sum(a.joined) AS joined, sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations,
 			sum(a.reach) AS reach, sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
 		FROM activity_daily a JOIN communities c ON c.id = a.community_id
