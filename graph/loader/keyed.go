@@ -45,25 +45,44 @@ type keyGroup[K comparable] struct {
 }
 
 func newKeyed[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error), missing error, fetched func(map[K]V)) *Keyed[K, V] {
-	l := &Keyed[K, V]{fetch: fetch, missing: missing, fetched: fetched, have: map[K]V{}, groups: map[K][]*keyGroup[K]{}}
-	l.batch = dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
-		m, err := l.run(ctx, keys)
-		out := make([]V, len(keys))
-		errs := make([]error, len(keys))
-		for i, k := range keys {
-			v, ok := m[k]
-			switch {
-			case err != nil:
-				errs[i] = err
-			case !ok && missing != nil:
-				errs[i] = missing
-			default:
-				out[i] = v
-			}
+	// Its maps and its batch are made when first needed: a request makes
+	// every loader and uses a few.
+	return &Keyed[K, V]{fetch: fetch, missing: missing, fetched: fetched}
+}
+
+// batchLocked returns the loader's batch, made on first use; l.mu is held.
+func (l *Keyed[K, V]) batchLocked() *dataloadgen.Loader[K, V] {
+	if l.batch == nil {
+		l.batch = dataloadgen.NewLoader(l.runBatch, dataloadgen.WithWait(Wait))
+	}
+	return l.batch
+}
+
+// runBatch fetches a batch's keys, in the form dataloadgen wants.
+func (l *Keyed[K, V]) runBatch(ctx context.Context, keys []K) ([]V, []error) {
+	m, err := l.run(ctx, keys)
+	out := make([]V, len(keys))
+	errs := make([]error, len(keys))
+	for i, k := range keys {
+		v, ok := m[k]
+		switch {
+		case err != nil:
+			errs[i] = err
+		case !ok && l.missing != nil:
+			errs[i] = l.missing
+		default:
+			out[i] = v
 		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
-	return l
+	}
+	return out, errs
+}
+
+// keepLocked keeps value for key; l.mu is held.
+func (l *Keyed[K, V]) keepLocked(key K, value V) {
+	if l.have == nil {
+		l.have = map[K]V{}
+	}
+	l.have[key] = value
 }
 
 // newObjectLoader loads objects by key: a key not found is ErrNotFound
@@ -110,7 +129,7 @@ func (l *Keyed[K, V]) PrimeAll(m map[K]V) {
 	l.mu.Lock()
 	for k, v := range m {
 		if _, ok := l.have[k]; !ok {
-			l.have[k] = v
+			l.keepLocked(k, v)
 		}
 	}
 	l.mu.Unlock()
@@ -168,6 +187,9 @@ func (l *Keyed[K, V]) expectLocked(keys []K) *keyGroup[K] {
 			}
 			gs, slots = slots[:0:1], slots[1:]
 		}
+		if l.groups == nil {
+			l.groups = map[K][]*keyGroup[K]{}
+		}
 		l.groups[k] = append(gs, g)
 		if g.keys == nil {
 			g.keys = make([]K, 0, len(keys)-i)
@@ -219,8 +241,9 @@ func (l *Keyed[K, V]) Load(ctx context.Context, key K) (V, error) {
 	}
 	gs := l.groups[key]
 	if len(gs) == 0 {
+		b := l.batchLocked()
 		l.mu.Unlock()
-		return l.batch.Load(ctx, key)
+		return b.Load(ctx, key)
 	}
 	g := gs[len(gs)-1]
 	if i := slices.IndexFunc(gs, func(o *keyGroup[K]) bool { return o.started }); i >= 0 {
@@ -262,7 +285,10 @@ func (l *Keyed[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 		at = append(at, i)
 	}
 	if len(rest) > 0 {
-		vs, err := l.batch.LoadAll(ctx, rest)
+		l.mu.Lock()
+		b := l.batchLocked()
+		l.mu.Unlock()
+		vs, err := b.LoadAll(ctx, rest)
 		var each dataloadgen.ErrorSlice
 		errors.As(err, &each)
 		for j, i := range at {
@@ -290,6 +316,6 @@ func (l *Keyed[K, V]) Prime(key K, value V) bool {
 	if _, ok := l.have[key]; ok {
 		return false
 	}
-	l.have[key] = value
+	l.keepLocked(key, value)
 	return true
 }

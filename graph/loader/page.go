@@ -37,7 +37,10 @@ type PageKey[P comparable] struct {
 // batch's does for its keys.
 type PageLoader[P comparable, T any] struct {
 	batch *dataloadgen.Loader[PageKey[P], relay.Connection[T]]
-	fetch func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error)
+	// kind, read and fetched are newPageLoader's arguments.
+	kind    func(extra string) string
+	read    func(ctx context.Context, parents []P, p relay.Page, extra string) (map[P]relay.Connection[T], error)
+	fetched func(map[P]relay.Connection[T])
 
 	mu sync.Mutex
 	// groups are the sibling groups each parent is in, oldest first.
@@ -67,46 +70,56 @@ func newPageLoader[P comparable, T any](kind func(extra string) string,
 	fetch func(ctx context.Context, parents []P, p relay.Page, extra string) (map[P]relay.Connection[T], error),
 	fetched func(map[P]relay.Connection[T]),
 ) *PageLoader[P, T] {
-	l := &PageLoader[P, T]{
-		groups:  map[P][]*siblings[P]{},
-		flights: map[flightKey[P]]*flight[P, T]{},
+	// Its maps and its batch are made when first needed, as Keyed's.
+	return &PageLoader[P, T]{kind: kind, read: fetch, fetched: fetched}
+}
+
+// fetch reads one page for each of parents and tells fetched of them.
+func (l *PageLoader[P, T]) fetch(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error) {
+	page, err := relay.NewPage(l.kind(extra), args.Args())
+	if err != nil {
+		return nil, err
 	}
-	l.fetch = func(ctx context.Context, parents []P, args relay.ArgsKey, extra string) (map[P]relay.Connection[T], error) {
-		page, err := relay.NewPage(kind(extra), args.Args())
-		if err != nil {
-			return nil, err
-		}
-		conns, err := fetch(ctx, parents, page, extra)
-		if err == nil && fetched != nil {
-			fetched(conns)
-		}
-		return conns, err
+	conns, err := l.read(ctx, parents, page, extra)
+	if err == nil && l.fetched != nil {
+		l.fetched(conns)
 	}
+	return conns, err
+}
+
+// batchLocked returns the loader's batch, made on first use; l.mu is held.
+func (l *PageLoader[P, T]) batchLocked() *dataloadgen.Loader[PageKey[P], relay.Connection[T]] {
+	if l.batch == nil {
+		l.batch = dataloadgen.NewLoader(l.runBatch, dataloadgen.WithWait(Wait))
+	}
+	return l.batch
+}
+
+// runBatch fetches a batch's keys: one fetch for each page arguments and
+// extra that its keys share.
+func (l *PageLoader[P, T]) runBatch(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
 	type group struct {
 		args  relay.ArgsKey
 		extra string
 	}
-	l.batch = dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey[P]) ([]relay.Connection[T], []error) {
-		out := make([]relay.Connection[T], len(keys))
-		errs := make([]error, len(keys))
-		groups := map[group][]int{}
-		for i, k := range keys {
-			g := group{k.Args, k.Extra}
-			groups[g] = append(groups[g], i)
+	out := make([]relay.Connection[T], len(keys))
+	errs := make([]error, len(keys))
+	groups := map[group][]int{}
+	for i, k := range keys {
+		g := group{k.Args, k.Extra}
+		groups[g] = append(groups[g], i)
+	}
+	for g, idx := range groups {
+		parents := make([]P, len(idx))
+		for j, i := range idx {
+			parents[j] = keys[i].Parent
 		}
-		for g, idx := range groups {
-			parents := make([]P, len(idx))
-			for j, i := range idx {
-				parents[j] = keys[i].Parent
-			}
-			conns, err := l.fetch(ctx, parents, g.args, g.extra)
-			for _, i := range idx {
-				out[i], errs[i] = conns[keys[i].Parent], err
-			}
+		conns, err := l.fetch(ctx, parents, g.args, g.extra)
+		for _, i := range idx {
+			out[i], errs[i] = conns[keys[i].Parent], err
 		}
-		return out, errs
-	}, dataloadgen.WithWait(Wait))
-	return l
+	}
+	return out, errs
 }
 
 // Siblings records parents returned together (see PageLoader). A parent
@@ -126,6 +139,9 @@ func (l *PageLoader[P, T]) siblingsLocked(parents []P) {
 	g := &siblings[P]{}
 	for _, p := range parents {
 		if gs := l.groups[p]; len(gs) == 0 || gs[len(gs)-1] != g {
+			if l.groups == nil {
+				l.groups = map[P][]*siblings[P]{}
+			}
 			l.groups[p] = append(gs, g)
 			g.parents = append(g.parents, p)
 		}
@@ -156,8 +172,9 @@ func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Conn
 	l.mu.Lock()
 	gs := l.groups[key.Parent]
 	if len(gs) == 0 {
+		b := l.batchLocked()
 		l.mu.Unlock()
-		return l.batch.Load(ctx, key)
+		return b.Load(ctx, key)
 	}
 	var f *flight[P, T]
 	for i := len(gs) - 1; i >= 0 && f == nil; i-- {
@@ -167,6 +184,9 @@ func (l *PageLoader[P, T]) Load(ctx context.Context, key PageKey[P]) (relay.Conn
 	if f == nil {
 		fk := flightKey[P]{g, key.Args, key.Extra}
 		f = &flight[P, T]{once: newOnce()}
+		if l.flights == nil {
+			l.flights = map[flightKey[P]]*flight[P, T]{}
+		}
 		l.flights[fk] = f
 		l.mu.Unlock()
 		f.run(func() (err error) {
