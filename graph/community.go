@@ -56,15 +56,37 @@ func (in profileInput) profile() (community.Profile, error) {
 	return p, nil
 }
 
-// communityQuery turns the list arguments into the loader's query.
-func communityQuery(filter *model.CommunityFilter, orderBy *community.Order) (loader.CommunityQuery, *string) {
+// communityQuery turns the list arguments into the loader's query, for
+// the current connection field: its communities' headline columns only
+// when that is all its nodes show (communityHeadlineFields).
+func communityQuery(ctx context.Context, filter *model.CommunityFilter, orderBy *community.Order) (loader.CommunityQuery, *string) {
 	q := loader.CommunityQuery{Order: deref(orderBy, community.ByName)}
 	var regionCode *string
 	if filter != nil {
 		q.Filter = community.Filter{Category: filter.Category, Fields: filter.Fields, Status: filter.Status, Search: deref(filter.Search, "")}
 		regionCode = filter.RegionCode
 	}
+	q.Filter.Headlines = communityHeadlinesOnly(nodeFields(ctx))
 	return q, regionCode
+}
+
+// communityHeadlineFields are the fields of a Community that resolve from
+// community.HeadlineColumns alone, or through loaders keyed by them (its
+// id and domicile), with its permission checks (which read its status and
+// domicile). A field left out reads every column: the safe default.
+var communityHeadlineFields = map[string]bool{"__typename": true, "id": true, "name": true, "slug": true, "domain": true,
+	"category": true, "domicile": true, "status": true, "memberCount": true, "createdAt": true, "fields": true,
+	"viewerRole": true, "posts": true, "showcases": true, "programFeed": true, "members": true, "activity": true}
+
+// communityHeadlinesOnly reports whether a list's nodes select community
+// headline fields only (community.Filter.Headlines).
+func communityHeadlinesOnly(nodes selected) bool {
+	for f := range nodes {
+		if !communityHeadlineFields[f] {
+			return false
+		}
+	}
+	return true
 }
 
 // visibleCommunity loads a community for a nested field, nil if the actor

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/kimhub/kimhub/graph"
 	"github.com/kimhub/kimhub/graph/loader"
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
@@ -831,6 +832,139 @@ func TestFeedsReadHeadlinesOnlyWhenThatIsAllAsked(t *testing.T) {
 		if !read || !strings.Contains(out, want) {
 			t.Errorf("%s: read every column %v, got %s, want %s in it", doc, read, out, want)
 		}
+	}
+}
+
+// fmtJSON is v as JSON, for messages.
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestCommunityHeadlinesAnswerOnlyWhatTheyHold: a list of communities,
+// or a feed's communities, asked only communityHeadlineFields reads
+// community.HeadlineColumns; each of those fields answers as it does from
+// a whole row (the document asks every one of them); asked one more
+// field, the same list reads whole rows; and a feed's headline never
+// stands in for the community in the request's loader.
+func TestCommunityHeadlinesAnswerOnlyWhatTheyHold(t *testing.T) {
+	c := newCounted(t)
+	ctx := context.Background()
+	c.signInSuperadmin(ctx) // every field of a community, its activity too
+	c.db.MustExec(`INSERT INTO communities (name, slug, category, domicile_code, description, contact_email, status,
+		registration_number, member_count, created_by)
+		VALUES ('KIM Satu', 'kim-satu', 'KIM', '64.02.06.1001', 'Kelompok informasi', 'kim@t.id', 'ACTIVE', '64.02-0001', 1, 1),
+		       ('KIM Dua', 'kim-dua', 'TRADITIONAL_MEDIA', '64.02.06.1002', 'Media tradisional', 'dua@t.id', 'ACTIVE', '64.02-0002', 0, 1)`)
+	c.db.MustExec(`INSERT INTO community_fields (community_id, field_code) SELECT c.id, f.code FROM communities c, (SELECT min(code) AS code FROM fields) f`)
+	c.db.MustExec(`INSERT INTO memberships (community_id, account_id, role, status, joined_at) VALUES (1, 1, 'CHAIR', 'ACTIVE', now())`)
+	c.db.MustExec(`INSERT INTO posts (community_id, author_id, title, slug, body, region_code, status, publish_at)
+		SELECT c.id, 1, 'Berita ' || c.slug, 'berita', 'isi', c.domicile_code, 'PUBLISHED', now() - c.id * interval '1 minute' FROM communities c`)
+
+	// What each headline field is asked, beyond its name: a selection for
+	// an object. A field added to communityHeadlineFields is asked here
+	// too (an object without a selection fails validation).
+	sub := map[string]string{
+		"domicile": "{ code name }", "fields": "{ code }", "viewerRole": "", "activity": "{ score rank }",
+		"posts": "(first: 2) { nodes { title } }", "showcases": "(first: 2) { nodes { title } }",
+		"programFeed": "(first: 2) { nodes { title } }", "members": "(first: 2) { nodes { role } }",
+	}
+	if graph.CommunityHeadlineFields()["description"] {
+		t.Fatal("description is a headline field: ask the whole rows for another one")
+	}
+	var fields []string
+	for _, f := range slices.Sorted(maps.Keys(graph.CommunityHeadlineFields())) {
+		fields = append(fields, f+" "+sub[f])
+	}
+	headlines := strings.Join(fields, " ")
+	run := func(doc string) (stmts string, data map[string]any) {
+		t.Helper()
+		before := c.n.Load()
+		c.run(doc, nil, &data)
+		return strings.Join(c.n.Since(before), "\n"), data
+	}
+	// nodes finds the list of objects at path in data, each without the
+	// description asked beside the headlines.
+	nodes := func(data any, path ...string) []any {
+		t.Helper()
+		for _, p := range path {
+			m, ok := data.(map[string]any)
+			if !ok {
+				t.Fatalf("no %s in %v", p, data)
+			}
+			data = m[p]
+		}
+		list, _ := data.([]any)
+		for _, n := range list {
+			if m, ok := n.(map[string]any); ok {
+				if d, ok := m["community"].(map[string]any); ok {
+					m = d
+				}
+				delete(m, "description")
+			}
+		}
+		return list
+	}
+
+	for _, tc := range []struct {
+		name, lean, whole string
+		path              []string
+		leanRead, read    string // what the lean and the whole statements name
+	}{
+		{
+			"a region's communities",
+			`{ region(code: "64.02") { communities(first: 5) { nodes { ` + headlines + ` } } } }`,
+			`{ region(code: "64.02") { communities(first: 5) { nodes { ` + headlines + ` ...d } } } } fragment d on Community { description }`,
+			[]string{"region", "communities", "nodes"}, "c.member_count", "c.contact_email",
+		},
+		{
+			"the communities",
+			`{ communities(filter: {regionCode: "64.02"}, first: 5) { nodes { ` + headlines + ` } } }`,
+			`{ communities(filter: {regionCode: "64.02"}, first: 5) { nodes { ` + headlines + ` description } } }`,
+			[]string{"communities", "nodes"}, "c.member_count", "c.contact_email",
+		},
+		{
+			"a feed's communities",
+			`{ posts(filter: {regionCode: "64.02"}, first: 5) { nodes { community { ` + headlines + ` } } } }`,
+			`{ posts(filter: {regionCode: "64.02"}, first: 5) { nodes { community { ` + headlines + ` description } } } }`,
+			[]string{"posts", "nodes"}, `AS "community_headline.name"`, `AS "community.contact_email"`,
+		},
+	} {
+		leanStmts, lean := run(tc.lean)
+		wholeStmts, whole := run(tc.whole)
+		if !strings.Contains(leanStmts, tc.leanRead) || strings.Contains(leanStmts, "contact_email") {
+			t.Errorf("%s, asked headlines only, read:\n%s", tc.name, leanStmts)
+		}
+		if !strings.Contains(wholeStmts, tc.read) {
+			t.Errorf("%s, asked its description too, read no whole rows:\n%s", tc.name, wholeStmts)
+		}
+		if !strings.Contains(fmtJSON(whole), `"description":"`) {
+			t.Errorf("%s: no description: %s", tc.name, fmtJSON(whole))
+		}
+		l, w := nodes(lean, tc.path...), nodes(whole, tc.path...)
+		if len(l) != 2 || !reflect.DeepEqual(l, w) {
+			t.Errorf("%s: from headlines\n%s\nfrom whole rows\n%s", tc.name, fmtJSON(l), fmtJSON(w))
+		}
+	}
+
+	// In the loader: items with community headlines leave their
+	// communities to be read whole by whoever asks the loader.
+	l := loader.New(c.svc.LoaderStores())
+	actx := access.WithActor(ctx, access.Actor{})
+	ten := 10
+	page, _ := relay.NewPage(publishing.FeedCursorKind(publishing.Posts, ""), relay.Args{First: &ten})
+	conns, err := c.svc.Posts.Feed(actx, publishing.ByRegion, []string{"64.02"}, publishing.FeedFilter{OmitBodies: true, Headlines: true, CommunityHeadlines: true}, page)
+	items := conns["64.02"].Nodes()
+	if err != nil || len(items) != 2 || items[0].CommunityHeadline == nil || items[0].CommunityHeadline.Name != "KIM Satu" || items[0].Community != nil {
+		t.Fatalf("a feed of community headlines: %d items, %v", len(items), err)
+	}
+	l.PostSiblings(items)
+	before := c.n.Load()
+	got, err := l.Community.Load(actx, items[0].CommunityID)
+	if err != nil || got.Description != "Kelompok informasi" || got.ContactEmail == nil || got.UpdatedAt.IsZero() {
+		t.Errorf("the loader's community after a headline: %+v, %v", got, err)
+	}
+	if n := c.n.Load() - before; n != 1 {
+		t.Errorf("the loader read the community in %d statements, want 1", n)
 	}
 }
 

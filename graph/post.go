@@ -12,6 +12,7 @@ import (
 	"github.com/kimhub/kimhub/internal/access"
 	"github.com/kimhub/kimhub/internal/account"
 	"github.com/kimhub/kimhub/internal/apperr"
+	"github.com/kimhub/kimhub/internal/community"
 	"github.com/kimhub/kimhub/internal/dissemination"
 	"github.com/kimhub/kimhub/internal/media"
 	"github.com/kimhub/kimhub/internal/program"
@@ -189,10 +190,14 @@ func showcaseFeed(f publishing.FeedFilter, nodes selected) publishing.FeedFilter
 // readAlong sets what a feed reads besides its items' bodies: headline
 // columns only when that is all the nodes show, and the authors (whole
 // accounts, or bylines when the nodes ask only bylineFields of them) and
-// communities they select.
+// communities (whole, or their headlines when the nodes ask only
+// communityHeadlineFields of them) they select.
 func readAlong(f publishing.FeedFilter, nodes selected) publishing.FeedFilter {
 	f.Headlines = headlinesOnly(nodes)
-	f.Communities = nodes.has("community")
+	if nodes.has("community") {
+		f.CommunityHeadlines = nodes.within("community", communityHeadlineFields)
+		f.Communities = !f.CommunityHeadlines
+	}
 	if nodes.has("author") {
 		f.Bylines = nodes.within("author", bylineFields)
 		f.Authors = !f.Bylines
@@ -212,6 +217,21 @@ func itemAuthor(ctx context.Context, it *publishing.Item) (*account.Account, err
 		return it.Byline, nil
 	}
 	return loader.Get(ctx, loader.For(ctx).Account, it.AuthorID, "the author is missing")
+}
+
+// itemCommunity is an item's community: its headline when its feed read
+// only that (publishing.FeedFilter.CommunityHeadlines; a feed shows only
+// items of ACTIVE communities, which anyone may view), otherwise the whole
+// community through the request's loader, if the caller may view it.
+func itemCommunity(ctx context.Context, it *publishing.Item) (*community.Community, error) {
+	if c := it.CommunityHeadline; c != nil && community.Public(c) {
+		return c, nil
+	}
+	c, err := visibleCommunity(ctx, it.CommunityID)
+	if err == nil && c == nil {
+		err = apperr.NotFoundf("no such community")
+	}
+	return c, err
 }
 
 // headlineFields are the fields of a post or showcase that resolve from

@@ -1254,11 +1254,7 @@ func (r *postResolver) ID(ctx context.Context, obj *publishing.Post) (string, er
 
 // Community is the resolver for the community field.
 func (r *postResolver) Community(ctx context.Context, obj *publishing.Post) (*community.Community, error) {
-	c, err := visibleCommunity(ctx, obj.CommunityID)
-	if err == nil && c == nil {
-		err = apperr.NotFoundf("no such community")
-	}
-	return c, err
+	return itemCommunity(ctx, &obj.Item)
 }
 
 // Author is the resolver for the author field.
@@ -1398,7 +1394,7 @@ func (r *queryResolver) Community(ctx context.Context, slug string) (*community.
 
 // Communities is the resolver for the communities field.
 func (r *queryResolver) Communities(ctx context.Context, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error) {
-	q, regionCode := communityQuery(filter, orderBy)
+	q, regionCode := communityQuery(ctx, filter, orderBy)
 	page, err := relay.NewPage(community.CursorKind(q.Order), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
@@ -1678,7 +1674,7 @@ func (r *regionResolver) Posts(ctx context.Context, obj *region.Region, filter *
 
 // Communities is the resolver for the communities field.
 func (r *regionResolver) Communities(ctx context.Context, obj *region.Region, filter *model.CommunityFilter, orderBy *community.Order, first *int, after *string, last *int, before *string) (*relay.Connection[*community.Community], error) {
-	q, regionCode := communityQuery(filter, orderBy)
+	q, regionCode := communityQuery(ctx, filter, orderBy)
 	if regionCode != nil {
 		return nil, apperr.Invalid("filter", "Region.communities is the region's own subtree: leave filter.regionCode out")
 	}
@@ -1714,11 +1710,7 @@ func (r *showcaseResolver) ID(ctx context.Context, obj *publishing.Showcase) (st
 
 // Community is the resolver for the community field.
 func (r *showcaseResolver) Community(ctx context.Context, obj *publishing.Showcase) (*community.Community, error) {
-	c, err := visibleCommunity(ctx, obj.CommunityID)
-	if err == nil && c == nil {
-		err = apperr.NotFoundf("no such community")
-	}
-	return c, err
+	return itemCommunity(ctx, &obj.Item)
 }
 
 // Author is the resolver for the author field.

@@ -95,6 +95,8 @@ func (l *Loaders) itemSiblings(items []*publishing.Item) {
 	// Authors and communities a feed read with its items (FeedFilter.Authors,
 	// FeedFilter.Communities) are known now: no statement fetches them.
 	authors, communities := map[int64]*account.Account{}, map[int64]*community.Community{}
+	var headlines []*community.Community
+	seen := map[int64]bool{}
 	for _, it := range items {
 		if it.Author != nil {
 			authors[it.AuthorID] = it.Author
@@ -102,17 +104,31 @@ func (l *Loaders) itemSiblings(items []*publishing.Item) {
 		if it.Community != nil {
 			communities[it.CommunityID] = it.Community
 		}
+		if c := it.CommunityHeadline; c != nil && !seen[c.ID] {
+			seen[c.ID] = true
+			headlines = append(headlines, c)
+		}
 	}
 	l.Account.PrimeAll(authors)
 	l.Community.PrimeAll(communities)
-	// An item with a byline answers its author field itself.
+	// An item with a byline answers its author field itself, one with a
+	// community headline its community field; the headlines' own
+	// relations are one group, as a fetched community's are.
 	l.Account.Expect(some(items, func(x i) *int64 {
 		if x.Byline != nil {
 			return nil
 		}
 		return &x.AuthorID
 	}))
-	l.expectCommunities(each(items, func(x i) int64 { return x.CommunityID }))
+	l.expectCommunities(some(items, func(x i) *int64 {
+		if x.CommunityHeadline != nil {
+			return nil
+		}
+		return &x.CommunityID
+	}))
+	if len(headlines) > 0 {
+		l.CommunitySiblings(headlines)
+	}
 	l.MediaAsset.Expect(some(items, func(x i) *int64 { return x.CoverID }))
 	l.Region.Expect(each(items, func(x i) string { return x.RegionCode }))
 }

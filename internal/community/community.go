@@ -83,6 +83,13 @@ const Columns = `id, name, slug, category, domicile_code, description, logo_id, 
 	social_links, latitude, longitude, founded_on, status, status_reason, registration_number, registered_at,
 	submitted_at, member_count, members_may_report, created_by, created_at, updated_at`
 
+// HeadlineColumns are what names and places a community, with what its
+// permission checks read (status, domicile) and what its lists sort by:
+// for lists that show no more of it (Filter.Headlines), whose rows then
+// carry eight of its columns. The other fields of a community read with
+// them are zero.
+const HeadlineColumns = `id, name, slug, category, domicile_code, status, member_count, created_at`
+
 // reservedSlugs are names under .kim.id a community may not take.
 var reservedSlugs = map[string]bool{}
 

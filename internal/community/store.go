@@ -41,6 +41,12 @@ type Filter struct {
 	Fields   []string // any of these fields
 	Status   *Status
 	Search   string // a part of the name
+
+	// Headlines reads only HeadlineColumns (the other fields of the
+	// communities are zero): for lists that show no more than those
+	// columns hold. Part of a loader's key, so a list of headlines never
+	// answers a query that asks for more.
+	Headlines bool `json:",omitempty"`
 }
 
 // visibility is the SQL condition on alias c for the communities actor may
@@ -261,9 +267,13 @@ func (s *Service) List(ctx context.Context, actor access.Actor, regions []string
 	order := fmt.Sprintf("%s %s, c.id %s", sortCol, dir, dir)
 	limit := p.FetchSQL()
 	parts := make([]string, len(blocks))
+	columns := Columns
+	if f.Headlines {
+		columns = HeadlineColumns
+	}
 	for i, b := range blocks {
 		parts[i] = `SELECT r.code AS region_key, x.* FROM ` + b.keys + ` CROSS JOIN LATERAL (
-		SELECT ` + postgres.Qualify(Columns, "c") + ` FROM communities c WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
+		SELECT ` + postgres.Qualify(columns, "c") + ` FROM communities c WHERE ` + strings.Join(append([]string{b.match}, where...), " AND ") + `
 		ORDER BY ` + order + ` LIMIT ` + limit + `
 	) x`
 	}

@@ -51,6 +51,11 @@ type FeedFilter struct {
 	// of their authors than their names, whose rows then carry two of an
 	// account's eight columns. Part of a loader's key.
 	Bylines bool `json:",omitempty"`
+	// CommunityHeadlines, in place of Communities, reads only each
+	// community's community.HeadlineColumns, into Item.CommunityHeadline:
+	// for lists that show no more of their communities than those hold.
+	// Part of a loader's key.
+	CommunityHeadlines bool `json:",omitempty"`
 }
 
 // The kinds of item, as cursor kinds and messages name them.
@@ -144,9 +149,14 @@ func feed[T content](ctx context.Context, db *sqlx.DB, by By, keys []string, f F
 		joined = append(joined, postgres.Nested(account.BylineColumns, "a", "byline"))
 	}
 	active := "EXISTS (SELECT 1 FROM communities c WHERE c.id = p.community_id AND c.status = 'ACTIVE')"
-	if f.Communities {
-		from += " JOIN communities c ON c.id = p.community_id"
+	switch {
+	case f.Communities:
 		joined = append(joined, postgres.Nested(community.Columns, "c", "community"))
+	case f.CommunityHeadlines:
+		joined = append(joined, postgres.Nested(community.HeadlineColumns, "c", "community_headline"))
+	}
+	if f.Communities || f.CommunityHeadlines {
+		from += " JOIN communities c ON c.id = p.community_id"
 		active = "c.status = 'ACTIVE'"
 	}
 	where := []string{"p.status = 'PUBLISHED'", "p.publish_at <= now()", active}

@@ -51,6 +51,11 @@ type Item struct {
 	// account: it answers this item's author field, and never goes into
 	// a loader that other fields read.
 	Byline *account.Account `db:"byline" json:"-"`
+	// CommunityHeadline is the community's community.HeadlineColumns
+	// alone when a feed read only those (FeedFilter.CommunityHeadlines);
+	// nil otherwise. Like Byline, it answers this item's community field
+	// and never goes into a loader that other fields read.
+	CommunityHeadline *community.Community `db:"community_headline" json:"-"`
 }
 
 const itemColumns = `id, community_id, author_id, title, slug, cover_id, region_code, status, status_note, publish_at,
