@@ -6905,7 +6905,7 @@ input RespondToAspirationInput {
   aspirationId: ID!
   "The message (at most 5000 characters)."
   body: String!
-  "READY media you uploaded."
+  "READY media you uploaded, as visible as the aspiration: PUBLIC on a PUBLIC one (anyone reading it is given their addresses), PRIVATE on a PRIVATE one."
   attachmentIds: [ID!]
 }
 

@@ -677,7 +677,7 @@ type RespondToAspirationInput struct {
 	AspirationID string `json:"aspirationId"`
 	// The message (at most 5000 characters).
 	Body string `json:"body"`
-	// READY media you uploaded.
+	// READY media you uploaded, as visible as the aspiration: PUBLIC on a PUBLIC one (anyone reading it is given their addresses), PRIVATE on a PRIVATE one.
 	AttachmentIds []string `json:"attachmentIds,omitempty"`
 }
 

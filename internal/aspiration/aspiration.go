@@ -446,18 +446,18 @@ func (s *Service) Respond(ctx context.Context, actor access.Actor, id int64, bod
 		}
 		if len(attachmentIDs) > 0 {
 			var ok int
-			// A PRIVATE aspiration's files are PRIVATE too: a PUBLIC
-			// asset's address would let anyone read it.
+			// A thread's files are as visible as its aspiration: a PUBLIC
+			// asset's address on a PRIVATE aspiration would let anyone
+			// read it, and whoever reads a PUBLIC aspiration (anyone) is
+			// given its files' addresses, which a PRIVATE asset's would
+			// open to them (Files).
 			if err := tx.GetContext(ctx, &ok, `SELECT count(DISTINCT id) FROM media_assets WHERE id = ANY($1) AND status = 'READY'
-				AND owner_id = $2 AND ($3 = 'PUBLIC' OR visibility = 'PRIVATE')`,
+				AND owner_id = $2 AND visibility = $3`,
 				pq.Array(attachmentIDs), actor.AccountID, a.Visibility); err != nil {
 				return err
 			}
 			if ok != len(attachmentIDs) {
-				if a.Visibility == Private {
-					return apperr.Invalid("attachmentIds", "attach only READY, PRIVATE media you uploaded, each once, to a PRIVATE aspiration")
-				}
-				return apperr.Invalid("attachmentIds", "attach only READY media you uploaded, each once")
+				return apperr.Invalid("attachmentIds", "attach only READY, %s media you uploaded, each once, to a %s aspiration", a.Visibility, a.Visibility)
 			}
 		}
 		if err := tx.GetContext(ctx, &r, `INSERT INTO aspiration_responses (aspiration_id, author_id, side, body)

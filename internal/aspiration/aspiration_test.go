@@ -326,6 +326,15 @@ func TestThread(t *testing.T) {
 	if _, err := f.svc.Respond(f.ctx, f.chair, a.ID, "Foto", []int64{photo}); code(err) != "BAD_USER_INPUT" {
 		t.Fatalf("someone else's photo: %v", err)
 	}
+	// A PUBLIC aspiration takes PUBLIC files only: anyone reading it is
+	// given its files' addresses.
+	var private int64
+	f.db.QueryRow(`INSERT INTO media_assets (owner_id, object_key, visibility, status, upload_method, content_type, size_bytes, ready_at)
+		VALUES ($1, 'private/x/surat.pdf', 'PRIVATE', 'READY', 'GRAPHQL', 'application/pdf', 100, now()) RETURNING id`, f.humasKukar.AccountID).Scan(&private)
+	if _, err := f.svc.Respond(f.ctx, f.humasKukar, a.ID, "Surat", []int64{photo, private}); code(err) != "BAD_USER_INPUT" ||
+		!strings.Contains(err.Error(), "PUBLIC media") {
+		t.Fatalf("a PRIVATE file on a PUBLIC aspiration: %v", err)
+	}
 	gov, err := f.svc.Respond(f.ctx, f.humasKukar, a.ID, "Akan kami cek minggu ini.", []int64{photo})
 	if err != nil || gov.Side != aspiration.GovernmentSide {
 		t.Fatalf("the government responds: %+v %v", gov, err)
