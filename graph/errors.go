@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/kimhub/kimhub/internal/apperr"
@@ -17,8 +18,9 @@ import (
 // presentError is the one place where an error becomes what a client sees.
 // An *apperr.Error shows its code, safe message, field and extensions. The
 // parser's and validator's own errors keep their codes (GRAPHQL_PARSE_FAILED,
-// GRAPHQL_VALIDATION_FAILED), and the cost limits become TOO_LARGE. Anything
-// else is INTERNAL: logged with its cause, shown only as "internal error" and
+// GRAPHQL_VALIDATION_FAILED), and the cost limits become TOO_LARGE. A value
+// a scalar could not read is BAD_USER_INPUT on its argument or input field,
+// with the scalar's message. Anything else is INTERNAL: logged with its cause, shown only as "internal error" and
 // the request ID, never with SQL, driver text or a stack trace.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
@@ -36,6 +38,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	ae, ok := apperr.As(err)
+	if arg := argumentAt(ctx, out.Path); !ok && arg != "" {
+		// A value one of gqlgen's own scalars could not read (a Time, an
+		// Int): the caller's input, with the scalar's message.
+		ae, ok = &apperr.Error{Code: apperr.BadUserInput, Message: out.Message, Field: arg, Err: err}, true
+	}
 	if !ok && postgres.Ended(err) {
 		// A loader's wait or fetch ended with the request: not a fault.
 		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
@@ -55,10 +62,27 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	out.Message = ae.Message
 	out.Extensions = copyExtensions(ae.Extensions)
 	out.Extensions["code"] = string(ae.Code)
-	if ae.Field != "" {
-		out.Extensions["field"] = ae.Field
+	field := ae.Field
+	if field == "" && ae.Code == apperr.BadUserInput {
+		field = argumentAt(ctx, out.Path)
+	}
+	if field != "" {
+		out.Extensions["field"] = field
 	}
 	return out
+}
+
+// argumentAt names the argument or input field an error's path ends in
+// below the field being resolved (a scalar that could not read its value:
+// regionStats(from: "25-11-2026") fails at path regionStats.from), or ""
+// when the error is the field's own.
+func argumentAt(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || len(path) <= len(fc.Path()) {
+		return ""
+	}
+	name, _ := path[len(path)-1].(ast.PathName)
+	return string(name)
 }
 
 func copyExtensions(in map[string]any) map[string]any {

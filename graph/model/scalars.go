@@ -38,15 +38,16 @@ func (d Date) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, strconv.Quote(time.Time(d).Format(time.DateOnly)))
 }
 
-// UnmarshalGQL reads YYYY-MM-DD.
+// UnmarshalGQL reads YYYY-MM-DD. Its errors name no field: the error
+// presenter names the argument or input field the value was given for.
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return apperr.Invalid("date", "a date is a string YYYY-MM-DD")
+		return apperr.Invalid("", "a date is a string YYYY-MM-DD")
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return apperr.Invalid("date", "%q is not a date YYYY-MM-DD", s)
+		return apperr.Invalid("", "%q is not a date YYYY-MM-DD", s)
 	}
 	*d = Date(t)
 	return nil

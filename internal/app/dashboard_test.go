@@ -138,6 +138,17 @@ func TestDashboardsThroughTheAPI(t *testing.T) {
 	if e := r.only(t); e.Extensions["code"] != "BAD_USER_INPUT" || e.Extensions["field"] != "from" {
 		t.Errorf("a long period: %+v", e)
 	}
+	// A date that cannot be read is refused on its argument, in a
+	// variable as in the document.
+	r = s.queryAs(t, humas, `{ regionStats(code: "64.02", from: "2026-01-01", to: "31-01-2026") { posts } }`, nil)
+	if e := r.only(t); e.Extensions["code"] != "BAD_USER_INPUT" || e.Extensions["field"] != "to" || !strings.Contains(e.Message, "YYYY-MM-DD") {
+		t.Errorf("a misspelt date: %+v", e)
+	}
+	r = s.queryAs(t, humas, `query($from: Date!) { regionStats(code: "64.02", from: $from, to: "2026-01-31") { posts } }`,
+		map[string]any{"from": "kemarin"})
+	if e := r.only(t); e.Extensions["code"] != "BAD_USER_INPUT" || e.Extensions["field"] != "from" || !strings.Contains(e.Message, "YYYY-MM-DD") {
+		t.Errorf("a misspelt date in a variable: %+v", e)
+	}
 }
 
 // TestServeFoldsPastDays: serve folds the regency summary's past days at

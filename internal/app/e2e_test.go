@@ -403,6 +403,11 @@ func TestErrorShape(t *testing.T) {
 		{"page far too large", `{ regions(first: 99999) { nodes { code } } }`, nil, "BAD_USER_INPUT", "first", "100"},
 		{"malformed code", `{ region(code: "64-02") { name } }`, nil, "BAD_USER_INPUT", "code", "part 1 must be 2 digits"},
 		{"unknown region", `{ region(code: "64.99") { name } }`, nil, "NOT_FOUND", "", "no region has code 64.99"},
+		// A value a scalar cannot read is the caller's, on its argument
+		// or input field: gqlgen's Time as kimhub's Date.
+		{"malformed time", `{ posts(filter: {from: "kemarin"}) { nodes { id } } }`, nil, "BAD_USER_INPUT", "from", "RFC3339"},
+		{"malformed time in a variable", `query($t: Time) { posts(filter: {to: $t}) { nodes { id } } }`, map[string]any{"t": 12}, "BAD_USER_INPUT", "to", "RFC3339"},
+		{"malformed date", `{ regionStats(code: "64", from: "1-1-2026", to: "2026-01-31") { posts } }`, nil, "BAD_USER_INPUT", "from", "YYYY-MM-DD"},
 		{"unknown field", `{ region(code: "64") { nama } }`, nil, "GRAPHQL_VALIDATION_FAILED", "", "nama"},
 		{"syntax", `{ region(code: "64") { name }`, nil, "GRAPHQL_PARSE_FAILED", "", "Expected"},
 		{"too deep", `{ region(code: "64") { parent { parent { parent { parent { parent { name } } } } } } }`, nil, "TOO_LARGE", "", "levels deep"},
