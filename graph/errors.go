@@ -20,8 +20,9 @@ import (
 // parser's and validator's own errors keep their codes (GRAPHQL_PARSE_FAILED,
 // GRAPHQL_VALIDATION_FAILED), and the cost limits become TOO_LARGE. A value
 // a scalar could not read is BAD_USER_INPUT on its argument or input field,
-// with the scalar's message. Anything else is INTERNAL: logged with its cause, shown only as "internal error" and
-// the request ID, never with SQL, driver text or a stack trace.
+// with the scalar's message. Anything else is INTERNAL: logged with its
+// cause, shown only as "internal error" and the request ID, never with
+// SQL, driver text or a stack trace.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
