@@ -39,14 +39,14 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	ae, ok := apperr.As(err)
+	if !ok && postgres.Ended(err) {
+		// A loader's wait or fetch ended with the request: not a fault.
+		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
+	}
 	if arg := argumentAt(ctx, out.Path); !ok && arg != "" {
 		// A value one of gqlgen's own scalars could not read (a Time, an
 		// Int): the caller's input, with the scalar's message.
 		ae, ok = &apperr.Error{Code: apperr.BadUserInput, Message: out.Message, Field: arg, Err: err}, true
-	}
-	if !ok && postgres.Ended(err) {
-		// A loader's wait or fetch ended with the request: not a fault.
-		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
 	}
 	if !ok || ae.Code == apperr.Internal {
 		reqlog.Logger(ctx).ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
@@ -76,7 +76,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 // argumentAt names the argument or input field an error's path ends in
 // below the field being resolved (a scalar that could not read its value:
 // regionStats(from: "25-11-2026") fails at path regionStats.from), or ""
-// when the error is the field's own.
+// when the error is the field's own. Only gqlgen's argument parsing puts
+// a name below the field's path; a resolver that adds an error below its
+// own path does so by index (node.go's nodes), which names nothing here.
+// A resolver must not add one under a name: its error would be shown as
+// the caller's input.
 func argumentAt(ctx context.Context, path ast.Path) string {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || len(path) <= len(fc.Path()) {

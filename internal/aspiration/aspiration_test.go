@@ -335,6 +335,16 @@ func TestThread(t *testing.T) {
 		!strings.Contains(err.Error(), "PUBLIC media") {
 		t.Fatalf("a PRIVATE file on a PUBLIC aspiration: %v", err)
 	}
+	// One attached before Respond refused it stays out of the thread.
+	var early int64
+	f.db.QueryRow(`INSERT INTO aspiration_responses (aspiration_id, author_id, side, body)
+		VALUES ($1, $2, 'GOVERNMENT', 'Surat lama') RETURNING id`, a.ID, f.humasKukar.AccountID).Scan(&early)
+	f.db.MustExec(`INSERT INTO aspiration_response_attachments (response_id, asset_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`,
+		early, private, photo)
+	if got, err := f.svc.Files(f.ctx, []int64{early}); err != nil || len(got[early]) != 1 || got[early][0].ID != photo {
+		t.Fatalf("an earlier PRIVATE file on a PUBLIC aspiration's thread: %v %v", got[early], err)
+	}
+	f.db.MustExec(`DELETE FROM aspiration_responses WHERE id = $1`, early)
 	gov, err := f.svc.Respond(f.ctx, f.humasKukar, a.ID, "Akan kami cek minggu ini.", []int64{photo})
 	if err != nil || gov.Side != aspiration.GovernmentSide {
 		t.Fatalf("the government responds: %+v %v", gov, err)

@@ -185,8 +185,16 @@ func (s *Service) Files(ctx context.Context, responseIDs []int64) (map[int64][]*
 	return out, nil
 }
 
-// Attachments returns the attachment asset IDs of responses, in order.
+// Attachments returns the attachment asset IDs of responses, in order:
+// those as visible as their aspiration (Respond's rule). A PRIVATE file
+// attached to a PUBLIC aspiration before Respond refused it stays out, so
+// that its address is never given to the aspiration's readers.
 func (s *Service) Attachments(ctx context.Context, ids []int64) (map[int64][]int64, error) {
-	return postgres.SelectGrouped[int64, int64](ctx, s.DB, "response attachments", `SELECT response_id, asset_id FROM aspiration_response_attachments
-		WHERE response_id = ANY($1) ORDER BY response_id, position`, pq.Array(ids))
+	return postgres.SelectGrouped[int64, int64](ctx, s.DB, "response attachments", `SELECT ra.response_id, ra.asset_id
+		FROM aspiration_response_attachments ra
+		JOIN aspiration_responses r ON r.id = ra.response_id
+		JOIN aspirations a ON a.id = r.aspiration_id
+		JOIN media_assets m ON m.id = ra.asset_id
+		WHERE ra.response_id = ANY($1) AND m.visibility = a.visibility
+		ORDER BY ra.response_id, ra.position`, pq.Array(ids))
 }
