@@ -101,6 +101,6 @@ func loadPrograms(ctx context.Context, d Deps, w io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(w, "demo programmes ready: %d new of %d\n", made, len(programmes))
+	fmt.Fprintf(w, "demo programmes ready: %d in all, %d of them published by this load (the rest drafts, or published before)\n", len(programmes), made)
 	return nil
 }
