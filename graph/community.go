@@ -80,14 +80,7 @@ var communityHeadlineFields = map[string]bool{"__typename": true, "id": true, "n
 
 // communityHeadlinesOnly reports whether a list's nodes select community
 // headline fields only (community.Filter.Headlines).
-func communityHeadlinesOnly(nodes selected) bool {
-	for f := range nodes {
-		if !communityHeadlineFields[f] {
-			return false
-		}
-	}
-	return true
-}
+func communityHeadlinesOnly(nodes selected) bool { return nodes.only(communityHeadlineFields) }
 
 // visibleCommunity loads a community for a nested field, nil if the actor
 // may not see it. The viewer's role is read only for a community that is

@@ -43,7 +43,8 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		// A loader's wait or fetch ended with the request: not a fault.
 		ae, ok = &apperr.Error{Code: apperr.Unavailable, Message: "the request was cancelled or timed out", Err: err}, true
 	}
-	if arg := argumentAt(ctx, out.Path); !ok && arg != "" {
+	arg := argumentAt(ctx, out.Path)
+	if !ok && arg != "" {
 		// A value one of gqlgen's own scalars could not read (a Time, an
 		// Int): the caller's input, with the scalar's message.
 		ae, ok = &apperr.Error{Code: apperr.BadUserInput, Message: out.Message, Field: arg, Err: err}, true
@@ -65,7 +66,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	out.Extensions["code"] = string(ae.Code)
 	field := ae.Field
 	if field == "" && ae.Code == apperr.BadUserInput {
-		field = argumentAt(ctx, out.Path)
+		field = arg
 	}
 	if field != "" {
 		out.Extensions["field"] = field

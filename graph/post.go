@@ -241,14 +241,7 @@ var headlineFields = map[string]bool{"__typename": true, "id": true, "title": tr
 
 // headlinesOnly reports whether a list's nodes select headline fields only
 // (publishing.FeedFilter.Headlines); any other field reads every column.
-func headlinesOnly(nodes selected) bool {
-	for f := range nodes {
-		if !headlineFields[f] {
-			return false
-		}
-	}
-	return true
-}
+func headlinesOnly(nodes selected) bool { return nodes.only(headlineFields) }
 
 // feedExtra encodes a posts feed filter as a loader key part (postFeed:
 // what the query selects of the posts, their authors and communities
@@ -273,11 +266,18 @@ func (s selected) has(f string) bool {
 // beyond the fields allowed.
 func (s selected) within(f string, allowed map[string]bool) bool {
 	sub, ok := s[f]
-	if !ok {
-		return false
-	}
-	for g := range sub {
-		if !allowed[g] {
+	return ok && onlyOf(sub, allowed)
+}
+
+// only reports whether the nodes select no field beyond the fields allowed.
+func (s selected) only(allowed map[string]bool) bool {
+	return onlyOf(s, allowed)
+}
+
+// onlyOf reports whether every name in names is allowed.
+func onlyOf[V any](names map[string]V, allowed map[string]bool) bool {
+	for n := range names {
+		if !allowed[n] {
 			return false
 		}
 	}

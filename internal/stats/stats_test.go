@@ -685,10 +685,21 @@ type regencyDay struct {
 	counters
 }
 
+// counterColumns are the columns of counters, in both summaries.
+var counterColumns = []string{"posts", "showcases", "views", "joined", "left_members", "disseminations", "reach", "asp_submitted", "asp_closed"}
+
 // Rows whose counters all went back to zero are kept by the triggers; the
 // comparisons leave them out.
-const nonZeroCounters = `(posts, showcases, views, joined, left_members, disseminations, reach, asp_submitted, asp_closed)
-	<> (0, 0, 0, 0, 0, 0, 0, 0, 0)`
+var nonZeroCounters = "(" + strings.Join(counterColumns, ", ") + ") <> (0, 0, 0, 0, 0, 0, 0, 0, 0)"
+
+// sums sums each counter of alias's rows, under its own name.
+func sums(alias string) string {
+	out := make([]string, len(counterColumns))
+	for i, c := range counterColumns {
+		out[i] = "sum(" + alias + c + ") AS " + c
+	}
+	return strings.Join(out, ", ")
+}
 
 func readRegencyDays(t *testing.T, db *sqlx.DB, query string) []regencyDay {
 	t.Helper()
@@ -717,10 +728,7 @@ func regencyDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
 // stripe expression.
 func summaryDays(t *testing.T, db *sqlx.DB, stripe string) []regencyDay {
 	t.Helper()
-	return readRegencyDays(t, db, `SELECT * FROM (SELECT regency_code, day::text AS day, `+stripe+` AS stripe,
-			sum(posts) AS posts, sum(showcases) AS showcases, sum(views) AS views, sum(joined) AS joined,
-			sum(left_members) AS left_members, sum(disseminations) AS disseminations, sum(reach) AS reach,
-			sum(asp_submitted) AS asp_submitted, sum(asp_closed) AS asp_closed
+	return readRegencyDays(t, db, `SELECT * FROM (SELECT regency_code, day::text AS day, `+stripe+` AS stripe, `+sums("")+`
 		FROM activity_regency_daily GROUP BY 1, 2, 3) s
 	WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
 }
@@ -744,9 +752,7 @@ func communityDaySums(t *testing.T, db *sqlx.DB) []regencyDay {
 func communityDays(t *testing.T, db *sqlx.DB, stripe string) []regencyDay {
 	t.Helper()
 	return readRegencyDays(t, db, `SELECT * FROM (SELECT left(c.domicile_code, 5) AS regency_code, a.day::text AS day,
-			`+stripe+` AS stripe, sum(a.posts) AS posts, sum(a.showcases) AS showcases, sum(a.views) AS views,
-			sum(a.joined) AS joined, sum(a.left_members) AS left_members, sum(a.disseminations) AS disseminations,
-			sum(a.reach) AS reach, sum(a.asp_submitted) AS asp_submitted, sum(a.asp_closed) AS asp_closed
+			`+stripe+` AS stripe, `+sums("a.")+`
 		FROM activity_daily a JOIN communities c ON c.id = a.community_id
 		WHERE c.domicile_code IS NOT NULL GROUP BY 1, 2, 3) s
 	WHERE `+nonZeroCounters+` ORDER BY 1, 2, 3`)
